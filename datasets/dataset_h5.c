@@ -1,0 +1,230 @@
+/* Reading and writing the dataset .h5 file (see dataset_h5.h). Every read is
+ * validated: a foreign or damaged file gets a message naming what is wrong. */
+#include "dataset_h5.h"
+#include "atomic_file.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int file_is_hdf5(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned char sig[8];
+    int ok = fread(sig, 1, 8, f) == 8 && memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
+    fclose(f);
+    return ok;
+}
+
+void vocabulary_free(vocabulary *v) {
+    for (int i = 0; i < v->size; i++) free(v->names ? v->names[i] : NULL);
+    free(v->names);
+    free(v->counts);
+    memset(v, 0, sizeof *v);
+}
+
+void dataset_free(dataset *ds) {
+    window_set_free(&ds->training);
+    window_set_free(&ds->testing);
+    vocabulary_free(&ds->vocab);
+    for (int i = 0; i < ds->source_count; i++) free(ds->sources[i]);
+    free(ds->sources);
+    free(ds->command_line);
+    memset(ds, 0, sizeof *ds);
+}
+
+static int write_string_attr(hid_t obj, const char *name, const char *value) {
+    return H5LTset_attribute_string(obj, ".", name, value ? value : "") < 0 ? -1 : 0;
+}
+
+static int write_strings(hid_t file, const char *path, char *const *strings, int n) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = H5Dcreate2(file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d < 0 ? -1 : (n == 0 ? 0 : (H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings) < 0 ? -1 : 0));
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int write_windows(hid_t file, const char *name, const window_set *ws) {
+    hsize_t dims[2] = {(hsize_t)ws->count, (hsize_t)ws->length};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (ws->count > 0) {
+        hsize_t chunk[2] = {ws->count < 256 ? (hsize_t)ws->count : 256, (hsize_t)ws->length};
+        H5Pset_chunk(dcpl, 2, chunk);
+        H5Pset_deflate(dcpl, 6);
+    }
+    hid_t d = H5Dcreate2(file, name, H5T_STD_I32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = d < 0 ? -1 : (ws->count == 0 ? 0 : (H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ws->ids) < 0 ? -1 : 0));
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return rc;
+}
+
+int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
+    char tmp[4200];
+    if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) return error_set(err, "%s: cannot create (is the directory writable?)", path);
+    int rc = 0;
+    rc |= write_windows(f, "training", &ds->training);
+    rc |= write_windows(f, "testing", &ds->testing);
+    rc |= write_strings(f, "vocab/names", ds->vocab.names, ds->vocab.size);
+    hsize_t vdim[1] = {(hsize_t)ds->vocab.size};
+    if (!rc) rc |= H5LTmake_dataset(f, "vocab/counts", 1, vdim, H5T_NATIVE_INT64, ds->vocab.counts) < 0;
+    rc |= write_strings(f, "provenance/sources", ds->sources, ds->source_count);
+    rc |= write_string_attr(f, "format", DATASET_FORMAT_NAME);
+    int version = DATASET_FORMAT_VERSION;
+    rc |= H5LTset_attribute_int(f, ".", "format_version", &version, 1) < 0;
+    rc |= write_string_attr(f, "name", ds->name);
+    rc |= H5LTset_attribute_int(f, ".", "length", &ds->length, 1) < 0;
+    rc |= H5LTset_attribute_int(f, ".", "stride", &ds->stride, 1) < 0;
+    rc |= write_string_attr(f, "events", ds->events);
+    rc |= write_string_attr(f, "split", ds->split);
+    rc |= write_string_attr(f, "command_line", ds->command_line);
+    if (H5Fclose(f) < 0) rc = -1;
+    if (rc) {
+        remove(tmp);
+        return error_set(err, "%s: writing the dataset failed (disk full?)", path);
+    }
+    return atomic_publish(tmp, path, err);
+}
+
+static int read_string_attr(hid_t f, const char *name, char *out, size_t size) {
+    hsize_t dims;
+    H5T_class_t cls;
+    size_t tsize;
+    if (H5LTget_attribute_info(f, ".", name, &dims, &cls, &tsize) < 0 || cls != H5T_STRING) return -1;
+    char *buf = xmalloc(tsize + 1);
+    if (H5LTget_attribute_string(f, ".", name, buf) < 0) { free(buf); return -1; }
+    buf[tsize] = 0;
+    snprintf(out, size, "%s", buf);
+    free(buf);
+    return 0;
+}
+
+static int read_windows(hid_t f, const char *name, int length, window_set *ws, const char *path, error_info *err) {
+    int rank;
+    if (H5LTget_dataset_ndims(f, name, &rank) < 0 || rank != 2)
+        return error_set(err, "%s: dataset '/%s' missing or not 2-dimensional (N, L)", path, name);
+    hsize_t dims[2];
+    H5T_class_t cls;
+    size_t tsize;
+    H5LTget_dataset_info(f, name, dims, &cls, &tsize);
+    if (cls != H5T_INTEGER) return error_set(err, "%s: '/%s' must hold integers", path, name);
+    if ((int)dims[1] != length)
+        return error_set(err, "%s: '/%s' has windows of %llu events but the file says length %d", path, name,
+                         (unsigned long long)dims[1], length);
+    window_set_init(ws, (int64_t)dims[0], length);
+    if (dims[0] > 0 && H5LTread_dataset(f, name, H5T_NATIVE_INT32, ws->ids) < 0) {
+        window_set_free(ws);
+        return error_set(err, "%s: cannot read '/%s' (corrupted file?)", path, name);
+    }
+    return 0;
+}
+
+static int read_strings(hid_t f, const char *name, char ***out, int *n, const char *path, error_info *err) {
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) return error_set(err, "%s: dataset '/%s' missing", path, name);
+    hid_t space = H5Dget_space(d);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    /* HDF5 converts no vlen strings between character sets: read in the file's. */
+    hid_t file_type = H5Dget_type(d);
+    H5Tset_cset(type, H5Tget_cset(file_type));
+    H5Tclose(file_type);
+    char **s = xcalloc((size_t)(count > 0 ? count : 1), sizeof(char *));
+    int rc = 0;
+    if (count > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0) rc = -1;
+    char **copy = xcalloc((size_t)(count > 0 ? count : 1), sizeof(char *));
+    for (hssize_t i = 0; i < count && !rc; i++) copy[i] = xstrdup(s[i] ? s[i] : "");
+    if (!rc && count > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, s);
+    free(s);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(d);
+    if (rc) {
+        free(copy);
+        return error_set(err, "%s: cannot read '/%s' as strings", path, name);
+    }
+    *out = copy;
+    *n = (int)count;
+    return 0;
+}
+
+int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
+    memset(ds, 0, sizeof *ds);
+    if (!file_is_hdf5(path)) return error_set(err, "%s: not an HDF5 file", path);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return error_set(err, "%s: cannot open as HDF5 (truncated or corrupted?)", path);
+    char format[64] = "";
+    int version = 0;
+    if (read_string_attr(f, "format", format, sizeof format) || strcmp(format, DATASET_FORMAT_NAME) != 0) {
+        H5Fclose(f);
+        return error_set(err, "%s: not a dataset file (attribute 'format' is not '%s'); build one with `dataset build`",
+                         path, DATASET_FORMAT_NAME);
+    }
+    if (H5LTget_attribute_int(f, ".", "format_version", &version) < 0 || version != DATASET_FORMAT_VERSION) {
+        H5Fclose(f);
+        return error_set(err, "%s: dataset format version %d, this program reads version %d; rebuild it with `dataset build`",
+                         path, version, DATASET_FORMAT_VERSION);
+    }
+    if (H5LTget_attribute_int(f, ".", "length", &ds->length) < 0 || ds->length <= 0) {
+        H5Fclose(f);
+        return error_set(err, "%s: missing or invalid 'length' attribute", path);
+    }
+    if (H5LTget_attribute_int(f, ".", "stride", &ds->stride) < 0) ds->stride = 0;
+    read_string_attr(f, "name", ds->name, sizeof ds->name);
+    read_string_attr(f, "events", ds->events, sizeof ds->events);
+    read_string_attr(f, "split", ds->split, sizeof ds->split);
+    char cmd[8192] = "";
+    if (!read_string_attr(f, "command_line", cmd, sizeof cmd)) ds->command_line = xstrdup(cmd);
+    int rc = read_windows(f, "training", ds->length, &ds->training, path, err);
+    if (!rc) rc = read_windows(f, "testing", ds->length, &ds->testing, path, err);
+    if (!rc) rc = read_strings(f, "vocab/names", &ds->vocab.names, &ds->vocab.size, path, err);
+    if (!rc) {
+        ds->vocab.counts = xcalloc((size_t)(ds->vocab.size ? ds->vocab.size : 1), sizeof(int64_t));
+        hsize_t dims[1];
+        H5T_class_t cls;
+        size_t ts;
+        if (H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || (int)dims[0] != ds->vocab.size ||
+            H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, ds->vocab.counts) < 0)
+            rc = error_set(err, "%s: '/vocab/counts' missing or not of the vocabulary's size %d", path, ds->vocab.size);
+    }
+    if (!rc && H5Lexists(f, "provenance", H5P_DEFAULT) > 0)
+        rc = read_strings(f, "provenance/sources", &ds->sources, &ds->source_count, path, err);
+    H5Fclose(f);
+    if (rc) {
+        dataset_free(ds);
+        return -1;
+    }
+    /* IDs must lie in 1..V: anything else would silently corrupt training. */
+    const window_set *sets[2] = {&ds->training, &ds->testing};
+    for (int s = 0; s < 2; s++)
+        for (int64_t i = 0; i < sets[s]->count * sets[s]->length; i++) {
+            int32_t id = sets[s]->ids[i];
+            if (id < 1 || id > ds->vocab.size) {
+                int64_t w = i / ds->length;
+                rc = error_set(err, "%s: /%s window %lld position %lld holds ID %d outside the vocabulary 1..%d", path,
+                               s ? "testing" : "training", (long long)w, (long long)(i % ds->length), id, ds->vocab.size);
+                dataset_free(ds);
+                return rc;
+            }
+        }
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* The dataset file written by `dataset build` (datasets/NAME/NAME.h5) and read
+ * by every other tool. Layout (format "sssd-traces-dataset", version 1):
+ *   /training        int32 (N, L)  training windows, IDs 1..V
+ *   /testing         int32 (M, L)  test windows
+ *   /vocab/names     string (V)    event name of ID i+1 (frequency rank order)
+ *   /vocab/counts    int64 (V)     occurrences of each event in the parsed input
+ *   /provenance/sources  string (S) input files
+ *   root attributes: format, format_version, name, length, stride, events
+ *   ("call" or "entry-exit"), split ("run" or "window"), command_line. */
+#ifndef SSSD_DATASETS_DATASET_H5_H
+#define SSSD_DATASETS_DATASET_H5_H
+
+#include <stdint.h>
+#include "error.h"
+#include "windows.h"
+
+#define DATASET_FORMAT_NAME "sssd-traces-dataset"
+#define DATASET_FORMAT_VERSION 1
+
+typedef struct vocabulary {
+    int size;          /* V; IDs run 1..V */
+    char **names;      /* (V) */
+    int64_t *counts;   /* (V) */
+} vocabulary;
+
+typedef struct dataset {
+    char name[256];
+    int length;
+    int stride;
+    char events[32];        /* "call" or "entry-exit" */
+    char split[32];         /* "run" or "window" */
+    char *command_line;     /* may be NULL */
+    int source_count;
+    char **sources;         /* may be NULL */
+    window_set training;
+    window_set testing;
+    vocabulary vocab;
+} dataset;
+
+int dataset_h5_write(const char *path, const dataset *ds, error_info *err);   /* atomic */
+int dataset_h5_read(const char *path, dataset *ds, error_info *err);          /* validates */
+void dataset_free(dataset *ds);
+void vocabulary_free(vocabulary *v);
+
+/* Is this file an HDF5 file (by signature)? */
+int file_is_hdf5(const char *path);
+
+#endif
