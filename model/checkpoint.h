@@ -1,0 +1,45 @@
+/* Checkpoints in HDF5: one dataset per tensor named by SSSD's PyTorch
+ * state_dict key with '.' replaced by '/', in PyTorch's shapes and layouts
+ * (frozen S4 buffers included), so weights move between this project and the
+ * PyTorch code with a few lines of h5py. Attributes hold the format version,
+ * configuration, training step, RNG state and vocabulary; the group
+ * /optimizer holds Adam's moments. Written to a temporary file and renamed. */
+#ifndef SSSD_MODEL_CHECKPOINT_H
+#define SSSD_MODEL_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "dataset_h5.h"
+#include "sssd.h"
+
+#define CHECKPOINT_FORMAT_NAME "sssd-traces-checkpoint"
+#define CHECKPOINT_FORMAT_VERSION 1
+
+typedef struct checkpoint_meta {
+    long long step;            /* training iterations completed */
+    uint64_t seed;             /* the run's seed */
+    uint64_t rng_offset;       /* position in the counter-based RNG streams */
+    double best_metric;        /* best validation figure so far (lower is better) */
+    long long best_step;
+    vocabulary vocab;          /* size 0 when unknown; owned by the meta */
+    char dataset[1024];        /* what the model was trained on */
+    char task[128];            /* training mask, e.g. "mid:10" */
+    char extra_json[8192];     /* the training tool's own state (options, loader position) as JSON */
+} checkpoint_meta;
+
+void checkpoint_meta_init(checkpoint_meta *meta);
+void checkpoint_meta_free(checkpoint_meta *meta);
+
+/* Save model (parameters + buffers) and, with_optimizer, Adam moments. */
+int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
+                    error_info *err);
+
+/* Read only the configuration (to build a model of the right shape). */
+int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err);
+
+/* Build a model on `be` from a checkpoint, validating every name, shape and
+ * type; loads Adam moments when present. Returns NULL with a message that
+ * says exactly what does not match. */
+sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err);
+
+#endif

@@ -1,0 +1,101 @@
+/* The SSSD-S4 denoising network (../shared/docs/SSSD-S4.md §2-3): configuration,
+ * parameters in flat buffers (llm.c style), forward and backward on any
+ * backend (kernels/backend.h). Training and sampling loops live elsewhere
+ * (model/diffusion.h); checkpoints in model/checkpoint.h. */
+#ifndef SSSD_MODEL_SSSD_H
+#define SSSD_MODEL_SSSD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "error.h"
+
+typedef struct sssd_config {
+    int in_channels;          /* 1: events are one raw float channel */
+    int out_channels;         /* 1 */
+    int res_channels;         /* C: 256 in the paper */
+    int skip_channels;        /* 256 */
+    int num_res_layers;       /* 36 */
+    int s4_d_state;           /* N = 64 (N/2 complex modes are stored) */
+    int s4_lmax;              /* L, the window length */
+    int s4_bidirectional;     /* 1 */
+    int s4_layernorm;         /* 1 */
+    int emb_in, emb_mid, emb_out;  /* 128, 512, 512 */
+    int T;                    /* diffusion steps, 200 */
+    double beta_0, beta_T;    /* 1e-4, 0.02 (linear schedule) */
+    double dt_min, dt_max;    /* S4 timescale range, 1e-3 .. 1e-1 */
+} sssd_config;
+
+/* Paper values (36 x 256, N 64, T 200, ...). */
+void sssd_config_default(sssd_config *cfg);
+/* Presets: "tiny", "small" (128 channels x 4 layers), "paper". Returns -1 on
+ * an unknown name. `length` sets s4_lmax. */
+int sssd_config_preset(const char *name, int length, sssd_config *cfg, error_info *err);
+/* Refuse absurd values (zero or negative sizes, odd embedding sizes...). */
+int sssd_config_validate(const sssd_config *cfg, error_info *err);
+
+/* One named tensor of the model: its checkpoint name is SSSD's PyTorch
+ * state_dict key with '.' replaced by '/', its shape and layout PyTorch's. */
+typedef struct sssd_tensor_info {
+    char name[160];
+    int ndim;
+    int shape[4];
+    long long count;
+    long long offset;   /* in elements, into params (trainable) or buffers (frozen) */
+    int trainable;      /* 1: in params/grads/Adam state; 0: frozen buffer */
+} sssd_tensor_info;
+
+typedef struct sssd_model sssd_model;
+
+/* Build the model on `be` with room for batches up to max_batch (every
+ * activation is allocated here, none inside a step), initialised from `seed`
+ * as SSSD initialises it (kaiming-normal weight-norm convolutions, HiPPO-LegS
+ * S4 with length-corrected C, zero output layer). */
+sssd_model *sssd_model_create(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed);
+void sssd_model_free(sssd_model *m);
+
+const sssd_config *sssd_model_config(const sssd_model *m);
+backend *sssd_model_backend(const sssd_model *m);
+int sssd_model_max_batch(const sssd_model *m);
+
+/* The tensor table, in checkpoint order. */
+int sssd_model_tensor_count(const sssd_model *m);
+const sssd_tensor_info *sssd_model_tensor(const sssd_model *m, int i);
+const sssd_tensor_info *sssd_model_find_tensor(const sssd_model *m, const char *name);
+
+/* Flat buffers (backend memory): trainable parameters, their gradients and
+ * Adam moments have num_params elements; frozen S4 buffers num_buffers. */
+long long sssd_model_num_params(const sssd_model *m);
+long long sssd_model_num_buffers(const sssd_model *m);
+real_t *sssd_model_params(sssd_model *m);
+real_t *sssd_model_grads(sssd_model *m);
+real_t *sssd_model_adam_m(sssd_model *m);
+real_t *sssd_model_adam_v(sssd_model *m);
+real_t *sssd_model_buffers(sssd_model *m);
+
+/* Call after parameters or buffers were overwritten (checkpoint load, Adam
+ * step): refreshes derived state (S4 kernels are recomputed each forward
+ * anyway; this invalidates caches if any). */
+void sssd_model_parameters_changed(sssd_model *m);
+
+/* eps_hat = net(noisy, cond, t). Backend memory: noisy (B, 1, L),
+ * cond (B, 2, L) = [x0*mask, mask], t (B) int32, eps_out (B, 1, L).
+ * B <= max_batch. Keeps the activations needed by sssd_backward. */
+void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond, const int32_t *t,
+                  real_t *eps_out);
+
+/* Accumulate into the gradient buffer d(sum eps_out * d_eps)/d(params) for the
+ * last forward. d_eps (B, 1, L) backend memory. */
+void sssd_backward(sssd_model *m, const real_t *d_eps);
+
+void sssd_zero_grads(sssd_model *m);
+
+/* Floating-point operations of one forward pass at batch B (for benchmarks). */
+double sssd_forward_flops(const sssd_config *cfg, int B);
+
+/* Peak backend memory held by the model in bytes (parameters, gradients,
+ * Adam state, activations, workspace). */
+size_t sssd_model_memory_bytes(const sssd_model *m);
+
+#endif
