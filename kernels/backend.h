@@ -54,6 +54,7 @@ typedef struct backend_ops {
     void (*copy)(backend *be, void *dst, const void *src, size_t bytes);
     void (*zero)(backend *be, void *dst, size_t bytes);
     void (*synchronize)(backend *be);
+    void (*destroy)(backend *be);                                 /* frees ctx and be itself */
 
     /* ---- dense algebra ---- */
     /* Row-major strided-batched GEMM: for i < batch,
