@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int parse_descr(const char *h, npy_dtype *dt, int *size, int *big, const char *path, error_info *err) {
     const char *p = strstr(h, "'descr'");
@@ -113,6 +114,15 @@ int npy_read(const char *path, npy_array *out, error_info *err) {
     }
     free(h);
     size_t bytes = (size_t)out->count * size;
+    /* Check the claim against the file before allocating: a corrupt header
+     * must not make us allocate terabytes. */
+    long here = ftell(f);
+    struct stat st;
+    if (here < 0 || fstat(fileno(f), &st) != 0 || (unsigned long long)(st.st_size - here) < bytes) {
+        fclose(f);
+        return error_set(err, "%s: truncated .npy data (header promises %lld elements, %zu bytes, the file holds %lld)",
+                         path, (long long)out->count, bytes, (long long)(here >= 0 ? st.st_size - here : 0));
+    }
     unsigned char *raw = xmalloc(bytes);
     if (fread(raw, 1, bytes, f) != bytes) {
         free(raw);
