@@ -1,6 +1,35 @@
 #!/usr/bin/env bash
-# Builds everything (CUDA sources included when nvcc exists) and runs the whole test suite with ctest.
+# The whole test suite: build (CUDA sources compiled by nvcc when present) and
+# run ctest; then the same suite under ASan+UBSan, the CUDA host-emulation
+# tests under ThreadSanitizer, bounded fuzzing of every parser, and a tiny
+# end-to-end run under valgrind. `--quick` runs only the first stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stage() { printf '\n==== %s ====\n' "$*"; }
+failed=()
+
+stage "build and ctest"
 bash scripts/build.sh
-ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900
+ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
+
+if [ "${1:-}" != "--quick" ]; then
+  stage "ASan + UBSan"
+  bash scripts/test-sanitize.sh || failed+=("sanitizers")
+  if [ -f scripts/test-emu-tsan.sh ]; then
+    stage "CUDA kernels under host emulation, ThreadSanitizer"
+    bash scripts/test-emu-tsan.sh || failed+=("tsan")
+  fi
+  stage "fuzzing (${FUZZ_SECONDS:-20}s per harness)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh || failed+=("fuzz")
+  if [ -f scripts/test-valgrind.sh ]; then
+    stage "end-to-end under valgrind memcheck"
+    bash scripts/test-valgrind.sh || failed+=("valgrind")
+  fi
+fi
+
+stage "summary"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED stages: ${failed[*]}"
+  exit 1
+fi
+echo "all stages passed"
