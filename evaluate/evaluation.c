@@ -1,0 +1,208 @@
+/* The evaluation pipeline (see evaluation.h). */
+#include "evaluation.h"
+#include "dataset_h5.h"
+#include "timer.h"
+#include "window_source.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int is_regular(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
+
+static void add_line(char lines[][512], int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_line(char lines[][512], int *n, const char *fmt, ...) {
+    if (*n >= EVAL_MAX_WARNINGS) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(lines[*n], 512, fmt, ap);
+    va_end(ap);
+    (*n)++;
+}
+#define WARN(...) add_line(res->warnings, &res->n_warnings, __VA_ARGS__)
+#define NOTE(...) add_line(res->notes, &res->n_notes, __VA_ARGS__)
+
+/* REAL: a dataset (name, directory, dataset .h5) gives its test split and its
+ * vocabulary size; any other file is read as plain windows. */
+static int load_real(const eval_config *cfg, eval_result *res, error_info *err) {
+    if (!is_regular(cfg->real) || file_is_hdf5(cfg->real)) {
+        dataset ds;
+        error_info ds_err;
+        if (dataset_load(cfg->real, cfg->length_hint, &ds, &ds_err) == 0) {
+            if (ds.testing.count == 0) {
+                dataset_free(&ds);
+                return error_set(err, "%s: the dataset has no testing windows to compare with", cfg->real);
+            }
+            res->real_ws = ds.testing;
+            memset(&ds.testing, 0, sizeof ds.testing);
+            res->vocab_max = ds.vocab.size;
+            snprintf(res->vocab_source, sizeof res->vocab_source, "dataset vocabulary (%d events)", ds.vocab.size);
+            dataset_free(&ds);
+            return 0;
+        }
+        if (!is_regular(cfg->real)) return error_set(err, "%s", ds_err.message);
+    }
+    return windows_load(cfg->real, "testing", cfg->length_hint, &res->real_ws, err);
+}
+
+static int32_t max_id(const window_set *ws) {
+    int32_t m = 0;
+    for (int64_t i = 0; i < ws->count * ws->length; i++)
+        if (ws->ids[i] > m) m = ws->ids[i];
+    return m;
+}
+
+static int load_mask(const eval_config *cfg, eval_result *res, error_info *err) {
+    int L = res->gen.length;
+    char beside[1100];
+    snprintf(beside, sizeof beside, "%s.mask", cfg->generated);
+    if (cfg->mask && (strncmp(cfg->mask, "mid:", 4) == 0 || strncmp(cfg->mask, "end:", 4) == 0))
+        return mask_from_shorthand(cfg->mask, L, &res->mask, err);
+    const char *path = cfg->mask ? cfg->mask : (is_regular(beside) ? beside : NULL);
+    if (!path) {
+        mask_all_generated(&res->mask, L);
+        return 0;
+    }
+    if (mask_load_file(path, &res->mask, err)) return -1;
+    if (res->mask.length != L || (res->mask.rows != 1 && res->mask.rows != res->gen.count)) {
+        error_set(err, "%s: mask is %lld x %d, but GENERATED is %lld x %d (a mask has one row per window, or a single row for all)",
+                  path, (long long)res->mask.rows, res->mask.length, (long long)res->gen.count, L);
+        mask_free(&res->mask);
+        return -1;
+    }
+    return 0;
+}
+
+static void compute_baselines(eval_result *res, const training_index *ix) {
+    window_set filled;
+    res->mode_event = training_mode_event(ix);
+    baseline_mode_fill(&res->real_ws, &res->mask, res->mode_event, &filled);
+    recon_compute(&filled, &res->real_ws, &res->mask, &res->base_mode);
+    window_set_free(&filled);
+    baseline_context_fill(ix, &res->real_ws, &res->mask, BASELINE_MAX_CONTEXT, &filled, &res->context);
+    recon_compute(&filled, &res->real_ws, &res->mask, &res->base_context);
+    window_set_free(&filled);
+    res->has_baselines = 1;
+}
+
+int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
+    memset(res, 0, sizeof *res);
+    double t0 = now_seconds();
+    snprintf(res->generated, sizeof res->generated, "%s", cfg->generated);
+    snprintf(res->real, sizeof res->real, "%s", cfg->real);
+    if (windows_load(cfg->generated, "testing", cfg->length_hint, &res->gen, err)) return -1;
+    if (load_real(cfg, res, err)) goto fail;
+    if (res->gen.length != res->real_ws.length) {
+        error_set(err, "%s has windows of %d events but %s has %d (use windows of the same length)", cfg->generated,
+                  res->gen.length, cfg->real, res->real_ws.length);
+        goto fail;
+    }
+    if (cfg->train) {
+        snprintf(res->train, sizeof res->train, "%s", cfg->train);
+        if (windows_load(cfg->train, "training", cfg->length_hint, &res->train_ws, err)) goto fail;
+        if (res->train_ws.length != res->gen.length) {
+            error_set(err, "%s has windows of %d events but %s has %d", cfg->train, res->train_ws.length,
+                      cfg->generated, res->gen.length);
+            goto fail;
+        }
+        res->has_train = 1;
+    }
+    if (load_mask(cfg, res, err)) goto fail;
+    res->mask_observed = mask_observed_total(&res->mask);
+    res->unconditional = res->mask_observed == 0;
+    int nothing_generated = res->mask_observed == res->mask.rows * res->mask.length;
+    if (nothing_generated)
+        WARN("the mask marks every position observed (1): nothing was generated, so there is nothing to reconstruct; "
+             "whole windows are compared instead (an all-zero mask means unconditional generation)");
+    res->paired = res->gen.count == res->real_ws.count;
+    if (!res->vocab_max) {
+        int32_t m = max_id(&res->real_ws);
+        if (res->has_train && max_id(&res->train_ws) > m) m = max_id(&res->train_ws);
+        res->vocab_max = m;
+        snprintf(res->vocab_source, sizeof res->vocab_source, "largest real%s ID (%d)",
+                 res->has_train ? "/training" : "", m);
+    }
+
+    if (!res->unconditional && !nothing_generated && !res->paired)
+        WARN("the mask marks observed positions but GENERATED has %lld windows and REAL %lld: they do not pair up, so no reconstruction metrics",
+             (long long)res->gen.count, (long long)res->real_ws.count);
+    if (!res->unconditional && !nothing_generated && res->paired) {
+        recon_compute(&res->gen, &res->real_ws, &res->mask, &res->recon);
+        res->has_recon = 1;
+        if (res->recon.observed_mismatches)
+            WARN("%lld observed positions in %lld windows of GENERATED differ from REAL: the generator did not keep its conditioning (broken generator or wrong REAL/mask)",
+                 (long long)res->recon.observed_mismatches, (long long)res->recon.observed_mismatch_windows);
+    }
+
+    /* Distribution scope: the generated positions when both sides can be cut
+     * the same way, otherwise whole windows. */
+    int gen_scope = !res->unconditional && !nothing_generated && (res->paired || res->mask.rows == 1);
+    dist_compute(&res->gen, gen_scope ? &res->mask : NULL, &res->real_ws, gen_scope ? &res->mask : NULL,
+                 res->vocab_max, &res->dist);
+    if (res->dist.oov_gen)
+        WARN("%lld generated events are outside the vocabulary 1..%d (the generator produced IDs that do not exist)",
+             (long long)res->dist.oov_gen, res->vocab_max);
+
+    if (!cfg->skip_nn) {
+        nn_rouge_compute(&res->gen, &res->real_ws, cfg->threads, &res->nn);
+        res->has_nn = 1;
+    }
+
+    if (res->has_train) {
+        training_index ix;
+        training_index_build(&res->train_ws, &ix);
+        res->train_stride = ix.stride;
+        res->train_segments = ix.segments;
+        res->train_trace_length = ix.length;
+        memorisation_compute(&ix, &res->gen, &res->real_ws, &res->memo);
+        res->has_memo = 1;
+        int applies = !res->unconditional && !nothing_generated &&
+                      (res->mask.rows == 1 || res->mask.rows == res->real_ws.count);
+        if (applies) compute_baselines(res, &ix);
+        training_index_free(&ix);
+
+        double leak = res->memo.real_count ? 100.0 * res->memo.real_in_trace / res->memo.real_count : 0;
+        if (leak >= 50)
+            WARN("%.1f%% of the real test windows occur verbatim in the training trace: the test set leaks, so scores measure recall of training data, not generalisation (split by trace/run instead)",
+                 leak);
+        double copied = res->memo.gen_count ? 100.0 * res->memo.gen_in_trace / res->memo.gen_count : 0;
+        if (res->unconditional && copied >= 50)
+            WARN("%.1f%% of the generated windows are verbatim copies of training data: the model memorises", copied);
+        if (res->has_baselines && res->has_recon) {
+            const char *names[2] = {"context-lookup", "most-frequent-event"};
+            const recon_metrics *b[2] = {&res->base_context, &res->base_mode};
+            for (int i = 0; i < 2; i++) {
+                if (b[i]->accuracy > res->recon.accuracy)
+                    WARN("the %s baseline (%.2f%% accuracy) beats the model (%.2f%%): the model adds nothing over a lookup",
+                         names[i], b[i]->accuracy, res->recon.accuracy);
+                else if (b[i]->accuracy >= res->recon.accuracy - 2.0)
+                    WARN("the %s baseline (%.2f%% accuracy) comes within 2 points of the model (%.2f%%)", names[i],
+                         b[i]->accuracy, res->recon.accuracy);
+            }
+        }
+    } else if (!res->unconditional) {
+        NOTE("no --train: memorisation and the baselines (what a lookup in training achieves) are not reported");
+    }
+    res->seconds = now_seconds() - t0;
+    return 0;
+fail:
+    eval_result_free(res);
+    return -1;
+}
+
+void eval_result_free(eval_result *res) {
+    window_set_free(&res->gen);
+    window_set_free(&res->real_ws);
+    window_set_free(&res->train_ws);
+    mask_free(&res->mask);
+    if (res->has_recon) recon_free(&res->recon);
+    dist_free(&res->dist);
+    if (res->has_nn) nn_free(&res->nn);
+    if (res->has_baselines) {
+        recon_free(&res->base_mode);
+        recon_free(&res->base_context);
+    }
+    memset(res, 0, sizeof *res);
+}

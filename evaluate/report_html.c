@@ -1,0 +1,272 @@
+/* HTML view of an evaluation: one self-contained file (inline CSS and SVG, no
+ * scripts, fonts or links to fetch) that opens offline. */
+#include "report.h"
+#include "atomic_file.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define COLOR_MODEL "#1f77b4"
+#define COLOR_REAL "#ff7f0e"
+#define COLOR_CONTEXT "#2ca02c"
+#define COLOR_MODE "#9467bd"
+
+static void esc(FILE *f, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void row(FILE *f, const char *name, const char *value, const char *meaning) {
+    fputs("<tr><td>", f);
+    esc(f, name);
+    fputs("</td><td class=n>", f);
+    esc(f, value);
+    fputs("</td><td>", f);
+    esc(f, meaning);
+    fputs("</td></tr>\n", f);
+}
+
+static void rowf(FILE *f, const char *name, double v, const char *unit, const char *meaning) {
+    char buf[64];
+    if (isfinite(v)) snprintf(buf, sizeof buf, "%.4g%s", v, unit);
+    else snprintf(buf, sizeof buf, "n/a");
+    row(f, name, buf, meaning);
+}
+
+/* Grouped bars: series s of `ns`, n groups; values normalised by the caller. */
+static void svg_bars(FILE *f, const char *title, int n, int ns, const double *const *series, const char *const *names,
+                     const char *const *colors, const int *labels, double ymax, const char *ylabel,
+                     const char *xlabel) {
+    int W = 900, H = 290, left = 50, bottom = 42, top = 48;
+    double pw = W - left - 10, ph = H - top - bottom;
+    if (ymax <= 0) ymax = 1;
+    fprintf(f, "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H, W, H);
+    fprintf(f, "<text x=\"%d\" y=\"14\" font-size=\"13\" font-weight=\"bold\">", left);
+    esc(f, title);
+    fputs("</text>\n", f);
+    fprintf(f, "<line x1=\"%d\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#333\"/>\n", left, top + ph, left + pw, top + ph);
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%g\" stroke=\"#333\"/>\n", left, top, left, top + ph);
+    for (int t = 0; t <= 4; t++) {
+        double y = top + ph - ph * t / 4.0;
+        fprintf(f, "<text x=\"%d\" y=\"%g\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n", left - 4, y + 3, ymax * t / 4.0);
+    }
+    fprintf(f, "<text x=\"4\" y=\"%d\" font-size=\"10\">", top - 10);
+    esc(f, ylabel);
+    fputs("</text>\n", f);
+    fprintf(f, "<text x=\"%g\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">", left + pw / 2, H - 6);
+    esc(f, xlabel);
+    fputs("</text>\n", f);
+    double gw = n ? pw / n : pw, bw = gw * 0.8 / ns;
+    int label_every = n > 40 ? (n + 39) / 40 : 1;
+    for (int i = 0; i < n; i++) {
+        for (int s = 0; s < ns; s++) {
+            double v = series[s][i];
+            if (!isfinite(v)) continue;
+            double h = ph * (v > ymax ? ymax : v) / ymax;
+            fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>%d: %.4g</title></rect>\n",
+                    left + gw * i + gw * 0.1 + bw * s, top + ph - h, bw, h, colors[s], labels[i], v);
+        }
+        if (i % label_every == 0)
+            fprintf(f, "<text x=\"%.2f\" y=\"%g\" font-size=\"9\" text-anchor=\"middle\">%d</text>\n", left + gw * (i + 0.5),
+                    top + ph + 12, labels[i]);
+    }
+    for (int s = 0; s < ns; s++) {
+        int x = W - 10 - 140 * (ns - s);
+        fprintf(f, "<rect x=\"%d\" y=\"20\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"29\" font-size=\"11\">", x,
+                colors[s], x + 14);
+        esc(f, names[s]);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg></figure>\n", f);
+}
+
+static void histogram_chart(FILE *f, const char *title, int ns, const double *const *values, const int64_t *counts,
+                            const char *const *names, const char *const *colors) {
+    double *norm[4];
+    double ymax = 0;
+    int labels[REPORT_HIST_BINS];
+    for (int b = 0; b < REPORT_HIST_BINS; b++) labels[b] = b * 100 / REPORT_HIST_BINS;
+    for (int s = 0; s < ns; s++) {
+        int64_t h[REPORT_HIST_BINS];
+        report_histogram(values[s], counts[s], REPORT_HIST_BINS, h);
+        norm[s] = malloc(sizeof(double) * REPORT_HIST_BINS);
+        for (int b = 0; b < REPORT_HIST_BINS; b++) {
+            norm[s][b] = counts[s] ? 100.0 * h[b] / counts[s] : 0;
+            if (norm[s][b] > ymax) ymax = norm[s][b];
+        }
+    }
+    svg_bars(f, title, REPORT_HIST_BINS, ns, (const double *const *)norm, names, colors, labels, ymax,
+             "% of windows", "ROUGE-L (%), bin start; bins 5 points wide");
+    for (int s = 0; s < ns; s++) free(norm[s]);
+}
+
+static void recon_table_row(FILE *f, const char *name, const eval_result *r, double model, double ctx, double mode,
+                            const char *meaning) {
+    fprintf(f, "<tr><td>%s</td><td class=n>%.2f</td>", name, model);
+    if (r->has_baselines) fprintf(f, "<td class=n>%.2f</td><td class=n>%.2f</td>", ctx, mode);
+    fputs("<td>", f);
+    esc(f, meaning);
+    fputs("</td></tr>\n", f);
+}
+
+static void write_html(FILE *f, const eval_result *r) {
+    char buf[256];
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Trace evaluation</title>\n"
+          "<style>body{font-family:sans-serif;max-width:960px;margin:1em auto;color:#222}"
+          "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
+          "td.n{text-align:right;font-family:monospace}.warn{background:#fde2e1;border:1px solid #c33;padding:6px 10px;margin:4px 0}"
+          ".note{background:#eef;padding:6px 10px}figure{margin:.5em 0}</style></head><body>\n", f);
+    fputs("<h1>Trace evaluation</h1>\n", f);
+    for (int i = 0; i < r->n_warnings; i++) {
+        fputs("<div class=warn><b>Warning:</b> ", f);
+        esc(f, r->warnings[i]);
+        fputs("</div>\n", f);
+    }
+    for (int i = 0; i < r->n_notes; i++) {
+        fputs("<div class=note>", f);
+        esc(f, r->notes[i]);
+        fputs("</div>\n", f);
+    }
+    fputs("<h2>Inputs</h2><table>\n", f);
+    snprintf(buf, sizeof buf, "%lld x %d", (long long)r->gen.count, r->gen.length);
+    row(f, "generated", buf, r->generated);
+    snprintf(buf, sizeof buf, "%lld x %d", (long long)r->real_ws.count, r->real_ws.length);
+    row(f, "real", buf, r->real);
+    if (r->has_train) {
+        snprintf(buf, sizeof buf, "%lld windows, stride %d", (long long)r->train_ws.count, r->train_stride);
+        row(f, "training", buf, r->train);
+    }
+    row(f, "mask", r->unconditional ? "unconditional" : "reconstruction", r->mask.source);
+    snprintf(buf, sizeof buf, "1..%d", r->vocab_max);
+    row(f, "vocabulary", buf, r->vocab_source);
+    fputs("</table>\n", f);
+
+    if (r->has_recon) {
+        const recon_metrics *m = &r->recon, *c = &r->base_context, *o = &r->base_mode;
+        fprintf(f, "<h2>Reconstruction</h2><p>%lld windows, %lld generated events, scored on generated positions only.</p><table>\n",
+                (long long)m->windows, (long long)m->generated_positions);
+        fputs("<tr><th>metric (%)</th><th>model</th>", f);
+        if (r->has_baselines) fputs("<th>context lookup</th><th>most frequent event</th>", f);
+        fputs("<th>meaning</th></tr>\n", f);
+        recon_table_row(f, "accuracy", r, m->accuracy, c->accuracy, o->accuracy, REPORT_MEANING_ACCURACY);
+        recon_table_row(f, "perfect", r, m->perfect, c->perfect, o->perfect, REPORT_MEANING_PERFECT);
+        recon_table_row(f, "ROUGE-L (event)", r, m->rouge_event, c->rouge_event, o->rouge_event, REPORT_MEANING_ROUGE_EVENT);
+        recon_table_row(f, "rougeL_published", r, m->rouge_published, c->rouge_published, o->rouge_published,
+                        REPORT_MEANING_ROUGE_PUBLISHED);
+        fprintf(f, "<tr><td>observed positions changed</td><td class=n>%lld</td>%s<td>must be 0: observed events are given, not generated</td></tr>\n",
+                (long long)m->observed_mismatches, r->has_baselines ? "<td></td><td></td>" : "");
+        fputs("</table>\n", f);
+        if (r->has_baselines)
+            fputs("<p>Context lookup: the filler seen most often in training between the same 8 left and 8 right events "
+                  "(shorter contexts when unseen, then the most frequent event). Most frequent event: every generated position "
+                  "set to the training mode. A model should beat both clearly.</p>\n", f);
+        /* Accuracy per generated position. */
+        int n = 0;
+        for (int j = 0; j < m->length; j++) n += m->position_count[j] > 0;
+        int *labels = malloc(sizeof(int) * (size_t)(n ? n : 1));
+        double *s[3];
+        for (int k = 0; k < 3; k++) s[k] = malloc(sizeof(double) * (size_t)(n ? n : 1));
+        n = 0;
+        for (int j = 0; j < m->length; j++)
+            if (m->position_count[j]) {
+                labels[n] = j;
+                s[0][n] = m->position_accuracy[j];
+                s[1][n] = r->has_baselines ? c->position_accuracy[j] : NAN;
+                s[2][n] = r->has_baselines ? o->position_accuracy[j] : NAN;
+                n++;
+            }
+        const char *names[3] = {"model", "context lookup", "most frequent"};
+        const char *colors[3] = {COLOR_MODEL, COLOR_CONTEXT, COLOR_MODE};
+        svg_bars(f, "Accuracy per generated position", n, r->has_baselines ? 3 : 1, (const double *const *)s, names,
+                 colors, labels, 100, "accuracy %", "position in the window");
+        for (int k = 0; k < 3; k++) free(s[k]);
+        free(labels);
+        const double *hv[2] = {m->window_rouge, c->window_rouge};
+        int64_t hc[2] = {m->windows, r->has_baselines ? c->windows : 0};
+        const char *hn[2] = {"model", "context lookup"};
+        const char *hcol[2] = {COLOR_MODEL, COLOR_CONTEXT};
+        histogram_chart(f, "Event-level ROUGE-L per window (generated positions)", r->has_baselines ? 2 : 1, hv, hc, hn, hcol);
+    }
+
+    if (r->has_baselines && !r->has_recon) {
+        const recon_metrics *c = &r->base_context, *o = &r->base_mode;
+        fputs("<h2>Baselines</h2><p>Scored on REAL with this mask; GENERATED does not pair up with REAL, so there is no model column.</p>"
+              "<table><tr><th>metric (%)</th><th>context lookup</th><th>most frequent event</th></tr>\n", f);
+        fprintf(f, "<tr><td>accuracy</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->accuracy, o->accuracy);
+        fprintf(f, "<tr><td>perfect</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->perfect, o->perfect);
+        fprintf(f, "<tr><td>ROUGE-L (event)</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->rouge_event, o->rouge_event);
+        fprintf(f, "<tr><td>rougeL_published</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n</table>\n", c->rouge_published,
+                o->rouge_published);
+    }
+
+    const dist_metrics *d = &r->dist;
+    fprintf(f, "<h2>Distribution</h2><p>Scope: %s.</p><table>\n",
+            d->generated_only ? "events at generated positions, n-grams touching one" : "all events of whole windows");
+    rowf(f, "KL(generated || real)", d->kl_gen_real, " nats", REPORT_MEANING_KL);
+    rowf(f, "KL(real || generated)", d->kl_real_gen, " nats", REPORT_SMOOTHING);
+    rowf(f, "JS events", d->js_event, " bits", REPORT_MEANING_JS);
+    rowf(f, "JS bigrams", d->js_bigram, " bits", "same, on pairs of consecutive events");
+    rowf(f, "JS trigrams", d->js_trigram, " bits", "same, on three consecutive events");
+    snprintf(buf, sizeof buf, "%d / %d", d->unique_gen, d->unique_real);
+    snprintf(buf + 100, 100, "shared %d, only generated %d, only real %d", d->unique_both, d->unique_gen_only, d->unique_real_only);
+    row(f, "unique events generated / real", buf, buf + 100);
+    snprintf(buf, sizeof buf, "%lld / %lld", (long long)d->oov_gen, (long long)d->oov_real);
+    row(f, "outside vocabulary generated / real", buf, "IDs < 1 or above the vocabulary cannot be real events");
+    if (r->has_nn) {
+        rowf(f, "NN ROUGE-L generated -> real", r->nn.mean_gen_to_real, " %", REPORT_MEANING_NN_GEN);
+        rowf(f, "NN ROUGE-L real -> generated", r->nn.mean_real_to_gen, " %", REPORT_MEANING_NN_REAL);
+    }
+    fputs("</table>\n", f);
+    {
+        int n = d->n_events;
+        int *labels = malloc(sizeof(int) * (size_t)(n ? n : 1));
+        double *s[2] = {malloc(sizeof(double) * (size_t)(n ? n : 1)), malloc(sizeof(double) * (size_t)(n ? n : 1))};
+        double ymax = 0;
+        for (int i = 0; i < n; i++) {
+            labels[i] = d->event_ids[i];
+            s[0][i] = d->events_real ? 100.0 * d->count_real[i] / d->events_real : 0;
+            s[1][i] = d->events_gen ? 100.0 * d->count_gen[i] / d->events_gen : 0;
+            if (s[0][i] > ymax) ymax = s[0][i];
+            if (s[1][i] > ymax) ymax = s[1][i];
+        }
+        const char *names[2] = {"real", "generated"};
+        const char *colors[2] = {COLOR_REAL, COLOR_MODEL};
+        svg_bars(f, "Event frequencies by ID", n, 2, (const double *const *)s, names, colors, labels, ymax, "% of events", "event ID");
+        free(s[0]);
+        free(s[1]);
+        free(labels);
+    }
+    if (r->has_nn) {
+        const double *hv[2] = {r->nn.best_gen, r->nn.best_real};
+        int64_t hc[2] = {r->gen.count, r->real_ws.count};
+        const char *hn[2] = {"generated -> real", "real -> generated"};
+        const char *hcol[2] = {COLOR_MODEL, COLOR_REAL};
+        histogram_chart(f, "Nearest-neighbour ROUGE-L (whole windows)", 2, hv, hc, hn, hcol);
+    }
+    if (r->has_memo) {
+        const memo_result *m = &r->memo;
+        fputs("<h2>Memorisation and leakage</h2><table>\n", f);
+        snprintf(buf, sizeof buf, "%.2f%% / %.2f%%", m->gen_count ? 100.0 * m->gen_in_windows / m->gen_count : 0,
+                 m->gen_count ? 100.0 * m->gen_in_trace / m->gen_count : 0);
+        row(f, "generated windows in training (windows / trace)", buf, REPORT_MEANING_MEMO);
+        snprintf(buf, sizeof buf, "%.2f%% / %.2f%%", m->real_count ? 100.0 * m->real_in_windows / m->real_count : 0,
+                 m->real_count ? 100.0 * m->real_in_trace / m->real_count : 0);
+        row(f, "real test windows in training (windows / trace)", buf, REPORT_MEANING_LEAK);
+        fputs("</table>\n", f);
+    }
+    fprintf(f, "<p style=\"color:#777;font-size:12px\">Evaluated in %.2f s.</p></body></html>\n", r->seconds);
+}
+
+int report_html_write(const char *path, const eval_result *r, error_info *err) {
+    atomic_file af;
+    if (atomic_file_open(&af, path, err)) return -1;
+    write_html(af.f, r);
+    return atomic_file_commit(&af, err);
+}

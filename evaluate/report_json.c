@@ -1,0 +1,227 @@
+/* JSON view of an evaluation: every figure, arrays included; NaN as null. */
+#include "report.h"
+#include "atomic_file.h"
+
+#include <math.h>
+
+static void jstr(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void jnum(FILE *f, double v) {
+    if (isfinite(v)) fprintf(f, "%.10g", v);
+    else fputs("null", f);
+}
+
+/* Nesting depth for indentation (two spaces a level). */
+static int depth;
+
+static void open_obj(FILE *f) {
+    fputc('{', f);
+    depth++;
+}
+
+static void close_obj(FILE *f) {
+    depth--;
+    fprintf(f, "\n%*s}", 2 * depth, "");
+}
+
+static void key(FILE *f, int *first, const char *name) {
+    fprintf(f, "%s\n%*s", *first ? "" : ",", 2 * depth, "");
+    *first = 0;
+    jstr(f, name);
+    fputs(": ", f);
+}
+
+static void jarr_d(FILE *f, const double *v, int64_t n) {
+    fputc('[', f);
+    for (int64_t i = 0; i < n; i++) {
+        if (i) fputc(',', f);
+        jnum(f, v[i]);
+    }
+    fputc(']', f);
+}
+
+static void jarr_i(FILE *f, const int64_t *v, int64_t n) {
+    fputc('[', f);
+    for (int64_t i = 0; i < n; i++) fprintf(f, "%s%lld", i ? "," : "", (long long)v[i]);
+    fputc(']', f);
+}
+
+static void recon_object(FILE *f, const recon_metrics *m, int arrays) {
+    int first = 1;
+    open_obj(f);
+    key(f, &first, "windows"); fprintf(f, "%lld", (long long)m->windows);
+    key(f, &first, "generated_positions"); fprintf(f, "%lld", (long long)m->generated_positions);
+    key(f, &first, "accuracy"); jnum(f, m->accuracy);
+    key(f, &first, "perfect"); jnum(f, m->perfect);
+    key(f, &first, "rougeL_event"); jnum(f, m->rouge_event);
+    key(f, &first, "rougeL_published"); jnum(f, m->rouge_published);
+    int64_t hist[REPORT_HIST_BINS];
+    report_histogram(m->window_rouge, m->windows, REPORT_HIST_BINS, hist);
+    key(f, &first, "histogram_rougeL_event"); jarr_i(f, hist, REPORT_HIST_BINS);
+    if (arrays) {
+        key(f, &first, "observed_positions"); fprintf(f, "%lld", (long long)m->observed_positions);
+        key(f, &first, "observed_mismatches"); fprintf(f, "%lld", (long long)m->observed_mismatches);
+        key(f, &first, "observed_mismatch_windows"); fprintf(f, "%lld", (long long)m->observed_mismatch_windows);
+    }
+    key(f, &first, "accuracy_by_position"); jarr_d(f, m->position_accuracy, m->length);
+    if (arrays) {
+        key(f, &first, "windows_by_position"); jarr_i(f, m->position_count, m->length);
+        key(f, &first, "window_accuracy"); jarr_d(f, m->window_accuracy, m->windows);
+        key(f, &first, "window_rougeL_event"); jarr_d(f, m->window_rouge, m->windows);
+    }
+    close_obj(f);
+}
+
+static void write_json(FILE *f, const eval_result *r) {
+    int first = 1;
+    depth = 0;
+    open_obj(f);
+    key(f, &first, "format"); jstr(f, "sssd-evaluate");
+    key(f, &first, "format_version"); fputs("1", f);
+
+    key(f, &first, "inputs");
+    {
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "generated"); jstr(f, r->generated);
+        key(f, &k, "real"); jstr(f, r->real);
+        key(f, &k, "train"); if (r->has_train) jstr(f, r->train); else fputs("null", f);
+        key(f, &k, "generated_windows"); fprintf(f, "%lld", (long long)r->gen.count);
+        key(f, &k, "real_windows"); fprintf(f, "%lld", (long long)r->real_ws.count);
+        key(f, &k, "training_windows"); fprintf(f, "%lld", (long long)r->train_ws.count);
+        key(f, &k, "length"); fprintf(f, "%d", r->gen.length);
+        key(f, &k, "mask"); jstr(f, r->mask.source);
+        key(f, &k, "mask_rows"); fprintf(f, "%lld", (long long)r->mask.rows);
+        key(f, &k, "mask_observed_positions"); fprintf(f, "%lld", (long long)r->mask_observed);
+        key(f, &k, "unconditional"); fputs(r->unconditional ? "true" : "false", f);
+        key(f, &k, "paired"); fputs(r->paired ? "true" : "false", f);
+        key(f, &k, "vocab_max"); fprintf(f, "%d", r->vocab_max);
+        key(f, &k, "vocab_source"); jstr(f, r->vocab_source);
+        if (r->has_train) {
+            key(f, &k, "training_stride"); fprintf(f, "%d", r->train_stride);
+            key(f, &k, "training_trace_events"); fprintf(f, "%lld", (long long)r->train_trace_length);
+            key(f, &k, "training_trace_pieces"); fprintf(f, "%lld", (long long)r->train_segments);
+        }
+        close_obj(f);
+    }
+
+    key(f, &first, "reconstruction");
+    if (r->has_recon) recon_object(f, &r->recon, 1);
+    else fputs("null", f);
+
+    key(f, &first, "baselines");
+    if (r->has_baselines) {
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "most_frequent_event_id"); fprintf(f, "%d", r->mode_event);
+        key(f, &k, "most_frequent_event"); recon_object(f, &r->base_mode, 0);
+        key(f, &k, "context_lookup"); recon_object(f, &r->base_context, 0);
+        key(f, &k, "context_lookup_gaps"); fprintf(f, "%lld", (long long)r->context.gaps);
+        key(f, &k, "context_lookup_filled_at_context"); jarr_i(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
+        key(f, &k, "context_lookup_note"); jstr(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");
+        close_obj(f);
+    } else fputs("null", f);
+
+    key(f, &first, "distribution");
+    {
+        const dist_metrics *d = &r->dist;
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "scope"); jstr(f, d->generated_only ? "generated positions (n-grams touching one)" : "whole windows");
+        key(f, &k, "kl_generated_real_nats"); jnum(f, d->kl_gen_real);
+        key(f, &k, "kl_real_generated_nats"); jnum(f, d->kl_real_gen);
+        key(f, &k, "kl_smoothing"); jstr(f, REPORT_SMOOTHING);
+        key(f, &k, "kl_epsilon"); jnum(f, DIST_KL_EPSILON);
+        key(f, &k, "js_events_bits"); jnum(f, d->js_event);
+        key(f, &k, "js_bigrams_bits"); jnum(f, d->js_bigram);
+        key(f, &k, "js_trigrams_bits"); jnum(f, d->js_trigram);
+        key(f, &k, "events_generated"); fprintf(f, "%lld", (long long)d->events_gen);
+        key(f, &k, "events_real"); fprintf(f, "%lld", (long long)d->events_real);
+        key(f, &k, "unique_generated"); fprintf(f, "%d", d->unique_gen);
+        key(f, &k, "unique_real"); fprintf(f, "%d", d->unique_real);
+        key(f, &k, "unique_shared"); fprintf(f, "%d", d->unique_both);
+        key(f, &k, "unique_only_generated"); fprintf(f, "%d", d->unique_gen_only);
+        key(f, &k, "unique_only_real"); fprintf(f, "%d", d->unique_real_only);
+        key(f, &k, "vocab_max"); fprintf(f, "%d", d->vocab_max);
+        key(f, &k, "out_of_vocabulary_generated"); fprintf(f, "%lld", (long long)d->oov_gen);
+        key(f, &k, "out_of_vocabulary_real"); fprintf(f, "%lld", (long long)d->oov_real);
+        key(f, &k, "event_frequencies");
+        fputc('[', f);
+        for (int i = 0; i < d->n_events; i++)
+            fprintf(f, "%s{\"id\": %d, \"generated\": %lld, \"real\": %lld}", i ? ", " : "", d->event_ids[i],
+                    (long long)d->count_gen[i], (long long)d->count_real[i]);
+        fputc(']', f);
+        close_obj(f);
+    }
+
+    key(f, &first, "nearest_neighbour_rougeL");
+    if (r->has_nn) {
+        int k = 1;
+        int64_t hist[REPORT_HIST_BINS];
+        open_obj(f);
+        key(f, &k, "generated_to_real"); jnum(f, r->nn.mean_gen_to_real);
+        key(f, &k, "real_to_generated"); jnum(f, r->nn.mean_real_to_gen);
+        key(f, &k, "generated_equal_to_a_real_window"); fprintf(f, "%lld", (long long)r->nn.gen_exact);
+        key(f, &k, "pairs"); fprintf(f, "%lld", (long long)r->nn.pairs);
+        key(f, &k, "seconds"); jnum(f, r->nn.seconds);
+        key(f, &k, "threads"); fprintf(f, "%d", r->nn.threads);
+        report_histogram(r->nn.best_gen, r->gen.count, REPORT_HIST_BINS, hist);
+        key(f, &k, "histogram_generated_to_real"); jarr_i(f, hist, REPORT_HIST_BINS);
+        report_histogram(r->nn.best_real, r->real_ws.count, REPORT_HIST_BINS, hist);
+        key(f, &k, "histogram_real_to_generated"); jarr_i(f, hist, REPORT_HIST_BINS);
+        key(f, &k, "best_generated"); jarr_d(f, r->nn.best_gen, r->gen.count);
+        key(f, &k, "best_real"); jarr_d(f, r->nn.best_real, r->real_ws.count);
+        close_obj(f);
+    } else fputs("null", f);
+
+    key(f, &first, "memorisation");
+    if (r->has_memo) {
+        const memo_result *m = &r->memo;
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "generated_in_training_windows"); fprintf(f, "%lld", (long long)m->gen_in_windows);
+        key(f, &k, "generated_in_training_trace"); fprintf(f, "%lld", (long long)m->gen_in_trace);
+        key(f, &k, "generated_windows"); fprintf(f, "%lld", (long long)m->gen_count);
+        key(f, &k, "real_in_training_windows"); fprintf(f, "%lld", (long long)m->real_in_windows);
+        key(f, &k, "real_in_training_trace"); fprintf(f, "%lld", (long long)m->real_in_trace);
+        key(f, &k, "real_windows"); fprintf(f, "%lld", (long long)m->real_count);
+        key(f, &k, "generated_in_training_trace_percent"); jnum(f, m->gen_count ? 100.0 * m->gen_in_trace / m->gen_count : NAN);
+        key(f, &k, "real_in_training_trace_percent"); jnum(f, m->real_count ? 100.0 * m->real_in_trace / m->real_count : NAN);
+        close_obj(f);
+    } else fputs("null", f);
+
+    key(f, &first, "warnings");
+    fputc('[', f);
+    for (int i = 0; i < r->n_warnings; i++) {
+        if (i) fputs(", ", f);
+        jstr(f, r->warnings[i]);
+    }
+    fputc(']', f);
+    key(f, &first, "notes");
+    fputc('[', f);
+    for (int i = 0; i < r->n_notes; i++) {
+        if (i) fputs(", ", f);
+        jstr(f, r->notes[i]);
+    }
+    fputc(']', f);
+    key(f, &first, "seconds"); jnum(f, r->seconds);
+    close_obj(f);
+    fputc('\n', f);
+}
+
+int report_json_write(const char *path, const eval_result *r, error_info *err) {
+    atomic_file af;
+    if (atomic_file_open(&af, path, err)) return -1;
+    write_json(af.f, r);
+    return atomic_file_commit(&af, err);
+}
