@@ -6,7 +6,8 @@
  *   /vocab/counts    int64 (V)     occurrences of each event in the parsed input
  *   /provenance/sources  string (S) input files
  *   root attributes: format, format_version, name, length, stride, events
- *   ("call" or "entry-exit"), split ("run" or "window"), command_line. */
+ *   ("call" or "entry-exit"; "unknown" for windows read as they were), split
+ *   ("run", "window", or "given" for windows read with their split), command_line. */
 #ifndef SSSD_DATASETS_DATASET_H5_H
 #define SSSD_DATASETS_DATASET_H5_H
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages the project builds and runs with (needs root or sudo).
 # The CUDA Toolkit is optional: with nvcc on PATH the CUDA backend is built too.
 set -euo pipefail
-packages=(build-essential cmake pkg-config clang libclang-rt-14-dev strace xz-utils valgrind
+packages=(build-essential cmake pkg-config clang libclang-rt-14-dev strace xz-utils valgrind sqlite3
           libhdf5-dev hdf5-tools libopenblas-dev liblapacke-dev libfftw3-dev)
 missing=()
 for p in "${packages[@]}"; do
