@@ -7,6 +7,10 @@
  *   scalars and small parameter structs travel by value from the host.
  * - activations are (B, C, L) row-major, as in PyTorch's Conv1d.
  * - "accumulate" means += into the output (gradients), otherwise overwrite.
+ * - the elementwise operations (relu/gelu/swish forward and backward, axpby)
+ *   may run in place: their output may be the very same buffer as an input of
+ *   the same shape (the model relies on it, e.g. relu_forward(x, x),
+ *   gelu_backward(x, d, d)); partial overlaps are not allowed.
  * - the CPU backend is the reference: every other backend is tested against it. */
 #ifndef SSSD_KERNELS_BACKEND_H
 #define SSSD_KERNELS_BACKEND_H
@@ -60,7 +64,10 @@ typedef struct backend_ops {
     /* Row-major strided-batched GEMM: for i < batch,
      * C_i (m x n) = alpha * op(A_i) (m x k) * op(B_i) (k x n) + beta * C_i,
      * op(X) = X or X^T (trans_x). lda/ldb/ldc are row strides of the stored
-     * matrices; stride_* is the distance between batch items (0 = shared). */
+     * matrices; stride_* is the distance between batch items (0 = shared).
+     * k = 0 gives C = beta C. The model never passes stride_c = 0 with
+     * batch > 1 (batch items may run concurrently); the CPU backend then sums
+     * the products: C = alpha sum_i op(A_i) op(B_i) + beta C. */
     void (*gemm)(backend *be, int trans_a, int trans_b, int m, int n, int k, double alpha,
                  const real_t *A, int lda, long long stride_a, const real_t *B, int ldb, long long stride_b,
                  double beta, real_t *C, int ldc, long long stride_c, int batch);

@@ -50,8 +50,11 @@ typedef struct sssd_model sssd_model;
 
 /* Build the model on `be` with room for batches up to max_batch (every
  * activation is allocated here, none inside a step), initialised from `seed`
- * as SSSD initialises it (kaiming-normal weight-norm convolutions, HiPPO-LegS
- * S4 with length-corrected C, zero output layer). */
+ * as PyTorch really initialises SSSD: weight-norm convolutions from Conv1d's
+ * default init (SSSD's kaiming_normal_ call after weight_norm has no effect,
+ * see model/sssd_init.c), Linear layers U(+-1/sqrt(fan_in)), S4 D ~ N(0,1),
+ * HiPPO-LegS S4 buffers with length-corrected C, LayerNorm 1/0, zero output
+ * layer. Exits with a message on an invalid configuration. */
 sssd_model *sssd_model_create(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed);
 void sssd_model_free(sssd_model *m);
 
@@ -81,7 +84,8 @@ void sssd_model_parameters_changed(sssd_model *m);
 
 /* eps_hat = net(noisy, cond, t). Backend memory: noisy (B, 1, L),
  * cond (B, 2, L) = [x0*mask, mask], t (B) int32, eps_out (B, 1, L).
- * B <= max_batch. Keeps the activations needed by sssd_backward. */
+ * B <= max_batch. Keeps the activations needed by sssd_backward; the inputs
+ * are copied, so the caller may reuse its buffers before calling it. */
 void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond, const int32_t *t,
                   real_t *eps_out);
 

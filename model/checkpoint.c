@@ -1,0 +1,516 @@
+/* Checkpoints in HDF5 (see checkpoint.h). Layout, format version 1:
+ *   /<state_dict key with '.' -> '/'>   float32, PyTorch shape: every parameter and frozen buffer
+ *   /optimizer/m/<name>, /optimizer/v/<name>   float32, Adam moments of each trainable tensor
+ *                                       (same names and shapes as the tensor, so h5py users see them
+ *                                       side by side; present only when saved with the optimizer)
+ *   /vocab/names (strings), /vocab/counts (int64)   when the vocabulary is known
+ *   root attributes: format, format_version, config (JSON), config_<field> for every sssd_config
+ *   field, step, seed, rng_offset, best_metric, best_step, dataset, task, extra_json.
+ * Loading validates every name, shape and type and lists what does not match. */
+#include "checkpoint.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "sssd_internal.h"
+
+#ifdef SSSD_REAL_DOUBLE
+#define H5T_NATIVE_REAL H5T_NATIVE_DOUBLE
+#else
+#define H5T_NATIVE_REAL H5T_NATIVE_FLOAT
+#endif
+
+/* seed and rng_offset are 64-bit and travel through H5LT's unsigned long calls. */
+_Static_assert(sizeof(unsigned long) == 8, "this code assumes an LP64 platform (64-bit unsigned long)");
+
+typedef struct config_field {
+    const char *name;
+    size_t offset;
+    int is_double;
+} config_field;
+
+#define INT_FIELD(f) {#f, offsetof(sssd_config, f), 0}
+#define DBL_FIELD(f) {#f, offsetof(sssd_config, f), 1}
+static const config_field config_fields[] = {
+    INT_FIELD(in_channels),  INT_FIELD(out_channels),     INT_FIELD(res_channels), INT_FIELD(skip_channels),
+    INT_FIELD(num_res_layers), INT_FIELD(s4_d_state),     INT_FIELD(s4_lmax),      INT_FIELD(s4_bidirectional),
+    INT_FIELD(s4_layernorm), INT_FIELD(emb_in),           INT_FIELD(emb_mid),      INT_FIELD(emb_out),
+    INT_FIELD(T),            DBL_FIELD(beta_0),           DBL_FIELD(beta_T),       DBL_FIELD(dt_min),
+    DBL_FIELD(dt_max),
+};
+#define N_CONFIG_FIELDS ((int)(sizeof config_fields / sizeof config_fields[0]))
+
+void checkpoint_meta_init(checkpoint_meta *meta) {
+    memset(meta, 0, sizeof *meta);
+    meta->best_metric = 1e300;
+    meta->best_step = -1;
+}
+
+void checkpoint_meta_free(checkpoint_meta *meta) {
+    vocabulary_free(&meta->vocab);
+}
+
+/* ---------------- writing ---------------- */
+
+static int set_string_attr(hid_t f, const char *name, const char *value) {
+    return H5LTset_attribute_string(f, ".", name, value ? value : "") < 0 ? -1 : 0;
+}
+
+static int write_tensor(hid_t f, const char *path, const sssd_tensor_info *t, const real_t *data) {
+    hsize_t dims[4];
+    for (int i = 0; i < t->ndim; i++) dims[i] = (hsize_t)t->shape[i];
+    hid_t space = H5Screate_simple(t->ndim, dims, NULL);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = H5Dcreate2(f, path, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d < 0 || H5Dwrite(d, H5T_NATIVE_REAL, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    return rc;
+}
+
+static int write_vocab(hid_t f, const vocabulary *v) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hsize_t dims[1] = {(hsize_t)v->size};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = H5Dcreate2(f, "vocab/names", type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d < 0 || H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->names) < 0 ? -1 : 0;
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    H5Tclose(type);
+    if (!rc && H5LTmake_dataset(f, "vocab/counts", 1, dims, H5T_NATIVE_INT64, v->counts) < 0) rc = -1;
+    return rc;
+}
+
+static void config_json(const sssd_config *cfg, char *out, size_t size) {
+    size_t n = 0;
+    n += (size_t)snprintf(out + n, size - n, "{");
+    for (int i = 0; i < N_CONFIG_FIELDS && n < size; i++) {
+        const char *p = (const char *)cfg + config_fields[i].offset;
+        if (config_fields[i].is_double)
+            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %.17g", i ? ", " : "", config_fields[i].name,
+                                  *(const double *)p);
+        else
+            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %d", i ? ", " : "", config_fields[i].name,
+                                  *(const int *)p);
+    }
+    if (n < size) snprintf(out + n, size - n, "}");
+}
+
+static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_meta *meta) {
+    int rc = 0;
+    rc |= set_string_attr(f, "format", CHECKPOINT_FORMAT_NAME);
+    int version = CHECKPOINT_FORMAT_VERSION;
+    rc |= H5LTset_attribute_int(f, ".", "format_version", &version, 1) < 0;
+    char json[2048];
+    config_json(cfg, json, sizeof json);
+    rc |= set_string_attr(f, "config", json);
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
+        const char *p = (const char *)cfg + config_fields[i].offset;
+        if (config_fields[i].is_double) rc |= H5LTset_attribute_double(f, ".", name, (const double *)p, 1) < 0;
+        else rc |= H5LTset_attribute_int(f, ".", name, (const int *)p, 1) < 0;
+    }
+    long long step = meta->step, best_step = meta->best_step;
+    unsigned long seed = (unsigned long)meta->seed, rng = (unsigned long)meta->rng_offset;
+    rc |= H5LTset_attribute_long_long(f, ".", "step", &step, 1) < 0;
+    rc |= H5LTset_attribute_ulong(f, ".", "seed", &seed, 1) < 0;
+    rc |= H5LTset_attribute_ulong(f, ".", "rng_offset", &rng, 1) < 0;
+    rc |= H5LTset_attribute_double(f, ".", "best_metric", &meta->best_metric, 1) < 0;
+    rc |= H5LTset_attribute_long_long(f, ".", "best_step", &best_step, 1) < 0;
+    rc |= set_string_attr(f, "dataset", meta->dataset);
+    rc |= set_string_attr(f, "task", meta->task);
+    rc |= set_string_attr(f, "extra_json", meta->extra_json);
+    return rc;
+}
+
+int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
+                    error_info *err) {
+    checkpoint_meta empty;
+    if (!meta) {
+        checkpoint_meta_init(&empty);
+        meta = &empty;
+    }
+    char tmp[4200];
+    if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
+    backend *be = sssd_model_backend(m);
+    long long np = sssd_model_num_params(m), nb = sssd_model_num_buffers(m);
+    real_t *hp = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
+    real_t *hb = xmalloc((size_t)(nb ? nb : 1) * sizeof(real_t));
+    real_t *hm = NULL, *hv = NULL;
+    be->ops->download(be, hp, sssd_model_params(m), (size_t)np * sizeof(real_t));
+    be->ops->download(be, hb, sssd_model_buffers(m), (size_t)nb * sizeof(real_t));
+    if (with_optimizer) {
+        hm = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
+        hv = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
+        be->ops->download(be, hm, sssd_model_adam_m(m), (size_t)np * sizeof(real_t));
+        be->ops->download(be, hv, sssd_model_adam_v(m), (size_t)np * sizeof(real_t));
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = 0;
+    if (f < 0) rc = error_set(err, "%s: cannot create the checkpoint (is the directory writable?)", path);
+    for (int i = 0; !rc && i < sssd_model_tensor_count(m); i++) {
+        const sssd_tensor_info *t = sssd_model_tensor(m, i);
+        const real_t *src = (t->trainable ? hp : hb) + t->offset;
+        if (write_tensor(f, t->name, t, src)) rc = error_set(err, "%s: writing tensor %s failed (disk full?)", path, t->name);
+        if (!rc && with_optimizer && t->trainable) {
+            char name[256];
+            snprintf(name, sizeof name, "optimizer/m/%s", t->name);
+            if (write_tensor(f, name, t, hm + t->offset)) rc = error_set(err, "%s: writing %s failed (disk full?)", path, name);
+            snprintf(name, sizeof name, "optimizer/v/%s", t->name);
+            if (!rc && write_tensor(f, name, t, hv + t->offset))
+                rc = error_set(err, "%s: writing %s failed (disk full?)", path, name);
+        }
+    }
+    if (!rc && meta->vocab.size > 0 && write_vocab(f, &meta->vocab))
+        rc = error_set(err, "%s: writing the vocabulary failed", path);
+    if (!rc && write_attributes(f, sssd_model_config(m), meta))
+        rc = error_set(err, "%s: writing the checkpoint attributes failed", path);
+    if (f >= 0 && H5Fclose(f) < 0 && !rc) rc = error_set(err, "%s: closing the checkpoint failed (disk full?)", path);
+    free(hp);
+    free(hb);
+    free(hm);
+    free(hv);
+    if (rc) {
+        remove(tmp);
+        return -1;
+    }
+    return atomic_publish(tmp, path, err);
+}
+
+/* ---------------- reading ---------------- */
+
+/* Reads a string attribute of the root, fixed-length (as HDF5's H5LT writes
+ * them) or variable-length (as h5py writes Python str). */
+static int read_string_attr(hid_t f, const char *name, char *out, size_t size) {
+    out[0] = 0;
+    if (H5Aexists(f, name) <= 0) return -1;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    hid_t ftype = H5Aget_type(a);
+    int rc = -1;
+    if (H5Tget_class(ftype) == H5T_STRING) {
+        hid_t mtype = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mtype, H5Tget_cset(ftype));
+        if (H5Tis_variable_str(ftype) > 0) {
+            H5Tset_size(mtype, H5T_VARIABLE);
+            char *value = NULL;
+            if (H5Aread(a, mtype, &value) >= 0 && value) {
+                snprintf(out, size, "%s", value);
+                H5free_memory(value);
+                rc = 0;
+            }
+        } else {
+            size_t n = H5Tget_size(ftype);
+            char *buf = xcalloc(n + 1, 1);
+            H5Tset_size(mtype, n + 1);
+            if (H5Aread(a, mtype, buf) >= 0) {
+                snprintf(out, size, "%s", buf);
+                rc = 0;
+            }
+            free(buf);
+        }
+        H5Tclose(mtype);
+    }
+    H5Tclose(ftype);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Opens `path` and checks it is a checkpoint of a version this program reads. */
+static hid_t open_checkpoint(const char *path, error_info *err) {
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        error_set(err, "%s: cannot open the checkpoint (no such file or no permission)", path);
+        return -1;
+    }
+    fclose(probe);
+    if (!file_is_hdf5(path)) {
+        error_set(err, "%s: not an HDF5 file, so not a checkpoint (PyTorch .pkl/.pt files must be converted; see model/FORWARD.md)", path);
+        return -1;
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        error_set(err, "%s: cannot open as HDF5 (truncated or corrupted? an interrupted copy?)", path);
+        return -1;
+    }
+    char format[128];
+    if (read_string_attr(f, "format", format, sizeof format) || strcmp(format, CHECKPOINT_FORMAT_NAME) != 0) {
+        if (!strcmp(format, "sssd-traces-dataset"))
+            error_set(err, "%s: this is a dataset file, not a checkpoint", path);
+        else
+            error_set(err, "%s: an HDF5 file but not a checkpoint of this project (root attribute 'format' is %s%s%s, expected '%s')",
+                      path, format[0] ? "'" : "", format[0] ? format : "missing", format[0] ? "'" : "", CHECKPOINT_FORMAT_NAME);
+        H5Fclose(f);
+        return -1;
+    }
+    int version = -1;
+    if (H5Aexists(f, "format_version") <= 0 || H5LTget_attribute_int(f, ".", "format_version", &version) < 0) {
+        error_set(err, "%s: checkpoint without a 'format_version' attribute (damaged?)", path);
+        H5Fclose(f);
+        return -1;
+    }
+    if (version != CHECKPOINT_FORMAT_VERSION) {
+        error_set(err, "%s: unknown checkpoint format version %d (this program reads version %d); rebuild it or convert it with a matching version of the tools",
+                  path, version, CHECKPOINT_FORMAT_VERSION);
+        H5Fclose(f);
+        return -1;
+    }
+    return f;
+}
+
+static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *err) {
+    sssd_config_default(cfg);
+    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
+        char *p = (char *)cfg + config_fields[i].offset;
+        int bad = H5Aexists(f, name) <= 0;
+        if (!bad) bad = config_fields[i].is_double ? H5LTget_attribute_double(f, ".", name, (double *)p) < 0
+                                                    : H5LTget_attribute_int(f, ".", name, (int *)p) < 0;
+        if (bad) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
+    }
+    error_info why;
+    if (sssd_config_validate(cfg, &why)) return error_set(err, "%s: invalid configuration: %s", path, why.message);
+    return 0;
+}
+
+int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err) {
+    hid_t f = open_checkpoint(path, err);
+    if (f < 0) return -1;
+    int rc = read_config(f, path, cfg, err);
+    H5Fclose(f);
+    return rc;
+}
+
+static void append_problem(char *buf, size_t size, int *count, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append_problem(char *buf, size_t size, int *count, const char *fmt, ...) {
+    size_t n = strlen(buf);
+    if (*count < 8 && n + 4 < size) {
+        if (*count) n += (size_t)snprintf(buf + n, size - n, "; ");
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf + n, size - n, fmt, ap);
+        va_end(ap);
+    }
+    (*count)++;
+}
+
+static void format_shape(char *out, size_t size, int ndim, const hsize_t *dims) {
+    size_t n = (size_t)snprintf(out, size, "(");
+    for (int i = 0; i < ndim && n < size; i++) n += (size_t)snprintf(out + n, size - n, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+    if (n < size) snprintf(out + n, size - n, ndim == 1 ? ",)" : ")");
+}
+
+static const char *type_name(hid_t type) {
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    if (cls == H5T_FLOAT) return size == 8 ? "float64" : size == 2 ? "float16" : size == 4 ? "float32" : "float";
+    if (cls == H5T_INTEGER) return size == 8 ? "int64" : size == 4 ? "int32" : size == 2 ? "int16" : "int8";
+    if (cls == H5T_STRING) return "string";
+    return "non-numeric";
+}
+
+/* Does the path exist? Checked component by component: H5Lexists on a path
+ * with a missing intermediate group is an error in some HDF5 versions. */
+static int path_exists(hid_t f, const char *path) {
+    char prefix[512];
+    size_t n = strlen(path);
+    if (n >= sizeof prefix) return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0) continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        if (i > 0 && H5Lexists(f, prefix, H5P_DEFAULT) <= 0) return 0;
+    }
+    return 1;
+}
+
+/* Checks and reads one tensor; problems are appended to `problems`. */
+static void load_tensor(hid_t f, const char *name, const sssd_tensor_info *t, real_t *dst, char *problems,
+                        size_t psize, int *count) {
+    if (!path_exists(f, name)) {
+        append_problem(problems, psize, count, "missing tensor %s", name);
+        return;
+    }
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) {
+        append_problem(problems, psize, count, "%s is not a dataset", name);
+        return;
+    }
+    hid_t type = H5Dget_type(d), space = H5Dget_space(d);
+    int ndim = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[8] = {0};
+    if (ndim >= 0 && ndim <= 8) H5Sget_simple_extent_dims(space, dims, NULL);
+    int shape_ok = ndim == t->ndim;
+    for (int i = 0; shape_ok && i < ndim; i++) shape_ok = dims[i] == (hsize_t)t->shape[i];
+    if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != 4) {
+        append_problem(problems, psize, count, "%s has dtype %s, expected float32 (convert with .astype('float32'))",
+                       name, type_name(type));
+    } else if (!shape_ok) {
+        char got[128], want[128];
+        hsize_t wd[4];
+        for (int i = 0; i < t->ndim; i++) wd[i] = (hsize_t)t->shape[i];
+        format_shape(got, sizeof got, ndim, dims);
+        format_shape(want, sizeof want, t->ndim, wd);
+        append_problem(problems, psize, count, "%s has shape %s, expected %s", name, got, want);
+    } else if (H5Dread(d, H5T_NATIVE_REAL, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {
+        append_problem(problems, psize, count, "cannot read %s (file truncated or corrupted?)", name);
+    }
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Dclose(d);
+}
+
+typedef struct visit_state {
+    const sssd_model *m;
+    char *problems;
+    size_t psize;
+    int *count;
+} visit_state;
+
+/* Every dataset outside /vocab and /optimizer must be a tensor of the model. */
+static herr_t check_known(hid_t group, const char *name, const H5L_info_t *info, void *arg) {
+    visit_state *vs = arg;
+    if (!strncmp(name, "vocab", 5) || !strncmp(name, "optimizer", 9)) return 0;
+    /* Opening as a dataset is the version-independent way to tell datasets from groups. */
+    hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
+    if (d < 0) return 0;
+    H5Dclose(d);
+    if (!sssd_model_find_tensor(vs->m, name))
+        append_problem(vs->problems, vs->psize, vs->count, "unexpected tensor %s (from a different configuration or code version?)", name);
+    return 0;
+}
+
+static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err) {
+    memset(v, 0, sizeof *v);
+    if (H5Lexists(f, "vocab", H5P_DEFAULT) <= 0) return 0;
+    hid_t d = H5Dopen2(f, "vocab/names", H5P_DEFAULT);
+    if (d < 0) return error_set(err, "%s: /vocab without /vocab/names", path);
+    hid_t space = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    hid_t ftype = H5Dget_type(d);
+    H5Tset_cset(type, H5Tget_cset(ftype));
+    H5Tclose(ftype);
+    char **s = xcalloc((size_t)(n > 0 ? n : 1), sizeof(char *));
+    int rc = n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0 ? -1 : 0;
+    if (!rc) {
+        v->size = (int)n;
+        v->names = xcalloc((size_t)(n > 0 ? n : 1), sizeof(char *));
+        for (hssize_t i = 0; i < n; i++) v->names[i] = xstrdup(s[i] ? s[i] : "");
+        if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, s);
+    }
+    free(s);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(d);
+    if (rc) return error_set(err, "%s: cannot read /vocab/names", path);
+    v->counts = xcalloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
+    hsize_t dims[1];
+    H5T_class_t cls;
+    size_t ts;
+    if (H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || (hssize_t)dims[0] != n ||
+        (n > 0 && H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, v->counts) < 0)) {
+        vocabulary_free(v);
+        return error_set(err, "%s: /vocab/counts missing or not of the vocabulary's size", path);
+    }
+    return 0;
+}
+
+static void read_meta(hid_t f, checkpoint_meta *meta) {
+    long long step = 0, best_step = -1;
+    unsigned long seed = 0, rng = 0;
+    if (H5Aexists(f, "step") > 0) H5LTget_attribute_long_long(f, ".", "step", &step);
+    if (H5Aexists(f, "best_step") > 0) H5LTget_attribute_long_long(f, ".", "best_step", &best_step);
+    if (H5Aexists(f, "seed") > 0) H5LTget_attribute_ulong(f, ".", "seed", &seed);
+    if (H5Aexists(f, "rng_offset") > 0) H5LTget_attribute_ulong(f, ".", "rng_offset", &rng);
+    if (H5Aexists(f, "best_metric") > 0) H5LTget_attribute_double(f, ".", "best_metric", &meta->best_metric);
+    meta->step = step;
+    meta->best_step = best_step;
+    meta->seed = seed;
+    meta->rng_offset = rng;
+    read_string_attr(f, "dataset", meta->dataset, sizeof meta->dataset);
+    read_string_attr(f, "task", meta->task, sizeof meta->task);
+    read_string_attr(f, "extra_json", meta->extra_json, sizeof meta->extra_json);
+}
+
+sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err) {
+    hid_t f = open_checkpoint(path, err);
+    if (f < 0) return NULL;
+    sssd_config cfg;
+    if (read_config(f, path, &cfg, err)) {
+        H5Fclose(f);
+        return NULL;
+    }
+    sssd_model *m = sssd_model_create_uninitialised(&cfg, be, max_batch);
+    long long np = sssd_model_num_params(m), nb = sssd_model_num_buffers(m);
+    real_t *hp = xcalloc((size_t)(np ? np : 1), sizeof(real_t)), *hb = xcalloc((size_t)(nb ? nb : 1), sizeof(real_t));
+    real_t *hm = NULL, *hv = NULL;
+    int with_optimizer = H5Lexists(f, "optimizer", H5P_DEFAULT) > 0;
+    if (with_optimizer) {
+        hm = xcalloc((size_t)(np ? np : 1), sizeof(real_t));
+        hv = xcalloc((size_t)(np ? np : 1), sizeof(real_t));
+    }
+    char problems[900] = "";
+    int count = 0;
+    for (int i = 0; i < sssd_model_tensor_count(m); i++) {
+        const sssd_tensor_info *t = sssd_model_tensor(m, i);
+        load_tensor(f, t->name, t, (t->trainable ? hp : hb) + t->offset, problems, sizeof problems, &count);
+        if (with_optimizer && t->trainable) {
+            char name[256];
+            snprintf(name, sizeof name, "optimizer/m/%s", t->name);
+            load_tensor(f, name, t, hm + t->offset, problems, sizeof problems, &count);
+            snprintf(name, sizeof name, "optimizer/v/%s", t->name);
+            load_tensor(f, name, t, hv + t->offset, problems, sizeof problems, &count);
+        }
+    }
+    visit_state vs = {m, problems, sizeof problems, &count};
+    if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, check_known, &vs) < 0 && !count)
+        append_problem(problems, sizeof problems, &count, "cannot list the file's contents (corrupted?)");
+    checkpoint_meta local;
+    checkpoint_meta *mt = meta ? meta : &local;
+    checkpoint_meta_init(mt);
+    int rc = 0;
+    if (count) rc = error_set(err, "%s: does not match the model it describes (%d problem%s): %s%s", path, count,
+                              count == 1 ? "" : "s", problems, count > 8 ? "; ..." : "");
+    if (!rc) rc = read_vocab(f, &mt->vocab, path, err);
+    if (!rc) read_meta(f, mt);
+    H5Fclose(f);
+    if (!rc) {
+        be->ops->upload(be, sssd_model_params(m), hp, (size_t)np * sizeof(real_t));
+        be->ops->upload(be, sssd_model_buffers(m), hb, (size_t)nb * sizeof(real_t));
+        if (with_optimizer) {
+            be->ops->upload(be, sssd_model_adam_m(m), hm, (size_t)np * sizeof(real_t));
+            be->ops->upload(be, sssd_model_adam_v(m), hv, (size_t)np * sizeof(real_t));
+        }
+        sssd_model_parameters_changed(m);
+    }
+    free(hp);
+    free(hb);
+    free(hm);
+    free(hv);
+    if (!meta) checkpoint_meta_free(&local);
+    if (rc) {
+        if (meta) checkpoint_meta_free(meta);
+        sssd_model_free(m);
+        return NULL;
+    }
+    return m;
+}

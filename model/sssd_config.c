@@ -1,0 +1,105 @@
+/* The network's configuration: SSSD's paper values, the presets users start
+ * from, validation with messages that say what to change, and the FLOP count
+ * of a forward pass for benchmarks. */
+#include <string.h>
+
+#include "sssd.h"
+
+void sssd_config_default(sssd_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->in_channels = 1;
+    cfg->out_channels = 1;
+    cfg->res_channels = 256;
+    cfg->skip_channels = 256;
+    cfg->num_res_layers = 36;
+    cfg->s4_d_state = 64;
+    cfg->s4_lmax = 200;
+    cfg->s4_bidirectional = 1;
+    cfg->s4_layernorm = 1;
+    cfg->emb_in = 128;
+    cfg->emb_mid = 512;
+    cfg->emb_out = 512;
+    cfg->T = 200;
+    cfg->beta_0 = 1e-4;
+    cfg->beta_T = 0.02;
+    cfg->dt_min = 1e-3;
+    cfg->dt_max = 1e-1;
+}
+
+int sssd_config_preset(const char *name, int length, sssd_config *cfg, error_info *err) {
+    sssd_config_default(cfg);
+    cfg->s4_lmax = length;
+    if (strcmp(name, "paper") == 0) return 0;
+    if (strcmp(name, "small") == 0) {
+        /* The setting the documentation suggests to start from. */
+        cfg->res_channels = cfg->skip_channels = 128;
+        cfg->num_res_layers = 4;
+        return 0;
+    }
+    if (strcmp(name, "tiny") == 0) {
+        /* For tests and quick experiments: seconds per thousand steps on a laptop. */
+        cfg->res_channels = cfg->skip_channels = 32;
+        cfg->num_res_layers = 2;
+        cfg->emb_mid = cfg->emb_out = 256;
+        return 0;
+    }
+    return error_set(err, "unknown preset '%s' (expected tiny, small or paper)", name);
+}
+
+int sssd_config_validate(const sssd_config *c, error_info *err) {
+    if (c->in_channels < 1 || c->out_channels < 1)
+        return error_set(err, "in_channels and out_channels must be at least 1 (got %d, %d)", c->in_channels,
+                         c->out_channels);
+    if (c->res_channels < 1 || c->skip_channels < 1 || c->num_res_layers < 1)
+        return error_set(err, "res_channels, skip_channels and num_res_layers must be at least 1 (got %d, %d, %d)",
+                         c->res_channels, c->skip_channels, c->num_res_layers);
+    if (c->s4_d_state < 2 || c->s4_d_state % 2)
+        return error_set(err, "s4_d_state must be even and at least 2 (got %d)", c->s4_d_state);
+    if (c->s4_lmax < 1) return error_set(err, "s4_lmax (the window length) must be at least 1 (got %d)", c->s4_lmax);
+    if (c->s4_bidirectional != 1)
+        return error_set(err, "only the bidirectional S4 layer (s4_bidirectional = 1, SSSD's setting) is implemented");
+    if (c->s4_layernorm != 1)
+        return error_set(err, "only S4 layers with LayerNorm (s4_layernorm = 1, SSSD's setting) are implemented");
+    if (c->emb_in < 4 || c->emb_in % 2)
+        return error_set(err, "emb_in must be even and at least 4 (got %d)", c->emb_in);
+    if (c->emb_mid < 1 || c->emb_out < 1)
+        return error_set(err, "emb_mid and emb_out must be at least 1 (got %d, %d)", c->emb_mid, c->emb_out);
+    if (c->T < 1) return error_set(err, "T (diffusion steps) must be at least 1 (got %d)", c->T);
+    if (!(c->beta_0 > 0 && c->beta_0 <= c->beta_T && c->beta_T < 1))
+        return error_set(err, "the noise schedule needs 0 < beta_0 <= beta_T < 1 (got %g, %g)", c->beta_0, c->beta_T);
+    if (!(c->dt_min > 0 && c->dt_min <= c->dt_max))
+        return error_set(err, "the S4 timescales need 0 < dt_min <= dt_max (got %g, %g)", c->dt_min, c->dt_max);
+    return 0;
+}
+
+/* GEMMs counted exactly (2 flops per multiply-add); the rest estimated from
+ * the work per element: FFTs as 2.5 N log2 N real flops per real transform,
+ * the Cauchy kernel as ~40 flops per (mode, channel, frequency), pointwise
+ * ops at their arithmetic count (transcendentals as ~10). */
+double sssd_forward_flops(const sssd_config *c, int B) {
+    double C = c->res_channels, S = c->skip_channels, L = c->s4_lmax, H = 2 * C, Bd = B;
+    double in = c->in_channels, out = c->out_channels, N2 = c->s4_d_state / 2;
+    double gemm = 0, other = 0;
+    gemm += 2 * Bd * L * C * in;                                           /* init conv */
+    gemm += 2 * Bd * ((double)c->emb_in * c->emb_mid + (double)c->emb_mid * c->emb_out);
+    double per_block = 0;
+    per_block += 2 * Bd * c->emb_out * C;                                  /* fc_t */
+    per_block += 2 * Bd * L * H * 3 * C;                                   /* conv k3 */
+    per_block += 2 * (2 * Bd * L * H * H);                                 /* two output linears */
+    per_block += 2 * Bd * L * H * 2 * in;                                  /* cond conv */
+    per_block += 2 * Bd * L * C * C + 2 * Bd * L * S * C;                  /* res, skip */
+    gemm += per_block * c->num_res_layers;
+    gemm += 2 * Bd * L * S * S + 2 * Bd * L * out * S;                     /* final convs */
+
+    double n2l = 2 * L, lg = 1;
+    while ((1 << (int)lg) < n2l) lg++;
+    double fft = 2.5 * n2l * lg;
+    double s4 = 0;
+    s4 += H * (L / 2 + 1) * N2 * 40 + H * 2 * fft;                         /* kernel: Cauchy + inverse FFTs */
+    s4 += Bd * H * (3 * fft + 8 * (L + 1) + 2 * L);                        /* conv: 2 fwd + 1 inv FFT, products, D */
+    s4 += Bd * H * L * (12 + 2 + 8);                                       /* GELU, bias + residual, LayerNorm */
+    double pw_block = Bd * L * (C + 2 * H + H + 30 * C + 4 * C);           /* add t, biases, cond add, gate, res */
+    other += (2 * s4 + pw_block) * c->num_res_layers;
+    other += Bd * L * (2 * C + 3 * S);
+    return gemm + other;
+}
