@@ -1,9 +1,12 @@
 /* The DDPM around the network (../shared/docs/SSSD-S4.md §4): noise schedule,
  * masked training loss and gradients, and the DDPM and DDIM samplers, on any
  * backend. Noise comes from the counter-based RNG, so runs are reproducible
- * and identical across backends for the same seed. */
+ * and identical across backends for the same seed. Also the masks the tools
+ * share (ICSE'25 "mid:K" gaps and friends). */
 #ifndef SSSD_MODEL_DIFFUSION_H
 #define SSSD_MODEL_DIFFUSION_H
+
+#include <stdint.h>
 
 #include "sssd.h"
 
@@ -12,7 +15,126 @@ typedef struct diffusion_schedule {
     double *beta, *alpha, *abar, *sigma;  /* host, (T) each; sigma_t = sqrt(beta_tilde_t) */
 } diffusion_schedule;
 
+/* SSSD's calc_diffusion_hyperparams: beta linear from beta_0 to beta_T (both
+ * included), alpha = 1 - beta, abar_t = prod_{s<=t} alpha_s,
+ * beta_tilde_0 = beta_0, beta_tilde_t = beta_t (1 - abar_{t-1}) / (1 - abar_t).
+ * Computed in double (SSSD uses float32; the difference is below 1e-6). */
 void diffusion_schedule_init(diffusion_schedule *s, int T, double beta_0, double beta_T);
 void diffusion_schedule_free(diffusion_schedule *s);
+
+/* ---- random streams ----
+ * Every random number is philox(seed, stream, index). Streams are tagged in
+ * their top byte so that the draws of different purposes never overlap:
+ * training noise of iteration i uses stream i (tag 0), as the issue asks. */
+#define DIFFUSION_STREAM_TRAIN_EPS 0x00ull        /* | iteration: eps (B*L normals)         */
+#define DIFFUSION_STREAM_TRAIN_T 0x01ull          /* | iteration: diffusion steps (B)       */
+#define DIFFUSION_STREAM_TRAIN_MASK 0x02ull       /* | iteration: random masks              */
+#define DIFFUSION_STREAM_SHUFFLE 0x03ull          /* | epoch: data order                    */
+#define DIFFUSION_STREAM_SAMPLE 0x04ull           /* | noise_id: sampling noise of a window */
+#define DIFFUSION_STREAM_VALID 0x05ull            /* | window: validation loss eps          */
+#define DIFFUSION_STREAM_VALID_T 0x06ull          /* | window: validation loss step t       */
+static inline uint64_t diffusion_stream(uint64_t tag, uint64_t index) {
+    return (tag << 56) | (index & 0x00FFFFFFFFFFFFFFull);
+}
+
+/* ---- masks (1 = observed, 0 = generated) ---- */
+typedef enum mask_kind {
+    MASK_NONE,        /* "none": everything generated (unconditional) */
+    MASK_MID,         /* "mid:K": middle chunk of consecutive K-event chunks */
+    MASK_END,         /* "end:K": last such chunk */
+    MASK_GAP,         /* "gap:START:K": positions START..START+K-1 */
+    MASK_RANDOM_GAP,  /* "random-gap:K": a random contiguous gap of K per batch */
+    MASK_MISSING,     /* "missing:F": round(F*L) random positions (at least 1) */
+    MASK_FORECAST     /* "forecast:K": the last K positions */
+} mask_kind;
+
+typedef struct mask_spec {
+    mask_kind kind;
+    int k;            /* gap size (MID, END, GAP, RANDOM_GAP, FORECAST) */
+    int start;        /* GAP */
+    double fraction;  /* MISSING */
+} mask_spec;
+
+/* Parse "none", "mid:K", "end:K", "gap:START:K", "random-gap:K",
+ * "missing:F" (0 < F <= 1), "forecast:K". Returns 0 or -1 with a message. */
+int mask_spec_parse(const char *text, mask_spec *out, error_info *err);
+/* Check the spec against a window length (K <= L, START+K <= L...). */
+int mask_spec_check(const mask_spec *spec, int length, error_info *err);
+/* Canonical text of a spec ("mid:10"), for checkpoints and logs. */
+void mask_spec_format(const mask_spec *spec, char *out, size_t size);
+/* Is the mask the same for every batch (no randomness)? */
+int mask_spec_is_fixed(const mask_spec *spec);
+
+/* torch.split(range(L), K)[index] (chunks of K events, the last shorter);
+ * "mid:K" is chunk count/2 and "end:K" the last. For L = 200 this gives the
+ * ICSE'25 gaps (k = 10 -> 100..109, k = 30 -> 90..119), which
+ * numpy.array_split(range(L), K) would not. */
+int mask_chunk_count(int length, int k);
+void mask_chunk(int length, int k, int index, int *start, int *count);
+
+/* Fill mask (L) floats for one batch. Random kinds draw from
+ * philox(seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index)). */
+void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask);
+
+/* Generated values back to event IDs: rounded half to even (numpy's rule);
+ * with clamp_to > 0 also clamped to 1..clamp_to (the vocabulary). */
+void diffusion_values_to_ids(const float *values, long long n, int clamp_to, int32_t *ids);
+
+/* ---- training ---- */
+
+typedef struct diffusion_context diffusion_context;
+
+/* Working memory for training and sampling with model `m` (batches up to the
+ * model's max_batch). The schedule comes from the model's configuration. */
+diffusion_context *diffusion_context_create(sssd_model *m);
+void diffusion_context_free(diffusion_context *d);
+const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d);
+
+/* One training pass (no optimizer step): host x0 (B, L) event values and one
+ * mask (L) for the whole batch (as SSSD). Draws t ~ U{0..T-1} and eps from
+ * philox(seed, stream(iteration)), builds z = x0 m + eps (1-m),
+ * x_t = sqrt(abar_t) x0 + sqrt(1-abar_t) z, cond = [x0 m, m], runs forward,
+ * masked MSE on generated positions, and backward (the gradient buffer is
+ * zeroed first). Returns the loss (NaN/inf are returned, not hidden). */
+double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
+                            uint64_t iteration);
+
+/* The same loss without gradients, for validation: per-window masks (B, L),
+ * draws from philox(seed, stream(VALID, window_ids[b])) so the figure does
+ * not depend on batching. Returns the mean over the batch's generated
+ * positions; *count_out receives their number. */
+double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
+                           const uint64_t *window_ids, uint64_t seed, double *count_out);
+
+/* ---- sampling ---- */
+
+typedef enum diffusion_sampler { SAMPLER_DDPM, SAMPLER_DDIM } diffusion_sampler;
+
+typedef struct diffusion_sample_options {
+    diffusion_sampler sampler;
+    int steps;          /* DDIM: S (1..T); DDPM always runs T steps */
+    double eta;         /* DDIM: 0 deterministic, 1 = DDPM's variance */
+    uint64_t seed;
+    /* Called after every network pass (may be NULL): done/total passes. */
+    void (*progress)(void *user, int done, int total);
+    void *progress_user;
+} diffusion_sample_options;
+
+/* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts
+ * from): tau_i = T-1 - floor((S-1-i) T / S), i = 0..S-1, ascending; S = T
+ * gives every step, S = 20 of T = 200 gives 9, 19, ..., 199. Writes S values. */
+void diffusion_ddim_timesteps(int T, int S, int *tau);
+
+/* Sample B windows: x0 (B, L) observed values (anything at generated
+ * positions), mask (B, L), noise_ids (B): window b's noise is
+ * philox(seed, stream(SAMPLE, noise_ids[b]), ...), so a window's result does
+ * not depend on the batch it is in. DDPM: SSSD's loop exactly (T steps;
+ * x = x(1-m) + x0 m before each pass; noise added for t > 0). DDIM: S
+ * evenly spaced steps. Both end with x = x(1-m) + x0 m so observed values
+ * come back exactly. Noise of the transition out of step t has index t+1
+ * (index 0 is x_T), in DDPM and DDIM alike: DDIM with S = T and eta = 1
+ * follows the DDPM chain. out (B, L) host. */
+void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                      const diffusion_sample_options *opt, float *out);
 
 #endif

@@ -1,0 +1,489 @@
+/* `generate`: reconstruct lost events, forecast, or synthesise whole windows
+ * from a trained checkpoint, with SSSD's DDPM sampler or DDIM. */
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "diffusion.h"
+#include "gen_output.h"
+#include "json.h"
+#include "snap.h"
+#include "timer.h"
+#include "window_source.h"
+
+typedef struct gen_options {
+    char checkpoint[4096];
+    char input[4096];
+    char split[32];
+    long long limit;
+    char mask[4096];
+    int forecast;
+    long long num;
+    int length;
+    diffusion_sampler sampler;
+    int steps;
+    double eta;
+    int samples;
+    int top;
+    int snap;
+    int clamp;
+    char out[4096];
+    char format[16];
+    char save_input[4096];
+    uint64_t seed;
+    int batch;
+    char device[16];
+    int threads;
+    int quiet;
+} gen_options;
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: generate --checkpoint FILE MODE [options]\n"
+            "\n"
+            "modes:\n"
+            "  --input WINDOWS [--mask SPEC|FILE]   reconstruct: observed events are copied exactly.\n"
+            "        SPEC: mid:K (ICSE'25 gap), end:K, gap:START:K, none; FILE: 0/1 per position\n"
+            "        (1 = observed), one line for all windows or one per window. Default: the\n"
+            "        checkpoint's training task when it is a fixed gap.\n"
+            "  --input WINDOWS --forecast K         the last K events of each window are generated\n"
+            "  --num N [--length L]                 synthesise N windows (nothing observed)\n"
+            "  WINDOWS: paper text layout, .npy, .h5 holding /windows, or a dataset (name, directory,\n"
+            "  NAME.h5: its --split, testing by default); --limit N takes the first N windows.\n"
+            "\n"
+            "sampling:\n"
+            "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
+            "  --steps S             DDIM steps (default 20)\n"
+            "  --eta E               DDIM noise, 0 (default, deterministic given x_T) .. 1 (DDPM's)\n"
+            "  --samples S           S samples per window: the output is the per-position majority,\n"
+            "                        its confidence goes to OUT.confidence (default 1)\n"
+            "  --top K               print the K most frequent events of each generated position\n"
+            "  --snap                entry-exit data: repair unmatched entry/exit pairs (says how many)\n"
+            "  --no-clamp            keep rounded IDs outside the vocabulary (the paper did not clamp)\n"
+            "  --seed S              (default 1); results do not depend on --batch\n"
+            "\n"
+            "output:\n"
+            "  --out FILE            (default generated.txt); the mask goes to FILE.mask (1 = observed)\n"
+            "  --format F            text (paper layout) | npy | h5 (/windows, /mask) | names\n"
+            "                        (default: from FILE's extension, else text)\n"
+            "  --save-input FILE     also write the input windows used (after --limit) in text layout,\n"
+            "                        the REAL that `evaluate` pairs the output with\n"
+            "\n"
+            "run:\n"
+            "  --batch B             windows per network pass (default 16)\n"
+            "  --device cpu|cuda|auto   --threads N   --quiet\n");
+}
+
+static void bad(const char *opt, const char *v, const char *why) { die("%s %s: %s (see generate --help)", opt, v, why); }
+
+static long long parse_ll(const char *opt, const char *v, long long lo, long long hi) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno) bad(opt, v, "not an integer");
+    if (x < lo || x > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "must be between %lld and %lld", lo, hi);
+        bad(opt, v, why);
+    }
+    return x;
+}
+
+static void copy_opt(char *dst, size_t size, const char *opt, const char *v) {
+    if (strlen(v) >= size) bad(opt, v, "too long");
+    snprintf(dst, size, "%s", v);
+}
+
+static void parse_options(gen_options *o, int argc, char **argv) {
+    memset(o, 0, sizeof *o);
+    snprintf(o->split, sizeof o->split, "testing");
+    o->sampler = SAMPLER_DDPM;
+    o->steps = 20;
+    o->samples = 1;
+    o->clamp = 1;
+    snprintf(o->out, sizeof o->out, "generated.txt");
+    o->seed = 1;
+    o->batch = 16;
+    snprintf(o->device, sizeof o->device, "auto");
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = n > 0 ? (int)n : 1;
+    int steps_given = 0, eta_given = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
+        if (!strcmp(a, "--snap")) { o->snap = 1; continue; }
+        if (!strcmp(a, "--no-clamp")) { o->clamp = 0; continue; }
+        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
+        if (strncmp(a, "--", 2)) die("unexpected argument '%s' (see generate --help)", a);
+        if (i + 1 >= argc) die("%s needs a value (see generate --help)", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "--checkpoint")) copy_opt(o->checkpoint, sizeof o->checkpoint, a, v);
+        else if (!strcmp(a, "--input")) copy_opt(o->input, sizeof o->input, a, v);
+        else if (!strcmp(a, "--split")) {
+            if (strcmp(v, "testing") && strcmp(v, "training")) bad(a, v, "expected testing or training");
+            copy_opt(o->split, sizeof o->split, a, v);
+        } else if (!strcmp(a, "--limit")) o->limit = parse_ll(a, v, 1, 1LL << 40);
+        else if (!strcmp(a, "--mask")) copy_opt(o->mask, sizeof o->mask, a, v);
+        else if (!strcmp(a, "--forecast")) o->forecast = (int)parse_ll(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--num")) o->num = parse_ll(a, v, 1, 1LL << 32);
+        else if (!strcmp(a, "--length")) o->length = (int)parse_ll(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--sampler")) {
+            if (!strcmp(v, "ddpm")) o->sampler = SAMPLER_DDPM;
+            else if (!strcmp(v, "ddim")) o->sampler = SAMPLER_DDIM;
+            else bad(a, v, "expected ddpm or ddim");
+        } else if (!strcmp(a, "--steps")) { o->steps = (int)parse_ll(a, v, 1, 1000000); steps_given = 1; }
+        else if (!strcmp(a, "--eta")) {
+            char *end;
+            o->eta = strtod(v, &end);
+            if (!*v || *end || !(o->eta >= 0 && o->eta <= 1)) bad(a, v, "expected a number from 0 to 1");
+            eta_given = 1;
+        } else if (!strcmp(a, "--samples")) o->samples = (int)parse_ll(a, v, 1, 65535);
+        else if (!strcmp(a, "--top")) o->top = (int)parse_ll(a, v, 1, 1000);
+        else if (!strcmp(a, "--out")) copy_opt(o->out, sizeof o->out, a, v);
+        else if (!strcmp(a, "--save-input")) copy_opt(o->save_input, sizeof o->save_input, a, v);
+        else if (!strcmp(a, "--format")) {
+            gen_format f;
+            if (gen_format_parse(v, &f)) bad(a, v, "expected text, npy, h5 or names");
+            copy_opt(o->format, sizeof o->format, a, v);
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (!*v || *end || errno || v[0] == '-') bad(a, v, "expected a non-negative integer");
+            o->seed = s;
+        } else if (!strcmp(a, "--batch")) o->batch = (int)parse_ll(a, v, 1, 1 << 16);
+        else if (!strcmp(a, "--device")) {
+            if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) bad(a, v, "expected cpu, cuda or auto");
+            copy_opt(o->device, sizeof o->device, a, v);
+        } else if (!strcmp(a, "--threads")) o->threads = (int)parse_ll(a, v, 1, 4096);
+        else die("unknown option '%s' (see generate --help)", a);
+    }
+    if (!o->checkpoint[0]) die("--checkpoint is required (e.g. runs/compress-gzip/best.ckpt)");
+    if (o->num && (o->input[0] || o->mask[0] || o->forecast))
+        die("--num synthesises windows from nothing; it cannot be combined with --input, --mask or --forecast");
+    if (!o->num && !o->input[0]) die("choose a mode: --input WINDOWS (reconstruct or --forecast K) or --num N (synthesise)");
+    if (o->forecast && o->mask[0]) die("--forecast K sets the mask itself; drop --mask");
+    if (o->length && !o->num) die("--length only applies to --num (inputs have their own length)");
+    if (o->sampler == SAMPLER_DDPM && (steps_given || eta_given))
+        die("--steps and --eta belong to --sampler ddim (DDPM always runs the model's T steps)");
+    if (o->save_input[0] && o->num) die("--save-input needs --input (synthesis has no input windows)");
+    if (o->top && o->samples < 2) die("--top needs --samples 2 or more (frequencies come from several samples)");
+}
+
+/* ---- progress on a terminal ---- */
+typedef struct progress {
+    int tty, quiet;
+    long long windows_total, windows_before;
+    int batch_windows;
+    double start;
+} progress;
+
+static void on_pass(void *user, int done, int total) {
+    progress *p = user;
+    if (!p->tty || p->quiet) return;
+    double frac = ((double)p->windows_before + (double)p->batch_windows * done / total) / (double)p->windows_total;
+    double el = now_seconds() - p->start;
+    double eta = frac > 0 ? el / frac - el : 0;
+    int width = 24, filled = (int)(frac * width);
+    char bar[32];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+    bar[width] = 0;
+    fprintf(stderr, "\r\033[K[%s] %lld/%lld windows | ETA %.0fs", bar, p->windows_before, p->windows_total, eta);
+    fflush(stderr);
+}
+
+static int file_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The checkpoint's training state names the data's event kind ("entry-exit", "call"). */
+static void checkpoint_events(const checkpoint_meta *meta, char *out, size_t size) {
+    snprintf(out, size, "unknown");
+    json_value v;
+    error_info err;
+    if (!meta->extra_json[0] || json_parse(meta->extra_json, "checkpoint", &v, &err)) return;
+    const json_value *e = json_get(&v, "events");
+    if (e && e->type == JSON_STRING) snprintf(out, size, "%s", e->string);
+    json_free(&v);
+}
+
+int main(int argc, char **argv) {
+    error_set_program_name("generate");
+    /* HDF5's own exit handler crashes when a file failed to close (disk
+     * full); every file is closed explicitly, so it is not needed. */
+    H5dont_atexit();
+    gen_options o;
+    parse_options(&o, argc, argv);
+    error_info err;
+    gen_format format = gen_format_from_path(o.out);
+    if (o.format[0]) gen_format_parse(o.format, &format);
+
+    sssd_config cfg;
+    if (checkpoint_read_config(o.checkpoint, &cfg, &err)) die("--checkpoint: %s", err.message);
+    int L = cfg.s4_lmax;
+
+    /* ---- inputs and masks ---- */
+    window_set input;
+    memset(&input, 0, sizeof input);
+    const char *mode;
+    char task[160] = "";
+    if (o.num) {
+        if (o.length && o.length != L)
+            die("--length %d: the model was trained on windows of %d events and generates that length", o.length, L);
+        window_set_init(&input, o.num, L);
+        memset(input.ids, 0, sizeof(int32_t) * (size_t)o.num * L);
+        mode = "synthesised";
+        snprintf(task, sizeof task, "none");
+    } else {
+        if (windows_load(o.input, o.split, L, &input, &err)) die("--input: %s", err.message);
+        if (input.length != L)
+            die("--input %s has windows of %d events, but the model was trained on %d", o.input, input.length, L);
+        if (input.count == 0) die("--input %s holds no windows", o.input);
+        if (o.limit && o.limit < input.count) input.count = o.limit;
+        mode = o.forecast ? "forecast" : "reconstructed";
+    }
+    int64_t N = input.count;
+    size_t NL = (size_t)N * (size_t)L;
+    uint8_t *observed = xmalloc(NL ? NL : 1);
+    float *maskf = xmalloc(sizeof(float) * (size_t)L);
+
+    /* The checkpoint is read after the inputs so that input errors come first. */
+    char why[512];
+    backend *be = backend_create(o.device, o.threads, why, sizeof why);
+    if (!be) die("--device %s: %s", o.device, why);
+    int items = (int)((long long)N * o.samples < o.batch ? (long long)N * o.samples : o.batch);
+    checkpoint_meta meta;
+    checkpoint_meta_init(&meta);
+    sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
+    if (!model) die("--checkpoint: %s", err.message);
+    int V = meta.vocab.size;
+
+    if (!o.num) {
+        mask_spec spec;
+        const char *mask_text = o.mask;
+        char fc[32];
+        if (o.forecast) {
+            snprintf(fc, sizeof fc, "forecast:%d", o.forecast);
+            mask_text = fc;
+        } else if (!mask_text[0]) {
+            if (meta.task[0] && !mask_spec_parse(meta.task, &spec, &err) && mask_spec_is_fixed(&spec))
+                mask_text = meta.task;
+            else
+                die("--mask is needed: the checkpoint's task (%s) is not one fixed gap; e.g. --mask mid:10",
+                    meta.task[0] ? meta.task : "unknown");
+        }
+        if (!mask_spec_parse(mask_text, &spec, &err)) {
+            if (!mask_spec_is_fixed(&spec))
+                die("--mask %s: random masks are for training; for generation give a fixed gap or a mask file",
+                    mask_text);
+            if (mask_spec_check(&spec, L, &err)) die("--mask: %s", err.message);
+            mask_fill(&spec, L, 0, 0, maskf);
+            for (int64_t w = 0; w < N; w++)
+                for (int l = 0; l < L; l++) observed[w * L + l] = maskf[l] != 0.0f;
+            mask_spec_format(&spec, task, sizeof task);
+        } else if (file_exists(mask_text)) {
+            window_set mf;
+            if (windows_load(mask_text, NULL, 0, &mf, &err)) die("--mask: %s", err.message);
+            if (mf.length != L) die("--mask %s: rows of %d positions, but windows have %d", mask_text, mf.length, L);
+            if (mf.count != 1 && mf.count < N)
+                die("--mask %s: %lld rows; expected 1 (for every window) or one per window (%lld)", mask_text,
+                    (long long)mf.count, (long long)N);
+            for (int64_t w = 0; w < N; w++)
+                for (int l = 0; l < L; l++) {
+                    int32_t v = mf.ids[(mf.count == 1 ? 0 : w) * L + l];
+                    if (v != 0 && v != 1)
+                        die("--mask %s: value %d at row %lld, position %d; use 1 = observed, 0 = generated", mask_text,
+                            v, (long long)(mf.count == 1 ? 1 : w + 1), l + 1);
+                    observed[w * L + l] = (uint8_t)v;
+                }
+            window_set_free(&mf);
+            snprintf(task, sizeof task, "mask file %s", mask_text);
+        } else die("--mask %s: neither a mask spec (%s) nor an existing file", mask_text, err.message);
+        if (V > 0) {
+            for (size_t i = 0; i < NL; i++) {
+                if (!observed[i]) continue;
+                int32_t id = input.ids[i];
+                if (id < 1 || id > V)
+                    die("--input %s: window %lld holds event ID %d, outside the model's vocabulary 1..%d; were the "
+                        "windows numbered with the model's dataset?",
+                        o.input, (long long)(i / L) + 1, id, V);
+            }
+        }
+    } else memset(observed, 0, NL);
+    long long generated_total = 0;
+    for (size_t i = 0; i < NL; i++) generated_total += !observed[i];
+    if (generated_total == 0) die("every position is observed: nothing to generate (check --mask)");
+
+    /* --snap needs entry-exit data: from the checkpoint, or seen in the observed events. */
+    if (o.snap) {
+        char events[64];
+        checkpoint_events(&meta, events, sizeof events);
+        if (!strcmp(events, "call"))
+            die("--snap: the model's dataset has one event per system call (events = call); there are no "
+                "entry/exit pairs to repair");
+        if (strcmp(events, "entry-exit")) {
+            int64_t runs = 0;
+            double score = o.num ? 0 : snap_pairing_score(input.ids, observed, N, L, &runs);
+            if (runs < 20 || score < 0.9)
+                die("--snap: cannot tell that this is entry-exit data (the checkpoint does not say, and %s); "
+                    "--snap needs IDs that come in pairs",
+                    o.num ? "synthesised windows have no observed events to look at"
+                          : "too few observed runs of equal IDs have even length");
+            if (!o.quiet)
+                fprintf(stderr, "generate: --snap: %.1f%% of %lld observed runs pair up: treating the data as entry-exit\n",
+                        100 * score, (long long)runs);
+        }
+    }
+
+    /* ---- sampling ---- */
+    diffusion_context *diff = diffusion_context_create(model);
+    int S = o.samples;
+    int32_t *votes = xmalloc(sizeof(int32_t) * (size_t)items * L * 1);
+    int32_t *all_ids = xmalloc(sizeof(int32_t) * (size_t)N * S * L);
+    float *x0 = xmalloc(sizeof(float) * (size_t)items * L), *mask = xmalloc(sizeof(float) * (size_t)items * L);
+    float *outv = xmalloc(sizeof(float) * (size_t)items * L);
+    uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
+    progress pg = {isatty(STDERR_FILENO), o.quiet, N * S, 0, 0, now_seconds()};
+    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg};
+    long long total_items = (long long)N * S;
+    double t_start = now_seconds();
+    for (long long k0 = 0; k0 < total_items; k0 += items) {
+        int b_n = (int)(total_items - k0 < items ? total_items - k0 : items);
+        for (int b = 0; b < b_n; b++) {
+            long long k = k0 + b;
+            int64_t w = k / S;
+            int s = (int)(k % S);
+            /* Sample s of window w: its own noise, whatever the batch or --samples. */
+            noise_ids[b] = (uint64_t)w + ((uint64_t)s << 40);
+            for (int l = 0; l < L; l++) {
+                x0[(size_t)b * L + l] = (float)input.ids[w * L + l];
+                mask[(size_t)b * L + l] = observed[w * L + l] ? 1.0f : 0.0f;
+            }
+        }
+        pg.windows_before = k0;
+        pg.batch_windows = b_n;
+        diffusion_sample(diff, b_n, x0, mask, noise_ids, &so, outv);
+        diffusion_values_to_ids(outv, (long long)b_n * L, o.clamp ? V : 0, votes);
+        for (int b = 0; b < b_n; b++) {
+            long long k = k0 + b;
+            memcpy(all_ids + (size_t)k * L, votes + (size_t)b * L, sizeof(int32_t) * (size_t)L);
+            /* Observed events come back exactly (the sampler restores them). */
+            int64_t w = k / S;
+            for (int l = 0; l < L; l++)
+                if (observed[w * L + l]) all_ids[(size_t)k * L + l] = input.ids[w * L + l];
+        }
+    }
+    double elapsed = now_seconds() - t_start;
+    if (pg.tty && !o.quiet) fputs("\r\033[K", stderr);
+
+    /* ---- majority over samples ---- */
+    window_set result;
+    window_set_init(&result, N, L);
+    float *confidence = S > 1 ? xmalloc(sizeof(float) * (NL ? NL : 1)) : NULL;
+    int32_t *cand = xmalloc(sizeof(int32_t) * (size_t)S);
+    int *cnt = xmalloc(sizeof(int) * (size_t)S);
+    double conf_sum = 0;
+    for (int64_t w = 0; w < N; w++) {
+        for (int l = 0; l < L; l++) {
+            size_t i = (size_t)w * L + l;
+            int nc = 0;
+            for (int s = 0; s < S; s++) {
+                int32_t id = all_ids[((size_t)w * S + s) * L + l];
+                int j = 0;
+                while (j < nc && cand[j] != id) j++;
+                if (j == nc) { cand[nc] = id; cnt[nc] = 0; nc++; }
+                cnt[j]++;
+            }
+            /* Most frequent; ties to the smaller ID, so the choice is deterministic. */
+            int best = 0;
+            for (int j = 1; j < nc; j++)
+                if (cnt[j] > cnt[best] || (cnt[j] == cnt[best] && cand[j] < cand[best])) best = j;
+            result.ids[i] = cand[best];
+            if (confidence) {
+                confidence[i] = (float)cnt[best] / (float)S;
+                if (!observed[i]) conf_sum += confidence[i];
+            }
+            if (o.top && !observed[i]) {
+                printf("window %lld position %d:", (long long)w + 1, l);
+                for (int t = 0; t < o.top && t < nc; t++) {
+                    /* selection of the t-th most frequent */
+                    int pick = -1;
+                    for (int j = 0; j < nc; j++) {
+                        if (cnt[j] < 0) continue;
+                        if (pick < 0 || cnt[j] > cnt[pick] || (cnt[j] == cnt[pick] && cand[j] < cand[pick])) pick = j;
+                    }
+                    const char *name = V > 0 && cand[pick] >= 1 && cand[pick] <= V && meta.vocab.names ? meta.vocab.names[cand[pick] - 1] : NULL;
+                    if (name && strcmp(name, "") && atoi(name) != cand[pick]) printf(" %d:%s %.3f", cand[pick], name, (double)cnt[pick] / S);
+                    else printf(" %d %.3f", cand[pick], (double)cnt[pick] / S);
+                    cnt[pick] = -cnt[pick] - 1;
+                }
+                printf("\n");
+            }
+        }
+    }
+
+    /* ---- entry/exit repair ---- */
+    long long snapped = 0, snapped_windows = 0;
+    if (o.snap) {
+        for (int64_t w = 0; w < N; w++) {
+            int c = snap_window(result.ids + (size_t)w * L, observed + (size_t)w * L,
+                                confidence ? confidence + (size_t)w * L : NULL, L);
+            snapped += c;
+            snapped_windows += c > 0;
+        }
+    }
+
+    /* ---- output ---- */
+    char provenance[8192], written[16384];
+    char sampler_text[64];
+    if (o.sampler == SAMPLER_DDPM) snprintf(sampler_text, sizeof sampler_text, "DDPM, %d steps", cfg.T);
+    else snprintf(sampler_text, sizeof sampler_text, "DDIM, %d steps, eta %g", o.steps < cfg.T ? o.steps : cfg.T, o.eta);
+    snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
+             o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
+    gen_result gr = {result, observed, confidence, &meta.vocab, provenance};
+    if (gen_write(o.out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
+    if (o.save_input[0]) {
+        if (windows_write_text(o.save_input, &input, &err)) die("--save-input: %s", err.message);
+        size_t used = strlen(written);
+        snprintf(written + used, sizeof written - used, " and the input windows %s", o.save_input);
+    }
+
+    if (!o.quiet) {
+        fprintf(stderr, "generate: %s %lld window%s (%s, %lld generated events) with %s in %.1fs: %.1f generated events/s\n",
+                mode, (long long)N, N == 1 ? "" : "s", task, generated_total, sampler_text, elapsed,
+                elapsed > 0 ? (double)generated_total * S / elapsed : 0.0);
+        if (S > 1)
+            fprintf(stderr, "generate: %d samples per window; mean confidence of the majority on generated positions %.3f\n",
+                    S, conf_sum / (double)generated_total);
+        if (o.snap)
+            fprintf(stderr, "generate: --snap changed %lld generated event%s in %lld window%s to repair entry/exit pairs\n",
+                    snapped, snapped == 1 ? "" : "s", snapped_windows, snapped_windows == 1 ? "" : "s");
+        fprintf(stderr, "generate: wrote %s\n", written);
+    }
+
+    free(votes);
+    free(all_ids);
+    free(x0);
+    free(mask);
+    free(outv);
+    free(noise_ids);
+    free(cand);
+    free(cnt);
+    free(confidence);
+    free(observed);
+    free(maskf);
+    window_set_free(&result);
+    window_set_free(&input);
+    diffusion_context_free(diff);
+    sssd_model_free(model);
+    checkpoint_meta_free(&meta);
+    backend_free(be);
+    return 0;
+}

@@ -1,0 +1,384 @@
+/* DDPM schedule, masks, masked training loss and the DDPM/DDIM samplers
+ * (see diffusion.h). Everything heavy runs on the model's backend through the
+ * ops table; the host only prepares small per-batch inputs. */
+#include "diffusion.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "philox.h"
+
+/* ---------------- schedule ---------------- */
+
+void diffusion_schedule_init(diffusion_schedule *s, int T, double beta_0, double beta_T) {
+    s->T = T;
+    s->beta = xcalloc((size_t)T, sizeof(double));
+    s->alpha = xcalloc((size_t)T, sizeof(double));
+    s->abar = xcalloc((size_t)T, sizeof(double));
+    s->sigma = xcalloc((size_t)T, sizeof(double));
+    for (int t = 0; t < T; t++) {
+        s->beta[t] = T == 1 ? beta_0 : beta_0 + (beta_T - beta_0) * (double)t / (double)(T - 1);
+        s->alpha[t] = 1.0 - s->beta[t];
+        s->abar[t] = t == 0 ? s->alpha[t] : s->abar[t - 1] * s->alpha[t];
+        /* beta_tilde_0 stays beta_0 as in SSSD; it is never used (no noise at t = 0). */
+        double beta_tilde = t == 0 ? s->beta[0] : s->beta[t] * (1.0 - s->abar[t - 1]) / (1.0 - s->abar[t]);
+        s->sigma[t] = sqrt(beta_tilde);
+    }
+}
+
+void diffusion_schedule_free(diffusion_schedule *s) {
+    free(s->beta);
+    free(s->alpha);
+    free(s->abar);
+    free(s->sigma);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---------------- masks ---------------- */
+
+/* Uniform integer in [0, n) from a 32-bit draw (multiply-shift: no modulo bias worth naming). */
+static uint32_t uniform_below(uint32_t bits, uint32_t n) { return (uint32_t)(((uint64_t)bits * n) >> 32); }
+
+static int parse_int(const char *s, int *out) {
+    if (!*s) return -1;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < -2147483647L || v > 2147483647L) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int mask_spec_parse(const char *text, mask_spec *out, error_info *err) {
+    memset(out, 0, sizeof *out);
+    const char *colon = strchr(text, ':');
+    size_t head = colon ? (size_t)(colon - text) : strlen(text);
+    const char *arg = colon ? colon + 1 : "";
+    static const char *usage = "expected none, mid:K, end:K, gap:START:K, random-gap:K, missing:FRACTION or forecast:K";
+    if (head == 4 && strncmp(text, "none", 4) == 0 && !colon) {
+        out->kind = MASK_NONE;
+        return 0;
+    }
+    if (head == 7 && strncmp(text, "missing", 7) == 0) {
+        char *end;
+        double f = strtod(arg, &end);
+        if (!*arg || *end || !(f > 0.0 && f <= 1.0))
+            return error_set(err, "mask '%s': the fraction must be a number in (0, 1], e.g. missing:0.1", text);
+        out->kind = MASK_MISSING;
+        out->fraction = f;
+        return 0;
+    }
+    if (head == 3 && strncmp(text, "gap", 3) == 0) {
+        char first[32];
+        const char *c2 = strchr(arg, ':');
+        if (!c2 || (size_t)(c2 - arg) >= sizeof first)
+            return error_set(err, "mask '%s': expected gap:START:K (START counts from 0)", text);
+        memcpy(first, arg, (size_t)(c2 - arg));
+        first[c2 - arg] = 0;
+        if (parse_int(first, &out->start) || parse_int(c2 + 1, &out->k) || out->start < 0 || out->k < 1)
+            return error_set(err, "mask '%s': expected gap:START:K with START >= 0 and K >= 1", text);
+        out->kind = MASK_GAP;
+        return 0;
+    }
+    struct { const char *name; mask_kind kind; } kinds[] = {
+        {"mid", MASK_MID}, {"end", MASK_END}, {"random-gap", MASK_RANDOM_GAP}, {"forecast", MASK_FORECAST}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (head == strlen(kinds[i].name) && strncmp(text, kinds[i].name, head) == 0) {
+            if (!colon || parse_int(arg, &out->k) || out->k < 1)
+                return error_set(err, "mask '%s': %s needs a positive size, e.g. %s:10", text, kinds[i].name,
+                                 kinds[i].name);
+            out->kind = kinds[i].kind;
+            return 0;
+        }
+    }
+    return error_set(err, "unknown mask '%s' (%s)", text, usage);
+}
+
+int mask_spec_check(const mask_spec *spec, int length, error_info *err) {
+    char text[64];
+    mask_spec_format(spec, text, sizeof text);
+    switch (spec->kind) {
+    case MASK_NONE:
+    case MASK_MISSING: return 0;
+    case MASK_GAP:
+        if ((long long)spec->start + spec->k > length)
+            return error_set(err, "mask %s: the gap ends at %lld, past the window length %d", text,
+                             (long long)spec->start + spec->k, length);
+        return 0;
+    default:
+        if (spec->k > length)
+            return error_set(err, "mask %s: K = %d is larger than the window length %d", text, spec->k, length);
+        return 0;
+    }
+}
+
+void mask_spec_format(const mask_spec *spec, char *out, size_t size) {
+    switch (spec->kind) {
+    case MASK_NONE: snprintf(out, size, "none"); break;
+    case MASK_MID: snprintf(out, size, "mid:%d", spec->k); break;
+    case MASK_END: snprintf(out, size, "end:%d", spec->k); break;
+    case MASK_GAP: snprintf(out, size, "gap:%d:%d", spec->start, spec->k); break;
+    case MASK_RANDOM_GAP: snprintf(out, size, "random-gap:%d", spec->k); break;
+    case MASK_MISSING:
+        /* The shortest text that reads back as the same double ("missing:0.45"). */
+        for (int prec = 6; prec <= 17; prec++) {
+            snprintf(out, size, "missing:%.*g", prec, spec->fraction);
+            if (strtod(out + 8, NULL) == spec->fraction) break;
+        }
+        break;
+    case MASK_FORECAST: snprintf(out, size, "forecast:%d", spec->k); break;
+    }
+}
+
+int mask_spec_is_fixed(const mask_spec *spec) { return spec->kind != MASK_RANDOM_GAP && spec->kind != MASK_MISSING; }
+
+int mask_chunk_count(int length, int k) { return (length + k - 1) / k; }
+
+void mask_chunk(int length, int k, int index, int *start, int *count) {
+    *start = index * k;
+    int end = *start + k < length ? *start + k : length;
+    *count = end - *start;
+}
+
+void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask) {
+    for (int l = 0; l < length; l++) mask[l] = 1.0f;
+    int start = 0, count = 0;
+    uint64_t stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index);
+    switch (spec->kind) {
+    case MASK_NONE: count = length; break;
+    case MASK_MID: mask_chunk(length, spec->k, mask_chunk_count(length, spec->k) / 2, &start, &count); break;
+    case MASK_END: mask_chunk(length, spec->k, mask_chunk_count(length, spec->k) - 1, &start, &count); break;
+    case MASK_GAP: start = spec->start; count = spec->k; break;
+    case MASK_FORECAST: start = length - spec->k; count = spec->k; break;
+    case MASK_RANDOM_GAP:
+        count = spec->k;
+        start = (int)uniform_below(philox_u32(seed, stream, 0), (uint32_t)(length - spec->k + 1));
+        break;
+    case MASK_MISSING: {
+        /* Exactly n distinct positions, as SSSD's get_mask_rm (randperm[:k]); partial Fisher-Yates. */
+        int n = (int)lround(spec->fraction * length);
+        if (n < 1) n = 1;
+        if (n > length) n = length;
+        int *perm = xmalloc(sizeof(int) * (size_t)length);
+        for (int l = 0; l < length; l++) perm[l] = l;
+        for (int i = 0; i < n; i++) {
+            int j = i + (int)uniform_below(philox_u32(seed, stream, (uint64_t)i), (uint32_t)(length - i));
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+            mask[perm[i]] = 0.0f;
+        }
+        free(perm);
+        return;
+    }
+    }
+    for (int l = start; l < start + count && l < length; l++) mask[l] = 0.0f;
+}
+
+void diffusion_values_to_ids(const float *values, long long n, int clamp_to, int32_t *ids) {
+    for (long long i = 0; i < n; i++) {
+        double v = nearbyint((double)values[i]); /* default rounding mode: half to even */
+        if (!(v == v)) v = clamp_to > 0 ? 1 : 0;  /* NaN (a diverged model): the smallest ID */
+        if (clamp_to > 0) v = v < 1 ? 1 : v > clamp_to ? clamp_to : v;
+        else v = v < -2147483647.0 ? -2147483647.0 : v > 2147483647.0 ? 2147483647.0 : v;
+        ids[i] = (int32_t)v;
+    }
+}
+
+/* ---------------- training and sampling context ---------------- */
+
+struct diffusion_context {
+    sssd_model *m;
+    backend *be;
+    diffusion_schedule s;
+    int L, max_batch;
+    /* backend memory */
+    real_t *x0, *mask, *cond, *eps, *z, *xt, *eps_hat, *dpred, *noise, *abar;
+    int32_t *t;
+    /* host staging */
+    real_t *h_x0, *h_mask, *h_cond, *h_out;
+    int32_t *h_t;
+};
+
+diffusion_context *diffusion_context_create(sssd_model *m) {
+    diffusion_context *d = xcalloc(1, sizeof *d);
+    const sssd_config *cfg = sssd_model_config(m);
+    d->m = m;
+    d->be = sssd_model_backend(m);
+    d->L = cfg->s4_lmax;
+    d->max_batch = sssd_model_max_batch(m);
+    diffusion_schedule_init(&d->s, cfg->T, cfg->beta_0, cfg->beta_T);
+    backend *be = d->be;
+    size_t n = (size_t)d->max_batch * (size_t)d->L * sizeof(real_t);
+    d->x0 = be->ops->alloc(be, n);
+    d->mask = be->ops->alloc(be, n);
+    d->cond = be->ops->alloc(be, 2 * n);
+    d->eps = be->ops->alloc(be, n);
+    d->z = be->ops->alloc(be, n);
+    d->xt = be->ops->alloc(be, n);
+    d->eps_hat = be->ops->alloc(be, n);
+    d->dpred = be->ops->alloc(be, n);
+    d->noise = be->ops->alloc(be, n);
+    d->abar = be->ops->alloc(be, (size_t)cfg->T * sizeof(real_t));
+    d->t = be->ops->alloc(be, (size_t)d->max_batch * sizeof(int32_t));
+    d->h_x0 = xmalloc(n);
+    d->h_mask = xmalloc(n);
+    d->h_cond = xmalloc(2 * n);
+    d->h_out = xmalloc(n);
+    d->h_t = xmalloc((size_t)d->max_batch * sizeof(int32_t));
+    real_t *abar = xmalloc((size_t)cfg->T * sizeof(real_t));
+    for (int i = 0; i < cfg->T; i++) abar[i] = (real_t)d->s.abar[i];
+    be->ops->upload(be, d->abar, abar, (size_t)cfg->T * sizeof(real_t));
+    free(abar);
+    return d;
+}
+
+void diffusion_context_free(diffusion_context *d) {
+    if (!d) return;
+    backend *be = d->be;
+    real_t *bufs[] = {d->x0, d->mask, d->cond, d->eps, d->z, d->xt, d->eps_hat, d->dpred, d->noise, d->abar};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) be->ops->free(be, bufs[i]);
+    be->ops->free(be, d->t);
+    free(d->h_x0);
+    free(d->h_mask);
+    free(d->h_cond);
+    free(d->h_out);
+    free(d->h_t);
+    diffusion_schedule_free(&d->s);
+    free(d);
+}
+
+const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d) { return &d->s; }
+
+static void check_batch(const diffusion_context *d, int B) {
+    if (B < 1 || B > d->max_batch) die("diffusion: batch of %d windows, but the model was built for 1..%d", B, d->max_batch);
+}
+
+/* Stage x0, per-window masks (B, L) and cond = [x0 m, m] (B, 2, L) on the backend. */
+static void upload_inputs(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window) {
+    int L = d->L;
+    for (int b = 0; b < B; b++) {
+        const float *mrow = mask + (mask_per_window ? (size_t)b * L : 0);
+        for (int l = 0; l < L; l++) {
+            size_t i = (size_t)b * L + l;
+            real_t v = (real_t)x0[i], mv = (real_t)mrow[l];
+            d->h_x0[i] = v;
+            d->h_mask[i] = mv;
+            d->h_cond[(size_t)b * 2 * L + l] = v * mv;
+            d->h_cond[(size_t)b * 2 * L + L + l] = mv;
+        }
+    }
+    backend *be = d->be;
+    size_t n = (size_t)B * L * sizeof(real_t);
+    be->ops->upload(be, d->x0, d->h_x0, n);
+    be->ops->upload(be, d->mask, d->h_mask, n);
+    be->ops->upload(be, d->cond, d->h_cond, 2 * n);
+}
+
+double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
+                            uint64_t iteration) {
+    check_batch(d, B);
+    backend *be = d->be;
+    int L = d->L, T = d->s.T;
+    upload_inputs(d, B, x0, mask, 0);
+    uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
+    for (int b = 0; b < B; b++) d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
+    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+    be->ops->normal_fill(be, d->eps, (long long)B * L, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration), 0);
+    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t, d->abar, d->z, d->xt, B, L);
+    sssd_zero_grads(d->m);
+    sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+    double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B, L);
+    sssd_backward(d->m, d->dpred);
+    return loss;
+}
+
+double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
+                           const uint64_t *window_ids, uint64_t seed, double *count_out) {
+    check_batch(d, B);
+    backend *be = d->be;
+    int L = d->L, T = d->s.T;
+    upload_inputs(d, B, x0, mask, 1);
+    double missing = 0;
+    for (size_t i = 0; i < (size_t)B * L; i++) missing += 1.0 - (double)mask[i];
+    for (int b = 0; b < B; b++) {
+        uint64_t ts = diffusion_stream(DIFFUSION_STREAM_VALID_T, window_ids[b]);
+        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, ts, 0), (uint32_t)T);
+        be->ops->normal_fill(be, d->eps + (size_t)b * L, L, seed, diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0);
+    }
+    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t, d->abar, d->z, d->xt, B, L);
+    sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+    if (count_out) *count_out = missing;
+    if (missing == 0) return 0.0;
+    return be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B, L);
+}
+
+void diffusion_ddim_timesteps(int T, int S, int *tau) {
+    /* "Trailing" spacing: the first pass is at t = T-1, where DDPM starts
+     * from pure noise too (with T = 200, abar_{T-1} is still 0.13, so any
+     * later start would treat noise as even cleaner than DDPM does), and
+     * S = 1 is one step from T-1 rather than a single pass at t = 0. */
+    for (int i = 0; i < S; i++) tau[i] = T - 1 - (int)(((long long)(S - 1 - i) * T) / S);
+}
+
+/* Noise for the transition out of step t (index t+1; x_T uses index 0), per window. */
+static void fill_window_noise(diffusion_context *d, real_t *dst, int B, const uint64_t *noise_ids, uint64_t seed,
+                              int slot) {
+    backend *be = d->be;
+    int L = d->L;
+    for (int b = 0; b < B; b++)
+        be->ops->normal_fill(be, dst + (size_t)b * L, L, seed, diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]),
+                             (unsigned long long)slot * (unsigned long long)L);
+}
+
+static void set_steps(diffusion_context *d, int B, int t) {
+    for (int b = 0; b < B; b++) d->h_t[b] = t;
+    d->be->ops->upload(d->be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+}
+
+void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                      const diffusion_sample_options *opt, float *out) {
+    check_batch(d, B);
+    backend *be = d->be;
+    int L = d->L, T = d->s.T;
+    long long n = (long long)B * L;
+    upload_inputs(d, B, x0, mask, 1);
+    real_t *x = d->xt;
+    fill_window_noise(d, x, B, noise_ids, opt->seed, 0);
+    if (opt->sampler == SAMPLER_DDPM) {
+        for (int t = T - 1; t >= 0; t--) {
+            be->ops->apply_observed(be, x, d->x0, d->mask, n);
+            set_steps(d, B, t);
+            sssd_forward(d->m, B, x, d->cond, d->t, d->eps_hat);
+            if (t > 0) fill_window_noise(d, d->noise, B, noise_ids, opt->seed, t + 1);
+            be->ops->ddpm_step(be, x, d->eps_hat, t > 0 ? d->noise : NULL, d->s.beta[t], d->s.abar[t], d->s.alpha[t],
+                               d->s.sigma[t], n);
+            if (opt->progress) opt->progress(opt->progress_user, T - t, T);
+        }
+    } else {
+        int S = opt->steps < 1 ? 1 : opt->steps > T ? T : opt->steps;
+        int *tau = xmalloc(sizeof(int) * (size_t)S);
+        diffusion_ddim_timesteps(T, S, tau);
+        for (int i = S - 1; i >= 0; i--) {
+            int t = tau[i];
+            double abar_t = d->s.abar[t];
+            double abar_prev = i > 0 ? d->s.abar[tau[i - 1]] : 1.0;
+            double sigma = opt->eta * sqrt((1.0 - abar_prev) / (1.0 - abar_t)) * sqrt(1.0 - abar_t / abar_prev);
+            be->ops->apply_observed(be, x, d->x0, d->mask, n);
+            set_steps(d, B, t);
+            sssd_forward(d->m, B, x, d->cond, d->t, d->eps_hat);
+            int noisy = sigma > 0.0;
+            if (noisy) fill_window_noise(d, d->noise, B, noise_ids, opt->seed, t + 1);
+            be->ops->ddim_step(be, x, d->eps_hat, noisy ? d->noise : NULL, abar_t, abar_prev, sigma, n);
+            if (opt->progress) opt->progress(opt->progress_user, S - i, S);
+        }
+        free(tau);
+    }
+    /* SSSD returns x as it is; observed positions differ from x0 by the last
+     * update. Put them back so observed events come out exactly. */
+    be->ops->apply_observed(be, x, d->x0, d->mask, n);
+    be->ops->download(be, d->h_out, x, (size_t)n * sizeof(real_t));
+    for (long long i = 0; i < n; i++) out[i] = (float)d->h_out[i];
+}

@@ -1,0 +1,298 @@
+/* End-to-end tests of the `generate` tool with a tiny random checkpoint made
+ * here: observed events copied exactly, determinism by seed, independence
+ * from --batch, forecast and synthesis shapes, output formats read back,
+ * --samples/--top, --snap, and clear refusals. Also unit tests of the
+ * entry/exit repair. argv[1] is the generate binary. */
+#include <stdint.h>
+
+#include "../train/cli_util.h"
+#include "checkpoint.h"
+#include "gen_output.h"
+#include "philox.h"
+#include "snap.h"
+#include "test_util.h"
+#include "window_source.h"
+
+static const char *gen_bin;
+static char cmd[16384];
+#define L 16
+#define V 6
+
+/* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6", entry-exit data, task mid:4. */
+static void make_checkpoint(const char *path) {
+    sssd_config cfg;
+    error_info err;
+    sssd_config_preset("tiny", L, &cfg, &err);
+    cfg.res_channels = cfg.skip_channels = 8;
+    cfg.num_res_layers = 1;
+    cfg.s4_d_state = 8;
+    cfg.emb_in = 16;
+    cfg.emb_mid = cfg.emb_out = 16;
+    cfg.T = 20;
+    backend *be = backend_cpu_create(1);
+    sssd_model *m = sssd_model_create(&cfg, be, 1, 3);
+    long long n = sssd_model_num_params(m);
+    real_t *p = malloc(sizeof(real_t) * (size_t)n);
+    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
+    for (long long i = 0; i < n; i++) p[i] += (real_t)(0.05 * philox_normal(4, 4, (uint64_t)i));
+    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+    free(p);
+    sssd_model_parameters_changed(m);
+    checkpoint_meta meta;
+    checkpoint_meta_init(&meta);
+    meta.step = 1;
+    meta.vocab.size = V;
+    meta.vocab.names = calloc(V + 1, sizeof(char *));
+    meta.vocab.counts = calloc(V + 1, sizeof(int64_t));
+    for (int i = 0; i < V; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "ev%d", i + 1);
+        meta.vocab.names[i] = strdup(name);
+        meta.vocab.counts[i] = 10 - i;
+    }
+    snprintf(meta.task, sizeof meta.task, "mid:4");
+    snprintf(meta.extra_json, sizeof meta.extra_json, "{\"tool\":\"train\",\"events\":\"entry-exit\"}");
+    if (checkpoint_save(path, m, &meta, 0, &err)) {
+        fprintf(stderr, "checkpoint_save: %s\n", err.message);
+        exit(2);
+    }
+    checkpoint_meta_free(&meta);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
+static int load_text(const char *path, window_set *ws) {
+    error_info err;
+    int rc = windows_read_text(path, ws, &err);
+    if (rc) fprintf(stderr, "%s\n", err.message);
+    return rc;
+}
+
+static int gen(const char *args, const char *log) {
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/model.ckpt --device cpu --threads 1 %s", gen_bin, args);
+    return cli_run(cmd, log);
+}
+
+static void test_reconstruct(void) {
+    int rc = gen("--input tg/data --sampler ddim --steps 5 --out tg/a.txt --batch 3", "tg/a.log");
+    char *log = cli_slurp("tg/a.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "mid:4"); /* the checkpoint's task is the default mask */
+    free(log);
+    window_set in, out, mask;
+    CHECK(load_text("tg/data/testing", &in) == 0);
+    CHECK(load_text("tg/a.txt", &out) == 0);
+    CHECK(load_text("tg/a.txt.mask", &mask) == 0);
+    CHECK(out.count == in.count && out.length == L && mask.count == in.count);
+    int exact = 1, in_vocab = 1, gap_ok = 1;
+    for (int64_t i = 0; i < in.count * L; i++) {
+        int l = (int)(i % L), gen_pos = l >= 8 && l < 12; /* mid:4 of 16: chunk 2 of 4 */
+        if (mask.ids[i] != (gen_pos ? 0 : 1)) gap_ok = 0;
+        if (!gen_pos && out.ids[i] != in.ids[i]) exact = 0;
+        if (out.ids[i] < 1 || out.ids[i] > V) in_vocab = 0;
+    }
+    CHECK(exact);
+    CHECK(gap_ok);
+    CHECK(in_vocab);
+
+    /* Determinism and independence from --batch; another seed differs. */
+    CHECK(gen("--input tg/data --sampler ddim --steps 5 --out tg/b.txt --batch 1", "tg/b.log") == 0);
+    char *a = cli_slurp("tg/a.txt"), *b = cli_slurp("tg/b.txt");
+    CHECK(strlen(a) > 0 && strcmp(a, b) == 0);
+    free(b);
+    CHECK(gen("--input tg/data --sampler ddim --steps 5 --out tg/c.txt --batch 3 --seed 2 --eta 1", "tg/c.log") == 0);
+    b = cli_slurp("tg/c.txt");
+    CHECK(strcmp(a, b) != 0);
+    free(a);
+    free(b);
+
+    /* DDPM with an explicit gap, a mask file, --limit. */
+    CHECK(gen("--input tg/data --mask gap:2:3 --limit 3 --out tg/d.txt --batch 2", "tg/d.log") == 0);
+    window_set d;
+    CHECK(load_text("tg/d.txt", &d) == 0 && d.count == 3);
+    exact = 1;
+    for (int64_t i = 0; i < d.count * L; i++) {
+        int l = (int)(i % L);
+        if ((l < 2 || l > 4) && d.ids[i] != in.ids[i]) exact = 0;
+    }
+    CHECK(exact);
+    window_set_free(&d);
+    /* --save-input writes the windows used, for evaluate to pair with. */
+    CHECK(gen("--input tg/data --limit 2 --sampler ddim --steps 2 --out tg/si.txt --save-input tg/si.real", "tg/si.log") == 0);
+    window_set si;
+    CHECK(load_text("tg/si.real", &si) == 0 && si.count == 2 && memcmp(si.ids, in.ids, sizeof(int32_t) * 2 * L) == 0);
+    window_set_free(&si);
+    cli_write("tg/mask.txt", "1,1,1,1,1,0,0,1,1,1,1,1,1,1,0,1");
+    CHECK(gen("--input tg/data --mask tg/mask.txt --limit 2 --sampler ddim --steps 3 --out tg/e.txt", "tg/e.log") == 0);
+    char *e = cli_slurp("tg/e.txt.mask");
+    CHECK(strncmp(e, "1,1,1,1,1,0,0,1,1,1,1,1,1,1,0,1\n1,1,1,1,1,0,0,", 46) == 0);
+    free(e);
+    window_set_free(&in);
+    window_set_free(&out);
+    window_set_free(&mask);
+}
+
+static void test_forecast_synthesise(void) {
+    CHECK(gen("--input tg/data --forecast 5 --sampler ddim --steps 4 --out tg/f.txt", "tg/f.log") == 0);
+    window_set m;
+    CHECK(load_text("tg/f.txt.mask", &m) == 0 && m.count == 6);
+    int ok = 1;
+    for (int64_t i = 0; i < m.count * L; i++) ok &= m.ids[i] == ((i % L) >= L - 5 ? 0 : 1);
+    CHECK(ok);
+    window_set_free(&m);
+    CHECK(gen("--num 5 --sampler ddim --steps 4 --out tg/s.txt --batch 2", "tg/s.log") == 0);
+    window_set s;
+    CHECK(load_text("tg/s.txt", &s) == 0 && s.count == 5 && s.length == L);
+    window_set_free(&s);
+    CHECK(load_text("tg/s.txt.mask", &m) == 0 && m.count == 5);
+    ok = 1;
+    for (int64_t i = 0; i < m.count * L; i++) ok &= m.ids[i] == 0;
+    CHECK(ok);
+    window_set_free(&m);
+}
+
+static void test_formats(void) {
+    CHECK(gen("--input tg/data --sampler ddim --steps 3 --out tg/r.txt", "tg/r.log") == 0);
+    CHECK(gen("--input tg/data --sampler ddim --steps 3 --out tg/r.npy", "tg/rn.log") == 0);
+    CHECK(gen("--input tg/data --sampler ddim --steps 3 --out tg/r.h5", "tg/rh.log") == 0);
+    CHECK(gen("--input tg/data --sampler ddim --steps 3 --out tg/r.out --format names", "tg/rs.log") == 0);
+    window_set t, n, h, hm, mask;
+    error_info err;
+    CHECK(load_text("tg/r.txt", &t) == 0);
+    CHECK(load_text("tg/r.txt.mask", &mask) == 0);
+    CHECK(windows_read_npy("tg/r.npy", &n, &err) == 0);
+    CHECK(n.count == t.count && memcmp(n.ids, t.ids, sizeof(int32_t) * (size_t)t.count * L) == 0);
+    CHECK(gen_read_h5("tg/r.h5", &h, &hm, &err) == 0);
+    CHECK(h.count == t.count && memcmp(h.ids, t.ids, sizeof(int32_t) * (size_t)t.count * L) == 0);
+    CHECK(hm.count == t.count && memcmp(hm.ids, mask.ids, sizeof(int32_t) * (size_t)t.count * L) == 0);
+    /* windows_load reads the h5's /windows too (what evaluate uses). */
+    window_set w2;
+    CHECK(windows_load("tg/r.h5", NULL, 0, &w2, &err) == 0 && w2.count == t.count);
+    window_set_free(&w2);
+    char *names = cli_slurp("tg/r.out");
+    char expect[256] = "";
+    for (int l = 0; l < L; l++) {
+        size_t k = strlen(expect);
+        snprintf(expect + k, sizeof expect - k, "%sev%d", l ? " " : "", t.ids[l]);
+    }
+    CHECK_MSG(strncmp(names, expect, strlen(expect)) == 0, "names: %.80s, expected %s", names, expect);
+    free(names);
+    window_set_free(&t);
+    window_set_free(&n);
+    window_set_free(&h);
+    window_set_free(&hm);
+    window_set_free(&mask);
+}
+
+static void test_samples_top_snap(void) {
+    int rc = gen("--input tg/data --limit 2 --sampler ddim --steps 3 --eta 1 --samples 5 --top 2 --snap --out tg/v.txt",
+                 "tg/v.log");
+    char *log = cli_slurp("tg/v.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "window 1 position 8:");
+    CHECK_STR_CONTAINS(log, "5 samples per window");
+    CHECK_STR_CONTAINS(log, "--snap changed");
+    CHECK_STR_CONTAINS(log, "wrote tg/v.txt, tg/v.txt.mask, tg/v.txt.confidence");
+    free(log);
+    char *conf = cli_slurp("tg/v.txt.confidence");
+    CHECK(strncmp(conf, "1.000,", 6) == 0);
+    free(conf);
+    /* --samples 1 equals the first of several samples' noise: sample 0's output with one sample. */
+    CHECK(gen("--input tg/data --limit 2 --sampler ddim --steps 3 --eta 1 --out tg/v1.txt", "tg/v1.log") == 0);
+    CHECK(gen("--input tg/data --limit 2 --sampler ddim --steps 3 --eta 1 --out tg/v1b.txt --batch 1", "tg/v1b.log") == 0);
+    char *x = cli_slurp("tg/v1.txt"), *y = cli_slurp("tg/v1b.txt");
+    CHECK(strcmp(x, y) == 0);
+    free(x);
+    free(y);
+    /* The repaired output pairs up. */
+    window_set v;
+    CHECK(load_text("tg/v.txt", &v) == 0);
+    for (int64_t w = 0; w < v.count; w++) {
+        uint8_t obs[L];
+        for (int l = 0; l < L; l++) obs[l] = 1;
+        int32_t copy[L];
+        memcpy(copy, v.ids + w * L, sizeof copy);
+        CHECK(snap_window(copy, obs, NULL, L) == 0); /* nothing left to repair */
+    }
+    window_set_free(&v);
+}
+
+static void test_refusals(void) {
+    struct { const char *args, *needle; } cases[] = {
+        {"--input tg/data12", "12 events"},
+        {"--input tg/data --mask mid:0", "mid:0"},
+        {"--input tg/data --mask mid:40", "larger than the window length"},
+        {"--input tg/data --mask random-gap:3", "random masks are for training"},
+        {"--input tg/data --mask tg/badmask.txt", "rows of 3 positions"},
+        {"--input tg/data --forecast 4 --mask mid:2", "--forecast"},
+        {"--num 3 --length 20", "--length 20"},
+        {"--num 0", "--num 0"},
+        {"--input tg/data --steps 5", "--sampler ddim"},
+        {"--input tg/data --sampler ddim --eta 2", "--eta 2"},
+        {"--input tg/data --top 3", "--samples"},
+        {"--input tg/data --format xml", "--format xml"},
+        {"--input tg/data --batch 0", "--batch 0"},
+        {"--input tg/nowhere", "tg/nowhere"},
+        {"--input tg/data9", "outside the model's vocabulary"},
+        {"", "choose a mode"},
+    };
+    cli_write("tg/badmask.txt", "1,0,1");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = gen(cases[i].args, "tg/bad.log");
+        char *log = cli_slurp("tg/bad.log");
+        CHECK_MSG(rc != 0, "'%s' accepted", cases[i].args);
+        CHECK_MSG(strstr(log, cases[i].needle) != NULL, "'%s': \"%s\" lacks \"%s\"", cases[i].args, log,
+                  cases[i].needle);
+        free(log);
+    }
+    snprintf(cmd, sizeof cmd, "%s --input tg/data", gen_bin);
+    CHECK(cli_run(cmd, "tg/bad.log") != 0);
+}
+
+static void test_snap_unit(void) {
+    uint8_t obs[8] = {1, 1, 1, 0, 0, 1, 1, 1};
+    int32_t w1[8] = {1, 1, 2, 5, 3, 3, 4, 4}; /* position 3 should be 2 */
+    CHECK(snap_window(w1, obs, NULL, 8) == 1);
+    int32_t want1[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    CHECK(memcmp(w1, want1, sizeof want1) == 0);
+    int32_t w2[8] = {1, 1, 2, 2, 3, 3, 4, 4}; /* already paired */
+    CHECK(snap_window(w2, obs, NULL, 8) == 0);
+    /* Two generated events of one pair disagree: the less confident one yields. */
+    uint8_t obs3[8] = {1, 1, 0, 0, 1, 1, 1, 1};
+    int32_t w3[8] = {1, 1, 5, 6, 3, 3, 4, 4};
+    float conf[8] = {1, 1, 0.4f, 0.9f, 1, 1, 1, 1};
+    CHECK(snap_window(w3, obs3, conf, 8) == 1);
+    CHECK(w3[2] == 6 && w3[3] == 6);
+    /* Observed events are never changed, even when they do not pair. */
+    uint8_t all[6] = {1, 1, 1, 1, 1, 1};
+    int32_t w4[6] = {1, 2, 3, 3, 4, 5};
+    int32_t c4[6];
+    memcpy(c4, w4, sizeof c4);
+    CHECK(snap_window(w4, all, NULL, 6) == 0 && memcmp(w4, c4, sizeof c4) == 0);
+    /* Pairing score: entry-exit runs are even. */
+    int32_t ids[12] = {1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 4, 4};
+    int64_t runs;
+    CHECK(snap_pairing_score(ids, NULL, 1, 12, &runs) == 1.0 && runs == 4);
+    int32_t odd[12] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3};
+    CHECK(snap_pairing_score(odd, NULL, 1, 12, &runs) == 0.0 && runs == 10);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_generate_cli GENERATE_BINARY\n");
+        return 2;
+    }
+    gen_bin = argv[1];
+    test_snap_unit();
+    cli_scratch("tg");
+    cli_make_dataset("tg/data", L, 12, 6, V);
+    cli_make_dataset("tg/data12", 12, 12, 6, V);
+    cli_make_dataset("tg/data9", L, 12, 6, 9);
+    make_checkpoint("tg/model.ckpt");
+    test_reconstruct();
+    test_forecast_synthesise();
+    test_formats();
+    test_samples_top_snap();
+    test_refusals();
+    return test_finish("test_generate_cli");
+}

@@ -1,0 +1,253 @@
+/* End-to-end tests of the `train` tool on a tiny dataset made here: it
+ * learns without error, resumes exactly, stops on NaN keeping the last good
+ * checkpoint, refuses mismatched data and bad options, reads both
+ * configuration layouts, and saves a checkpoint on SIGINT and SIGTERM.
+ * argv[1] is the train binary. */
+#include <signal.h>
+#include <time.h>
+
+#include "checkpoint.h"
+#include "cli_util.h"
+#include "test_util.h"
+
+static const char *train_bin;
+static char cmd[16384];
+
+/* A model small enough for tests: 8 channels, 1 layer, T 20. */
+static const char *tiny_config =
+    "{\"preset\": \"tiny\", \"model\": {\"res_channels\": 8, \"skip_channels\": 8, \"num_res_layers\": 1,\n"
+    " \"s4_d_state\": 8, \"emb_in\": 16, \"emb_mid\": 16, \"emb_out\": 16, \"T\": 20}}\n";
+
+#define COMMON "--config tt/tiny.json --device cpu --threads 1 --batch 4 --val-windows 4 --val-steps 2"
+
+/* The "loss" values of the train entries of a log, as text, in order. */
+static void losses(const char *log_path, char *out, size_t size) {
+    char *s = cli_slurp(log_path);
+    out[0] = 0;
+    for (char *p = s; (p = strstr(p, "\"type\":\"train\"")); p++) {
+        char *l = strstr(p, "\"loss\":");
+        if (!l) break;
+        char *e = strchr(l, ',');
+        size_t n = strlen(out);
+        snprintf(out + n, size - n, "%.*s;", (int)(e - l), l);
+    }
+    free(s);
+}
+
+static long long checkpoint_step(const char *path) {
+    backend *be = backend_cpu_create(1);
+    checkpoint_meta meta;
+    checkpoint_meta_init(&meta);
+    error_info err;
+    sssd_model *m = checkpoint_load(path, be, 1, &meta, &err);
+    long long step = m ? meta.step : -1;
+    if (m) sssd_model_free(m);
+    checkpoint_meta_free(&meta);
+    backend_free(be);
+    return step;
+}
+
+static void test_train_and_resume(void) {
+    /* Straight: 6 iterations. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 6 --val-every 3 --ckpt-every 2 --out tt/straight",
+             train_bin, COMMON);
+    int rc = cli_run(cmd, "tt/straight.log");
+    char *log = cli_slurp("tt/straight.log");
+    CHECK_MSG(rc == 0, "train failed: %s", log);
+    CHECK_STR_CONTAINS(log, "step 6/6");
+    CHECK_STR_CONTAINS(log, "val  step 3");
+    CHECK_STR_CONTAINS(log, "DDIM");
+    free(log);
+    CHECK(access("tt/straight/last.ckpt", F_OK) == 0);
+    CHECK(access("tt/straight/best.ckpt", F_OK) == 0);
+    CHECK(checkpoint_step("tt/straight/last.ckpt") == 6);
+
+    /* 3, then resume to 6: the same losses, and the log keeps one entry per step. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 3 --val-every 3 --ckpt-every 2 --out tt/resumed",
+             train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/r1.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/resumed --iters 6 --device cpu --threads 1", train_bin);
+    rc = cli_run(cmd, "tt/r2.log");
+    log = cli_slurp("tt/r2.log");
+    CHECK_MSG(rc == 0, "resume failed: %s", log);
+    CHECK_STR_CONTAINS(log, "resuming");
+    free(log);
+    char a[4096], b[4096];
+    losses("tt/straight/log.jsonl", a, sizeof a);
+    losses("tt/resumed/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) == 0 && strlen(a) > 20, "straight %s\nresumed  %s", a, b);
+
+    /* A log with entries past the checkpoint (as after kill -9) is cut back on resume. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 5 --val-every 0 --ckpt-every 4 --out tt/killed",
+             train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/k1.log") == 0);
+    /* Pretend the process died after step 5 but before saving it: restore the step-4 checkpoint. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 4 --val-every 0 --ckpt-every 4 --out tt/killed4",
+             train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/k2.log") == 0);
+    CHECK(system("cp tt/killed4/last.ckpt tt/killed/last.ckpt") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/killed --iters 6 --device cpu --threads 1", train_bin);
+    CHECK(cli_run(cmd, "tt/k3.log") == 0);
+    losses("tt/killed/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) == 0, "after cut-back %s\nstraight       %s", b, a);
+
+    /* A fresh run refuses to overwrite a run directory. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 2 --out tt/straight", train_bin, COMMON);
+    rc = cli_run(cmd, "tt/o.log");
+    log = cli_slurp("tt/o.log");
+    CHECK(rc != 0);
+    CHECK_STR_CONTAINS(log, "--resume");
+    free(log);
+}
+
+static void test_nan(void) {
+    snprintf(cmd, sizeof cmd,
+             "SSSD_TRAIN_FAKE_NAN_AT=5 %s --dataset tt/data %s --iters 8 --val-every 0 --ckpt-every 2 --out tt/nan",
+             train_bin, COMMON);
+    int rc = cli_run(cmd, "tt/nan.log");
+    char *log = cli_slurp("tt/nan.log");
+    CHECK(rc == 1);
+    CHECK_STR_CONTAINS(log, "NaN at iteration 5");
+    CHECK_STR_CONTAINS(log, "iteration 4");
+    free(log);
+    CHECK(checkpoint_step("tt/nan/last.ckpt") == 4);
+}
+
+static void test_mismatch(void) {
+    /* Another window length, and another vocabulary, against the straight run's checkpoint. */
+    snprintf(cmd, sizeof cmd, "%s --resume --dataset tt/data12 --out tt/straight --iters 8 --device cpu", train_bin);
+    int rc = cli_run(cmd, "tt/m1.log");
+    char *log = cli_slurp("tt/m1.log");
+    CHECK(rc != 0);
+    CHECK_STR_CONTAINS(log, "windows of 12 events");
+    free(log);
+    snprintf(cmd, sizeof cmd, "%s --resume --dataset tt/data9 --out tt/straight --iters 8 --device cpu", train_bin);
+    rc = cli_run(cmd, "tt/m2.log");
+    log = cli_slurp("tt/m2.log");
+    CHECK(rc != 0);
+    CHECK_STR_CONTAINS(log, "vocabulary");
+    free(log);
+}
+
+static void test_bad_options(void) {
+    struct { const char *args, *needle; } cases[] = {
+        {"--dataset tt/data --batch 0", "--batch 0"},
+        {"--dataset tt/data --iters -3", "--iters -3"},
+        {"--dataset tt/data --lr 0", "--lr 0"},
+        {"--dataset tt/data --mask mid:0", "mid:0"},
+        {"--dataset tt/data --mask mid:40", "larger than the window length"},
+        {"--dataset tt/data --batch 500", "--batch 500 is larger than the 40 training windows"},
+        {"--dataset tt/data --preset huge", "--preset huge"},
+        {"--dataset tt/data --device tpu", "--device tpu"},
+        {"--dataset tt/nowhere", "tt/nowhere"},
+        {"--dataset tt/data --frobnicate 1", "--frobnicate"},
+        {"--iters 3", "--dataset is required"},
+        {"--dataset tt/data --config tt/bad.json", "tt/bad.json:2:"},
+        {"--dataset tt/data --config tt/unknown.json", "\"layers\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s --out tt/bad%zu --device cpu", train_bin, cases[i].args, i);
+        int rc = cli_run(cmd, "tt/bad.log");
+        char *log = cli_slurp("tt/bad.log");
+        CHECK_MSG(rc != 0, "'%s' accepted", cases[i].args);
+        CHECK_MSG(strstr(log, cases[i].needle) != NULL, "'%s': message \"%s\" lacks \"%s\"", cases[i].args, log,
+                  cases[i].needle);
+        free(log);
+    }
+}
+
+static void test_sssd_config(void) {
+    /* SSSD's layout (config_SSSDS4.json's keys), with sizes made tiny. */
+    cli_write("tt/sssd.json",
+              "{\"diffusion_config\": {\"T\": 20, \"beta_0\": 0.0001, \"beta_T\": 0.02},\n"
+              " \"wavenet_config\": {\"in_channels\": 14, \"out_channels\": 14, \"num_res_layers\": 1,\n"
+              "   \"res_channels\": 8, \"skip_channels\": 8, \"diffusion_step_embed_dim_in\": 16,\n"
+              "   \"diffusion_step_embed_dim_mid\": 16, \"diffusion_step_embed_dim_out\": 16, \"s4_lmax\": 100,\n"
+              "   \"s4_d_state\": 8, \"s4_dropout\": 0.0, \"s4_bidirectional\": 1, \"s4_layernorm\": 1},\n"
+              " \"train_config\": {\"output_directory\": \"./results\", \"ckpt_iter\": \"max\", \"iters_per_ckpt\": 2,\n"
+              "   \"iters_per_logging\": 100, \"n_iters\": 3, \"learning_rate\": 0.0002, \"only_generate_missing\": 1,\n"
+              "   \"use_model\": 2, \"masking\": \"bm\", \"missing_k\": 4},\n"
+              " \"trainset_config\": {\"train_data_path\": \"x.npy\"}}\n");
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config tt/sssd.json --device cpu --threads 1 --batch 4 "
+             "--val-every 0 --out tt/sssd", train_bin);
+    int rc = cli_run(cmd, "tt/sssd.log");
+    char *log = cli_slurp("tt/sssd.log");
+    CHECK_MSG(rc == 0, "SSSD config refused: %s", log);
+    CHECK_STR_CONTAINS(log, "random-gap:4");
+    CHECK_STR_CONTAINS(log, "8 channels x 1 layers, T 20");
+    CHECK_STR_CONTAINS(log, "step 3/3");
+    free(log);
+    /* masking rm: k random points of the data's window (16 here), not of s4_lmax. */
+    cli_write("tt/sssd_rm.json",
+              "{\"wavenet_config\": {\"num_res_layers\": 1, \"res_channels\": 8, \"skip_channels\": 8,\n"
+              "   \"diffusion_step_embed_dim_in\": 16, \"diffusion_step_embed_dim_mid\": 16,\n"
+              "   \"diffusion_step_embed_dim_out\": 16, \"s4_lmax\": 100, \"s4_d_state\": 8},\n"
+              " \"diffusion_config\": {\"T\": 20, \"beta_0\": 0.0001, \"beta_T\": 0.02},\n"
+              " \"train_config\": {\"n_iters\": 1, \"use_model\": 2, \"masking\": \"rm\", \"missing_k\": 4}}\n");
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config tt/sssd_rm.json --device cpu --threads 1 --batch 4 "
+             "--val-every 0 --out tt/sssd_rm", train_bin);
+    rc = cli_run(cmd, "tt/sssd_rm.log");
+    log = cli_slurp("tt/sssd_rm.log");
+    CHECK_MSG(rc == 0, "SSSD rm config refused: %s", log);
+    CHECK_STR_CONTAINS(log, "--mask missing:0.25 (4 of 16 events)");
+    free(log);
+}
+
+static void test_signal(int sig) {
+    char out[64];
+    snprintf(out, sizeof out, "tt/sig%d", sig);
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen("tt/int.log", "w", stderr);
+        (void)f;
+        execl(train_bin, train_bin, "--dataset", "tt/data", "--config", "tt/tiny.json", "--device", "cpu",
+              "--threads", "1", "--batch", "4", "--iters", "100000", "--val-every", "0", "--ckpt-every", "100000",
+              "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until it has done a few steps (at most ~60 s). */
+    int steps = 0;
+    for (int i = 0; i < 600 && steps < 3; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        char path[128];
+        snprintf(path, sizeof path, "%s/log.jsonl", out);
+        char *s = cli_slurp(path);
+        steps = 0;
+        for (char *p = s; (p = strstr(p, "\"type\":\"train\"")); p++) steps++;
+        free(s);
+    }
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig);
+    char *log = cli_slurp("tt/int.log");
+    CHECK_STR_CONTAINS(log, sig == SIGINT ? "interrupted at iteration" : "terminated at iteration");
+    free(log);
+    char ck[128];
+    snprintf(ck, sizeof ck, "%s/last.ckpt", out);
+    CHECK(checkpoint_step(ck) >= steps);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_train_cli TRAIN_BINARY\n");
+        return 2;
+    }
+    train_bin = argv[1];
+    cli_scratch("tt");
+    cli_make_dataset("tt/data", 16, 40, 8, 6);
+    cli_make_dataset("tt/data12", 12, 40, 8, 6);
+    cli_make_dataset("tt/data9", 16, 40, 8, 9);
+    cli_write("tt/tiny.json", tiny_config);
+    cli_write("tt/bad.json", "{\"preset\": \"tiny\",\n \"model\": {\"T\": }\n}\n");
+    cli_write("tt/unknown.json", "{\"model\": {\"layers\": 3}}\n");
+    test_train_and_resume();
+    test_nan();
+    test_mismatch();
+    test_bad_options();
+    test_sssd_config();
+    test_signal(SIGINT);
+    test_signal(SIGTERM);
+    return test_finish("test_train_cli");
+}

@@ -1,0 +1,409 @@
+/* `train`: fit an SSSD-S4 model to a dataset's training windows with Adam,
+ * validate on its test windows, checkpoint, and resume exactly. */
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "data_loader.h"
+#include "diffusion.h"
+#include "timer.h"
+#include "train_log.h"
+#include "train_options.h"
+#include "window_source.h"
+
+/* Set by SIGINT/SIGTERM; the loop checks it between steps and saves before
+ * leaving. A second signal exits at once. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig) {
+    if (stop_signal) _exit(128 + sig);
+    stop_signal = sig;
+}
+
+static int file_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void make_dirs(const char *path) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0775) && errno != EEXIST) die("cannot create directory %s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0775) && errno != EEXIST) die("cannot create directory %s: %s", tmp, strerror(errno));
+}
+
+static int default_batch(const char *preset) {
+    if (!strcmp(preset, "tiny")) return 8;
+    if (!strcmp(preset, "paper")) return 64;
+    return 32;
+}
+
+static double learning_rate(const train_options *o, long long step) {
+    double lr = o->lr;
+    if (o->warmup > 0 && step <= o->warmup) return lr * (double)step / (double)o->warmup;
+    if (!strcmp(o->decay, "cosine")) {
+        /* Reaches 0 one step after the last, so the last step still learns. */
+        double span = (double)(o->iters - o->warmup + 1);
+        double progress = (double)(step - o->warmup) / span;
+        if (progress > 1) progress = 1;
+        lr *= 0.5 * (1.0 + cos(M_PI * progress));
+    }
+    return lr;
+}
+
+static int vocab_equal(const vocabulary *a, const vocabulary *b, char *why, size_t size) {
+    if (a->size != b->size) {
+        snprintf(why, size, "the model's vocabulary has %d events, the dataset's %d", a->size, b->size);
+        return 0;
+    }
+    for (int i = 0; i < a->size; i++)
+        if (a->names && b->names && a->names[i] && b->names[i] && strcmp(a->names[i], b->names[i])) {
+            snprintf(why, size, "event ID %d is '%s' in the model but '%s' in the dataset", i + 1, a->names[i],
+                     b->names[i]);
+            return 0;
+        }
+    return 1;
+}
+
+typedef struct run_state {
+    train_options *o;
+    dataset ds;
+    backend *be;
+    sssd_model *model;
+    diffusion_context *diff;
+    checkpoint_meta meta;
+    int meta_owns_vocab;
+    char path_last[4200], path_best[4200], path_log[4200];
+    train_log log;
+    int L, B;
+} run_state;
+
+static void save_checkpoint(run_state *rs, const char *path, long long step, int with_optimizer) {
+    error_info err;
+    rs->meta.step = step;
+    rs->meta.seed = rs->o->seed;
+    rs->meta.rng_offset = (uint64_t)step; /* every draw is a function of (seed, iteration) */
+    snprintf(rs->meta.dataset, sizeof rs->meta.dataset, "%s", rs->o->dataset);
+    snprintf(rs->meta.task, sizeof rs->meta.task, "%s", rs->o->mask);
+    train_options_to_json(rs->o, rs->ds.events[0] ? rs->ds.events : "unknown", rs->meta.extra_json,
+                          sizeof rs->meta.extra_json);
+    if (checkpoint_save(path, rs->model, &rs->meta, with_optimizer, &err))
+        die("cannot save the checkpoint: %s", err.message);
+}
+
+typedef struct val_result {
+    double loss, accuracy, perfect;
+    int windows;
+} val_result;
+
+/* Loss and reconstruction accuracy on evenly spaced test windows. The
+ * reconstructions use DDIM with --val-steps steps (eta 0) for speed, so the
+ * accuracy is a quick estimate of what `generate` with DDPM would score. */
+static val_result validate(run_state *rs) {
+    train_options *o = rs->o;
+    const window_set *test = &rs->ds.testing;
+    int L = rs->L, B = rs->B;
+    int nv = (int)(test->count < o->val_windows ? test->count : o->val_windows);
+    float *x0 = xmalloc(sizeof(float) * (size_t)B * L), *mask = xmalloc(sizeof(float) * (size_t)B * L);
+    float *out = xmalloc(sizeof(float) * (size_t)B * L);
+    int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)B * L);
+    uint64_t *wid = xmalloc(sizeof(uint64_t) * (size_t)B);
+    double loss_sum = 0, count_sum = 0, right = 0, generated = 0, perfect = 0;
+    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL};
+    for (int j0 = 0; j0 < nv; j0 += B) {
+        int b_n = nv - j0 < B ? nv - j0 : B;
+        for (int b = 0; b < b_n; b++) {
+            int64_t w = (int64_t)(j0 + b) * test->count / nv;
+            wid[b] = (uint64_t)w;
+            for (int l = 0; l < L; l++) x0[(size_t)b * L + l] = (float)test->ids[w * L + l];
+            /* Random masks: one per test window, from draws no training iteration uses. */
+            mask_fill(&o->mask_parsed, L, o->seed, (1ull << 48) + (uint64_t)w, mask + (size_t)b * L);
+        }
+        double cnt = 0;
+        double loss = diffusion_eval_loss(rs->diff, b_n, x0, mask, wid, o->seed, &cnt);
+        loss_sum += loss * cnt;
+        count_sum += cnt;
+        diffusion_sample(rs->diff, b_n, x0, mask, wid, &so, out);
+        diffusion_values_to_ids(out, (long long)b_n * L, rs->ds.vocab.size, ids);
+        for (int b = 0; b < b_n; b++) {
+            int all = 1;
+            for (int l = 0; l < L; l++) {
+                size_t i = (size_t)b * L + l;
+                if (mask[i] != 0.0f) continue;
+                generated++;
+                if ((float)ids[i] == x0[i]) right++;
+                else all = 0;
+            }
+            perfect += all;
+        }
+    }
+    val_result r = {count_sum > 0 ? loss_sum / count_sum : NAN, generated > 0 ? 100.0 * right / generated : NAN,
+                    nv > 0 ? 100.0 * perfect / nv : NAN, nv};
+    free(x0);
+    free(mask);
+    free(out);
+    free(ids);
+    free(wid);
+    return r;
+}
+
+int main(int argc, char **argv) {
+    error_set_program_name("train");
+    /* HDF5's own exit handler crashes when a file failed to close (disk
+     * full); every file is closed explicitly, so it is not needed. */
+    H5dont_atexit();
+    train_options o;
+    train_options_init(&o);
+    train_options_parse(&o, argc, argv);
+    error_info err;
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.o = &o;
+    checkpoint_meta_init(&rs.meta);
+
+    if (o.resume && !o.out[0]) die("--resume needs --out DIR, the directory of the run to continue");
+    char why[512];
+    rs.be = backend_create(o.device, o.threads, why, sizeof why);
+    if (!rs.be) die("--device %s: %s", o.device, why);
+
+    /* ---- resume: the checkpoint's settings fill everything not given ---- */
+    sssd_model *loaded = NULL;
+    long long start_step = 0;
+    if (o.resume) {
+        snprintf(rs.path_last, sizeof rs.path_last, "%s/last.ckpt", o.out);
+        if (!file_exists(rs.path_last))
+            die("--resume: %s does not exist; nothing to resume (start a run without --resume)", rs.path_last);
+        loaded = checkpoint_load(rs.path_last, rs.be, 1, &rs.meta, &err);
+        if (!loaded) die("--resume: %s", err.message);
+        rs.meta_owns_vocab = 1;
+        unsigned changing = o.given & (OPT_BATCH | OPT_LR | OPT_SEED | OPT_MASK | OPT_WARMUP | OPT_DECAY | OPT_CLIP |
+                                       OPT_WEIGHT_DECAY);
+        if (train_options_from_checkpoint(&o, rs.meta.extra_json, &err)) die("--resume: %s: %s", rs.path_last, err.message);
+        if (changing)
+            fprintf(stderr, "train: note: optimisation settings given with --resume override the checkpoint's; "
+                            "the run will differ from an uninterrupted one\n");
+        if (o.given & (OPT_PRESET | OPT_MODEL))
+            fprintf(stderr, "train: note: --preset/--config model settings are ignored on --resume: the model "
+                            "comes from the checkpoint\n");
+        start_step = rs.meta.step;
+    }
+    if (!o.dataset[0]) die("--dataset is required");
+
+    if (dataset_load(o.dataset, o.length, &rs.ds, &err)) die("--dataset: %s", err.message);
+    rs.L = rs.ds.length;
+    if (rs.ds.training.count == 0) die("--dataset %s: no training windows", o.dataset);
+
+    sssd_config cfg;
+    if (loaded) {
+        cfg = *sssd_model_config(loaded);
+        if (cfg.s4_lmax != rs.L)
+            die("--dataset %s has windows of %d events, but the checkpoint %s was trained on %d; use the same "
+                "dataset (or --length %d)", o.dataset, rs.L, rs.path_last, cfg.s4_lmax, cfg.s4_lmax);
+        if (rs.meta.vocab.size > 0 && !vocab_equal(&rs.meta.vocab, &rs.ds.vocab, why, sizeof why))
+            die("--dataset %s does not match the checkpoint %s: %s", o.dataset, rs.path_last, why);
+    } else if (train_model_config(&o, rs.L, &cfg, &err)) die("model configuration: %s", err.message);
+
+    if (o.batch == 0) o.batch = default_batch(o.preset);
+    rs.B = o.batch;
+    if (train_resolve_mask(&o, rs.L, &err)) die("--config: %s", err.message);
+    if (mask_spec_check(&o.mask_parsed, rs.L, &err)) die("--mask: %s", err.message);
+    if (!o.out[0]) {
+        const char *name = rs.ds.name[0] ? rs.ds.name : "run";
+        snprintf(o.out, sizeof o.out, "runs/%s", name);
+    }
+    snprintf(rs.path_last, sizeof rs.path_last, "%s/last.ckpt", o.out);
+    snprintf(rs.path_best, sizeof rs.path_best, "%s/best.ckpt", o.out);
+    snprintf(rs.path_log, sizeof rs.path_log, "%s/log.jsonl", o.out);
+    if (!o.resume && file_exists(rs.path_last))
+        die("%s already holds a training run (%s); continue it with --resume, or choose another --out", o.out,
+            rs.path_last);
+
+    data_loader dl;
+    if (data_loader_init(&dl, &rs.ds.training, rs.B, o.seed, &err)) die("%s", err.message);
+    make_dirs(o.out); /* only once every setting has been checked */
+
+    /* ---- the model ---- */
+    rs.model = sssd_model_create(&cfg, rs.be, rs.B, o.seed);
+    if (loaded) {
+        /* The checkpoint was read at batch 1 to learn the run's settings; move its state across. */
+        backend *be = rs.be;
+        size_t np = (size_t)sssd_model_num_params(rs.model) * sizeof(real_t);
+        size_t nb = (size_t)sssd_model_num_buffers(rs.model) * sizeof(real_t);
+        be->ops->copy(be, sssd_model_params(rs.model), sssd_model_params(loaded), np);
+        be->ops->copy(be, sssd_model_adam_m(rs.model), sssd_model_adam_m(loaded), np);
+        be->ops->copy(be, sssd_model_adam_v(rs.model), sssd_model_adam_v(loaded), np);
+        if (nb) be->ops->copy(be, sssd_model_buffers(rs.model), sssd_model_buffers(loaded), nb);
+        sssd_model_free(loaded);
+        sssd_model_parameters_changed(rs.model);
+    } else {
+        rs.meta.vocab = rs.ds.vocab; /* borrowed: not freed through the meta */
+        rs.meta.best_metric = INFINITY;
+        rs.meta.best_step = -1;
+    }
+    rs.diff = diffusion_context_create(rs.model);
+
+    if (train_log_open(&rs.log, rs.path_log, o.resume ? start_step : -1, o.quiet, &err)) die("%s", err.message);
+
+    long long n_train = rs.ds.training.count;
+    int validating = o.val_every > 0 && rs.ds.testing.count > 0;
+    char duration[32];
+    train_log_say(&rs.log, "train: %s: %lld training windows of %d events, %lld test windows, %d event types%s",
+                  o.dataset, n_train, rs.L, (long long)rs.ds.testing.count, rs.ds.vocab.size,
+                  rs.ds.events[0] && strcmp(rs.ds.events, "unknown") ? (strcmp(rs.ds.events, "entry-exit") ? " (one per call)" : " (entry and exit)") : "");
+    train_log_say(&rs.log, "train: model %d channels x %d layers, T %d, %.2fM parameters; device %s%s", cfg.res_channels,
+                  cfg.num_res_layers, cfg.T, (double)sssd_model_num_params(rs.model) / 1e6, rs.be->ops->name,
+                  strcmp(rs.be->ops->name, "cpu") ? "" : (o.threads == 1 ? " (1 thread)" : ""));
+    train_log_say(&rs.log, "train: task --mask %s (loss on generated positions), batch %d, %lld batches per epoch%s",
+                  o.mask, rs.B, (long long)dl.batches_per_epoch,
+                  n_train % rs.B ? " (the windows a shuffle leaves over sit that epoch out)" : "");
+    if (o.val_every > 0 && !validating)
+        train_log_say(&rs.log, "train: note: the dataset has no test windows; validation is off");
+    if (validating)
+        train_log_say(&rs.log, "train: validation every %lld iterations on %lld test windows (reconstructions by DDIM, %d steps, for speed)",
+                      o.val_every, (long long)(rs.ds.testing.count < o.val_windows ? rs.ds.testing.count : o.val_windows),
+                      o.val_steps);
+    if (o.resume)
+        train_log_say(&rs.log, "train: resuming %s at iteration %lld of %lld", rs.path_last, start_step, o.iters);
+    if (start_step >= o.iters) {
+        train_log_say(&rs.log, "train: the checkpoint is already at iteration %lld; pass a larger --iters to continue",
+                      start_step);
+        o.iters = start_step; /* nothing to run: fall through to the cleanup */
+    }
+    {
+        char js[12000];
+        char opts[8192];
+        train_options_to_json(&o, rs.ds.events, opts, sizeof opts);
+        snprintf(js, sizeof js, "{\"type\":\"%s\",\"step\":%lld,\"options\":%s}", o.resume ? "resume" : "start",
+                 start_step, opts);
+        train_log_json(&rs.log, js);
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    /* A test hook: pretend the loss became NaN at this iteration (tests/train). */
+    const char *fake_nan = getenv("SSSD_TRAIN_FAKE_NAN_AT");
+    long long fake_nan_step = fake_nan ? atoll(fake_nan) : -1;
+
+    float *x0 = xmalloc(sizeof(float) * (size_t)rs.B * rs.L), *mask = xmalloc(sizeof(float) * (size_t)rs.L);
+    long long n_params = sssd_model_num_params(rs.model);
+    backend *be = rs.be;
+    double loop_start = now_seconds(), avg = NAN;
+    long long last_saved = start_step;
+    double last_loss = NAN;
+    int exit_code = 0;
+    for (long long step = start_step + 1; step <= o.iters && !exit_code; step++) {
+        if (stop_signal) {
+            if (step - 1 > last_saved) save_checkpoint(&rs, rs.path_last, step - 1, 1);
+            train_log_say(&rs.log, "train: %s at iteration %lld: saved %s; continue with --resume --out %s",
+                          stop_signal == SIGINT ? "interrupted" : "terminated", step - 1, rs.path_last, o.out);
+            exit_code = 128 + stop_signal;
+            break;
+        }
+        double t0 = now_seconds();
+        data_loader_batch(&dl, step - 1, x0, NULL);
+        mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)step, mask);
+        double loss = diffusion_train_step(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
+        if (step == fake_nan_step) loss = NAN;
+        double gnorm = sqrt(be->ops->sum_squares(be, sssd_model_grads(rs.model), n_params));
+        if (!isfinite(loss) || !isfinite(gnorm)) {
+            train_log_say(&rs.log,
+                          "train: the loss is %s at iteration %lld (gradient norm %g); stopping. The last good "
+                          "checkpoint is %s (iteration %lld), left as it was. Try a lower --lr, --clip 1, or --warmup.",
+                          isfinite(loss) ? "finite but the gradient is not" : (isnan(loss) ? "NaN" : "infinite"), step,
+                          gnorm, file_exists(rs.path_last) ? rs.path_last : "(none yet)", last_saved);
+            char js[256];
+            snprintf(js, sizeof js, "{\"type\":\"diverged\",\"step\":%lld}", step);
+            train_log_json(&rs.log, js);
+            exit_code = 1;
+            break;
+        }
+        if (o.clip > 0 && gnorm > o.clip)
+            be->ops->axpby(be, n_params, o.clip / gnorm, sssd_model_grads(rs.model), 0.0, sssd_model_grads(rs.model));
+        double lr = learning_rate(&o, step);
+        adam_params ap = {lr, 0.9, 0.999, 1e-8, o.weight_decay, (int)step};
+        be->ops->adam_update(be, sssd_model_params(rs.model), sssd_model_grads(rs.model), sssd_model_adam_m(rs.model),
+                             sssd_model_adam_v(rs.model), n_params, ap);
+        sssd_model_parameters_changed(rs.model);
+        be->ops->synchronize(be);
+        double ms = 1000.0 * (now_seconds() - t0);
+        last_loss = loss;
+        avg = isnan(avg) ? loss : 0.9 * avg + 0.1 * loss; /* about the last 10 steps */
+        char js[512];
+        snprintf(js, sizeof js, "{\"type\":\"train\",\"step\":%lld,\"loss\":%.9g,\"grad_norm\":%.9g,\"lr\":%.9g,\"ms\":%.3f}",
+                 step, loss, gnorm, lr, ms);
+        train_log_json(&rs.log, js);
+        double per_iter = (now_seconds() - loop_start) / (double)(step - start_step);
+        train_log_step(&rs.log, step, o.iters, loss, avg, lr, ms, per_iter * (double)(o.iters - step));
+
+        if (validating && (step % o.val_every == 0 || step == o.iters)) {
+            double tv = now_seconds();
+            val_result vr = validate(&rs);
+            int task_free = o.mask_parsed.kind == MASK_NONE;
+            double metric = task_free ? vr.loss : 100.0 - vr.accuracy;
+            int better = isfinite(metric) && metric < rs.meta.best_metric;
+            if (better) {
+                rs.meta.best_metric = metric;
+                rs.meta.best_step = step;
+                save_checkpoint(&rs, rs.path_best, step, 0);
+            }
+            snprintf(js, sizeof js,
+                     "{\"type\":\"val\",\"step\":%lld,\"val_loss\":%.9g,\"val_accuracy\":%.6g,\"val_perfect\":%.6g,"
+                     "\"windows\":%d,\"sampler\":\"ddim\",\"steps\":%d,\"best\":%s}",
+                     step, vr.loss, vr.accuracy, vr.perfect, vr.windows, o.val_steps, better ? "true" : "false");
+            train_log_json(&rs.log, js);
+            format_duration(now_seconds() - tv, duration, sizeof duration);
+            if (task_free)
+                train_log_say(&rs.log, "val  step %lld | loss %.6f on %d test windows | %s%s", step, vr.loss, vr.windows,
+                              duration, better ? " | best so far: saved best.ckpt" : "");
+            else
+                train_log_say(&rs.log, "val  step %lld | loss %.6f | accuracy %.2f%% | perfect %.1f%% | %d test windows, DDIM %d steps | %s%s",
+                              step, vr.loss, vr.accuracy, vr.perfect, vr.windows, o.val_steps, duration,
+                              better ? " | best so far: saved best.ckpt" : "");
+        }
+        if (step % o.ckpt_every == 0 || step == o.iters) {
+            save_checkpoint(&rs, rs.path_last, step, 1);
+            last_saved = step;
+        }
+    }
+    if (exit_code == 0 && !validating && o.iters > start_step) {
+        save_checkpoint(&rs, rs.path_best, o.iters, 0);
+        train_log_say(&rs.log, "train: no validation ran, so best.ckpt is the final model");
+    }
+    train_log_close(&rs.log);
+    if (exit_code == 0 && o.iters > start_step) {
+        format_duration(now_seconds() - loop_start, duration, sizeof duration);
+        printf("train: %lld iterations in %s; last loss %.6f", o.iters - start_step, duration, last_loss);
+        if (validating && rs.meta.best_step >= 0)
+            printf("; best validation at iteration %lld (%s %.4g)", rs.meta.best_step,
+                   o.mask_parsed.kind == MASK_NONE ? "loss" : "error %", rs.meta.best_metric);
+        printf("\ntrain: wrote %s, %s and %s\n", rs.path_last, rs.path_best, rs.path_log);
+    }
+
+    free(x0);
+    free(mask);
+    data_loader_free(&dl);
+    diffusion_context_free(rs.diff);
+    sssd_model_free(rs.model);
+    if (!rs.meta_owns_vocab) memset(&rs.meta.vocab, 0, sizeof rs.meta.vocab);
+    checkpoint_meta_free(&rs.meta);
+    dataset_free(&rs.ds);
+    backend_free(rs.be);
+    train_options_free(&o);
+    return exit_code;
+}

@@ -1,0 +1,408 @@
+/* Options of `train` (see train_options.h): defaults, the command line, our
+ * JSON configuration and SSSD's config_SSSDS4.json layout. */
+#include "train_options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void train_options_init(train_options *o) {
+    memset(o, 0, sizeof *o);
+    snprintf(o->preset, sizeof o->preset, "small");
+    o->iters = 10000;               /* the ICSE'25 runs */
+    o->lr = 2e-4;                   /* SSSD's default */
+    o->seed = 1;
+    snprintf(o->device, sizeof o->device, "auto");
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = n > 0 ? (int)n : 1;
+    snprintf(o->mask, sizeof o->mask, "mid:10");
+    snprintf(o->decay, sizeof o->decay, "none");
+    o->val_every = 500;
+    o->val_windows = 64;
+    o->val_steps = 20;
+    o->ckpt_every = 100;
+    o->model_overrides.type = JSON_NULL;
+}
+
+void train_options_free(train_options *o) { json_free(&o->model_overrides); }
+
+void train_usage(FILE *f) {
+    fprintf(f,
+            "usage: train --dataset NAME|PATH [options]\n"
+            "\n"
+            "Train an SSSD-S4 model on event windows (events fed as raw float IDs, as in the paper).\n"
+            "\n"
+            "data and model:\n"
+            "  --dataset SPEC      shipped name (compress-gzip), dataset dir, NAME.h5 or the paper layout\n"
+            "  --length L          window length (needed when a paper-layout dir has several)\n"
+            "  --preset P          tiny | small (128 ch x 4 layers, default) | paper (256 x 36)\n"
+            "  --config FILE       JSON: our layout {\"preset\", \"model\": {...}, \"train\": {...}}\n"
+            "                      or SSSD's config_SSSDS4.json (wavenet_config, diffusion_config, train_config)\n"
+            "  --mask SPEC         the task: mid:K (default mid:10), end:K, random-gap:K, missing:FRACTION,\n"
+            "                      none (unconditional); loss on generated positions only\n"
+            "optimisation:\n"
+            "  --iters N           iterations in all (default 10000)\n"
+            "  --batch B           windows per iteration (default: tiny 8, small 32, paper 64)\n"
+            "  --lr LR             Adam learning rate (default 2e-4)\n"
+            "  --weight-decay W    L2 weight decay (default 0)\n"
+            "  --warmup N          linear warm-up over N iterations (default 0)\n"
+            "  --decay none|cosine learning-rate decay to 0 at --iters (default none)\n"
+            "  --clip NORM         clip the gradient norm (default: off)\n"
+            "  --seed S            seed of every random draw (default 1)\n"
+            "run:\n"
+            "  --device cpu|cuda|auto  (default auto: CUDA when a device exists)\n"
+            "  --threads N         CPU threads (default: all cores)\n"
+            "  --out DIR           writes DIR/last.ckpt, DIR/best.ckpt, DIR/log.jsonl (default runs/NAME)\n"
+            "  --resume            continue from DIR/last.ckpt (same losses as an uninterrupted run)\n"
+            "  --ckpt-every N      save DIR/last.ckpt every N iterations (default 100)\n"
+            "  --val-every N       validate every N iterations on the test windows (default 500, 0 = off)\n"
+            "  --val-windows N     test windows used by validation (default 64)\n"
+            "  --val-steps S       DDIM steps of validation's reconstructions (default 20)\n"
+            "  --quiet             no per-step lines (validation lines and the summary remain)\n");
+}
+
+static void bad(const char *opt, const char *value, const char *why) {
+    die("%s %s: %s (see train --help)", opt, value, why);
+}
+
+static long long parse_ll(const char *opt, const char *v, long long lo, long long hi) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno) bad(opt, v, "not an integer");
+    if (x < lo || x > hi) {
+        char why[128];
+        snprintf(why, sizeof why, "must be between %lld and %lld", lo, hi);
+        bad(opt, v, why);
+    }
+    return x;
+}
+
+static double parse_double(const char *opt, const char *v, double lo, double hi, int lo_open) {
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(x)) bad(opt, v, "not a finite number");
+    if ((lo_open ? x <= lo : x < lo) || x > hi) {
+        char why[128];
+        snprintf(why, sizeof why, "must be %s %g and at most %g", lo_open ? "above" : "at least", lo, hi);
+        bad(opt, v, why);
+    }
+    return x;
+}
+
+static void set_string(char *dst, size_t size, const char *opt, const char *v) {
+    if (strlen(v) >= size) bad(opt, v, "too long");
+    snprintf(dst, size, "%s", v);
+}
+
+/* Each option by name with its value as text: shared by the command line and the configuration files. */
+static int apply_option(train_options *o, const char *name, const char *v) {
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (!strcmp(name, "dataset")) { set_string(o->dataset, sizeof o->dataset, opt, v); o->given |= OPT_DATASET; }
+    else if (!strcmp(name, "length")) { o->length = (int)parse_ll(opt, v, 1, 1 << 20); o->given |= OPT_LENGTH; }
+    else if (!strcmp(name, "preset")) {
+        if (strcmp(v, "tiny") && strcmp(v, "small") && strcmp(v, "paper")) bad(opt, v, "expected tiny, small or paper");
+        set_string(o->preset, sizeof o->preset, opt, v);
+        o->given |= OPT_PRESET;
+    } else if (!strcmp(name, "iters")) { o->iters = parse_ll(opt, v, 1, 1000000000LL); o->given |= OPT_ITERS; }
+    else if (!strcmp(name, "batch")) { o->batch = (int)parse_ll(opt, v, 1, 1 << 16); o->given |= OPT_BATCH; }
+    else if (!strcmp(name, "lr")) { o->lr = parse_double(opt, v, 0, 10, 1); o->given |= OPT_LR; }
+    else if (!strcmp(name, "weight-decay")) { o->weight_decay = parse_double(opt, v, 0, 10, 0); o->given |= OPT_WEIGHT_DECAY; }
+    else if (!strcmp(name, "seed")) {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 10);
+        if (!*v || *end || errno || v[0] == '-') bad(opt, v, "expected a non-negative integer");
+        o->seed = s;
+        o->given |= OPT_SEED;
+    } else if (!strcmp(name, "device")) {
+        if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) bad(opt, v, "expected cpu, cuda or auto");
+        set_string(o->device, sizeof o->device, opt, v);
+    } else if (!strcmp(name, "threads")) o->threads = (int)parse_ll(opt, v, 1, 4096);
+    else if (!strcmp(name, "out")) set_string(o->out, sizeof o->out, opt, v);
+    else if (!strcmp(name, "mask")) {
+        error_info err;
+        if (mask_spec_parse(v, &o->mask_parsed, &err)) die("--mask: %s", err.message);
+        mask_spec_format(&o->mask_parsed, o->mask, sizeof o->mask);
+        o->given |= OPT_MASK;
+    } else if (!strcmp(name, "warmup")) { o->warmup = parse_ll(opt, v, 0, 1000000000LL); o->given |= OPT_WARMUP; }
+    else if (!strcmp(name, "decay")) {
+        if (strcmp(v, "none") && strcmp(v, "cosine")) bad(opt, v, "expected none or cosine");
+        set_string(o->decay, sizeof o->decay, opt, v);
+        o->given |= OPT_DECAY;
+    } else if (!strcmp(name, "clip")) { o->clip = parse_double(opt, v, 0, 1e30, 0); o->given |= OPT_CLIP; }
+    else if (!strcmp(name, "val-every")) { o->val_every = parse_ll(opt, v, 0, 1000000000LL); o->given |= OPT_VAL_EVERY; }
+    else if (!strcmp(name, "val-windows")) { o->val_windows = (int)parse_ll(opt, v, 1, 1 << 20); o->given |= OPT_VAL_WINDOWS; }
+    else if (!strcmp(name, "val-steps")) { o->val_steps = (int)parse_ll(opt, v, 1, 100000); o->given |= OPT_VAL_STEPS; }
+    else if (!strcmp(name, "ckpt-every")) { o->ckpt_every = parse_ll(opt, v, 1, 1000000000LL); o->given |= OPT_CKPT_EVERY; }
+    else return -1;
+    return 0;
+}
+
+/* ---------------- configuration files ---------------- */
+
+static void json_value_text(const json_value *v, const char *where, char *out, size_t size) {
+    if (v->type == JSON_STRING) snprintf(out, size, "%s", v->string);
+    else if (v->type == JSON_NUMBER) {
+        if (v->number == floor(v->number) && fabs(v->number) < 1e15) snprintf(out, size, "%.0f", v->number);
+        else snprintf(out, size, "%.17g", v->number);
+    } else die("%s: expected a number or a string, found %s", where, json_type_name(v->type));
+}
+
+/* Model keys we accept (our names and SSSD's): copied into model_overrides
+ * under our names, applied after the preset in train_model_config. */
+static const struct { const char *key, *ours; } model_keys[] = {
+    {"res_channels", "res_channels"}, {"skip_channels", "skip_channels"}, {"num_res_layers", "num_res_layers"},
+    {"s4_d_state", "s4_d_state"}, {"s4_lmax", "s4_lmax"}, {"s4_bidirectional", "s4_bidirectional"},
+    {"s4_layernorm", "s4_layernorm"}, {"in_channels", "in_channels"}, {"out_channels", "out_channels"},
+    {"diffusion_step_embed_dim_in", "emb_in"}, {"diffusion_step_embed_dim_mid", "emb_mid"},
+    {"diffusion_step_embed_dim_out", "emb_out"}, {"emb_in", "emb_in"}, {"emb_mid", "emb_mid"},
+    {"emb_out", "emb_out"}, {"T", "T"}, {"beta_0", "beta_0"}, {"beta_T", "beta_T"}, {"dt_min", "dt_min"},
+    {"dt_max", "dt_max"}, {"s4_dropout", "s4_dropout"}};
+
+static void add_model_override(train_options *o, const char *file, const char *key, const json_value *v) {
+    const char *ours = NULL;
+    for (size_t i = 0; i < sizeof model_keys / sizeof model_keys[0]; i++)
+        if (!strcmp(model_keys[i].key, key)) ours = model_keys[i].ours;
+    if (!ours) die("%s: unknown model setting \"%s\"", file, key);
+    if (v->type != JSON_NUMBER) die("%s: model setting \"%s\" must be a number", file, key);
+    json_value *m = &o->model_overrides;
+    if (m->type != JSON_OBJECT) { memset(m, 0, sizeof *m); m->type = JSON_OBJECT; }
+    for (int i = 0; i < m->count; i++)
+        if (!strcmp(m->keys[i], ours)) { m->items[i].number = v->number; return; }
+    m->items = xrealloc(m->items, sizeof(json_value) * (size_t)(m->count + 1));
+    m->keys = xrealloc(m->keys, sizeof(char *) * (size_t)(m->count + 1));
+    memset(&m->items[m->count], 0, sizeof(json_value));
+    m->items[m->count].type = JSON_NUMBER;
+    m->items[m->count].number = v->number;
+    m->keys[m->count] = xstrdup(ours);
+    m->count++;
+    o->given |= OPT_MODEL;
+}
+
+static void apply_model_object(train_options *o, const char *file, const json_value *obj) {
+    if (obj->type != JSON_OBJECT) die("%s: model settings must be an object", file);
+    for (int i = 0; i < obj->count; i++) add_model_override(o, file, obj->keys[i], &obj->items[i]);
+}
+
+/* SSSD's config_SSSDS4.json: map what has a meaning here, say what is ignored. */
+static void apply_sssd_config(train_options *o, const char *file, const json_value *root) {
+    const json_value *wn = json_get(root, "wavenet_config");
+    const json_value *dc = json_get(root, "diffusion_config");
+    const json_value *tc = json_get(root, "train_config");
+    if (wn) apply_model_object(o, file, wn);
+    if (dc) apply_model_object(o, file, dc);
+    if (tc) {
+        if (tc->type != JSON_OBJECT) die("%s: train_config must be an object", file);
+        const json_value *use = json_get(tc, "use_model");
+        if (use && use->type == JSON_NUMBER && use->number != 2)
+            die("%s: use_model %g selects %s; this tool trains SSSD-S4 (use_model 2)", file, use->number,
+                use->number == 0 ? "DiffWave" : "SSSD-SA");
+        const json_value *ogm = json_get(tc, "only_generate_missing");
+        if (ogm && ogm->type == JSON_NUMBER && ogm->number != 1)
+            fprintf(stderr, "%s: note: only_generate_missing %g ignored: the loss is always on generated positions\n",
+                    error_program_name(), ogm->number);
+        char text[128];
+        const json_value *v;
+        if ((v = json_get(tc, "n_iters"))) { json_value_text(v, "train_config.n_iters", text, sizeof text); apply_option(o, "iters", text); }
+        if ((v = json_get(tc, "learning_rate"))) { json_value_text(v, "train_config.learning_rate", text, sizeof text); apply_option(o, "lr", text); }
+        if ((v = json_get(tc, "iters_per_ckpt"))) { json_value_text(v, "train_config.iters_per_ckpt", text, sizeof text); apply_option(o, "ckpt-every", text); }
+        const json_value *masking = json_get(tc, "masking"), *k = json_get(tc, "missing_k");
+        if (masking && masking->type == JSON_STRING && k && k->type == JSON_NUMBER) {
+            char spec[64];
+            int kk = (int)k->number;
+            if (!strcmp(masking->string, "rm")) {
+                /* SSSD: k random points; our missing:F takes a fraction of the
+                 * window, whose length is known once the data is loaded. */
+                if (kk < 1) die("%s: missing_k %d must be at least 1", file, kk);
+                o->sssd_rm_k = kk;
+                o->given |= OPT_MASK;
+                snprintf(spec, sizeof spec, "missing:1");
+            } else if (!strcmp(masking->string, "mnr") || !strcmp(masking->string, "bm")) {
+                /* SSSD picks one of the K-event chunks at random; ours starts anywhere. */
+                snprintf(spec, sizeof spec, "random-gap:%d", kk);
+                fprintf(stderr, "%s: note: masking %s with missing_k %d mapped to --mask %s\n", error_program_name(),
+                        masking->string, kk, spec);
+            } else die("%s: unknown masking \"%s\" (SSSD knows rm, mnr, bm)", file, masking->string);
+            apply_option(o, "mask", spec);
+        }
+        const char *ignored[] = {"output_directory", "ckpt_iter", "iters_per_logging"};
+        for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+            if (json_get(tc, ignored[i]))
+                fprintf(stderr, "%s: note: train_config.%s is ignored (see --out, --resume, --val-every)\n",
+                        error_program_name(), ignored[i]);
+    }
+    if (json_get(root, "trainset_config"))
+        fprintf(stderr, "%s: note: trainset_config is ignored; the data comes from --dataset\n", error_program_name());
+}
+
+static void apply_config_file(train_options *o, const char *path) {
+    json_value root;
+    error_info err;
+    if (json_parse_file(path, &root, &err)) die("--config %s", err.message);
+    if (root.type != JSON_OBJECT) die("%s: expected a JSON object", path);
+    if (json_get(&root, "wavenet_config") || json_get(&root, "diffusion_config") || json_get(&root, "train_config")) {
+        apply_sssd_config(o, path, &root);
+        json_free(&root);
+        return;
+    }
+    for (int i = 0; i < root.count; i++) {
+        const char *key = root.keys[i];
+        const json_value *v = &root.items[i];
+        if (!strcmp(key, "model")) apply_model_object(o, path, v);
+        else if (!strcmp(key, "train")) {
+            if (v->type != JSON_OBJECT) die("%s: \"train\" must be an object", path);
+            for (int j = 0; j < v->count; j++) {
+                char text[4096], where[256];
+                snprintf(where, sizeof where, "%s: train.%s", path, v->keys[j]);
+                json_value_text(&v->items[j], where, text, sizeof text);
+                /* Keys as the options are named, with '-' or '_' ("val_every" = --val-every). */
+                char name[64];
+                snprintf(name, sizeof name, "%s", v->keys[j]);
+                for (char *c = name; *c; c++)
+                    if (*c == '_') *c = '-';
+                if (apply_option(o, name, text)) die("%s: unknown training setting \"%s\"", path, v->keys[j]);
+            }
+        } else if (!strcmp(key, "preset") || !strcmp(key, "dataset") || !strcmp(key, "length")) {
+            char text[4096];
+            json_value_text(v, key, text, sizeof text);
+            apply_option(o, key, text);
+        } else die("%s: unknown key \"%s\" (expected preset, dataset, length, model, train)", path, key);
+    }
+    json_free(&root);
+}
+
+void train_options_parse(train_options *o, int argc, char **argv) {
+    /* --config first, so that the command line overrides it wherever it appears. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= argc) die("--config needs a file");
+            set_string(o->config_path, sizeof o->config_path, "--config", argv[i + 1]);
+            apply_config_file(o, argv[i + 1]);
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout); exit(0); }
+        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
+        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
+        if (!strcmp(a, "--config")) { i++; continue; }
+        if (strncmp(a, "--", 2) != 0) die("unexpected argument '%s' (see train --help)", a);
+        const char *name = a + 2;
+        char buf[64];
+        const char *value = NULL;
+        const char *eq = strchr(name, '=');
+        if (eq) {
+            snprintf(buf, sizeof buf, "%.*s", (int)(eq - name), name);
+            name = buf;
+            value = eq + 1;
+        } else {
+            if (i + 1 >= argc) die("%s needs a value (see train --help)", a);
+            value = argv[++i];
+        }
+        if (apply_option(o, name, value)) die("unknown option '--%s' (see train --help)", name);
+        if (!strcmp(name, "mask")) o->sssd_rm_k = 0; /* the command line wins over the config's masking */
+    }
+    if (!o->dataset[0] && !o->resume) die("--dataset is required (a shipped name such as compress-gzip, or a path)");
+    if (o->given & OPT_MASK) return;
+    error_info err;
+    if (mask_spec_parse(o->mask, &o->mask_parsed, &err)) die("--mask: %s", err.message);
+}
+
+int train_model_config(const train_options *o, int length, sssd_config *cfg, error_info *err) {
+    if (sssd_config_preset(o->preset, length, cfg, err)) return -1;
+    const json_value *m = &o->model_overrides;
+    for (int i = 0; m->type == JSON_OBJECT && i < m->count; i++) {
+        const char *k = m->keys[i];
+        double v = m->items[i].number;
+        int iv = (int)v;
+        if ((strcmp(k, "beta_0") && strcmp(k, "beta_T") && strcmp(k, "dt_min") && strcmp(k, "dt_max")) &&
+            (v != floor(v) || fabs(v) > 1e9))
+            return error_set(err, "model setting %s = %g must be an integer", k, v);
+        if (!strcmp(k, "res_channels")) cfg->res_channels = iv;
+        else if (!strcmp(k, "skip_channels")) cfg->skip_channels = iv;
+        else if (!strcmp(k, "num_res_layers")) cfg->num_res_layers = iv;
+        else if (!strcmp(k, "s4_d_state")) cfg->s4_d_state = iv;
+        else if (!strcmp(k, "s4_bidirectional")) cfg->s4_bidirectional = iv;
+        else if (!strcmp(k, "s4_layernorm")) cfg->s4_layernorm = iv;
+        else if (!strcmp(k, "emb_in")) cfg->emb_in = iv;
+        else if (!strcmp(k, "emb_mid")) cfg->emb_mid = iv;
+        else if (!strcmp(k, "emb_out")) cfg->emb_out = iv;
+        else if (!strcmp(k, "T")) cfg->T = iv;
+        else if (!strcmp(k, "beta_0")) cfg->beta_0 = v;
+        else if (!strcmp(k, "beta_T")) cfg->beta_T = v;
+        else if (!strcmp(k, "dt_min")) cfg->dt_min = v;
+        else if (!strcmp(k, "dt_max")) cfg->dt_max = v;
+        else if (!strcmp(k, "s4_lmax")) {
+            if (iv != length)
+                fprintf(stderr, "%s: note: s4_lmax %d in the configuration replaced by the data's window length %d\n",
+                        error_program_name(), iv, length);
+        } else if (!strcmp(k, "in_channels") || !strcmp(k, "out_channels")) {
+            if (iv != 1)
+                fprintf(stderr, "%s: note: %s %d ignored: events are one channel\n", error_program_name(), k, iv);
+        } else if (!strcmp(k, "s4_dropout")) {
+            if (v != 0) return error_set(err, "s4_dropout %g: only dropout 0 (SSSD's setting) is implemented", v);
+        }
+    }
+    cfg->s4_lmax = length;
+    return sssd_config_validate(cfg, err);
+}
+
+int train_resolve_mask(train_options *o, int length, error_info *err) {
+    if (o->sssd_rm_k <= 0) return 0;
+    if (o->sssd_rm_k >= length)
+        return error_set(err, "SSSD masking rm with missing_k %d: windows have only %d events", o->sssd_rm_k, length);
+    char spec[64];
+    snprintf(spec, sizeof spec, "missing:%.17g", (double)o->sssd_rm_k / length);
+    if (mask_spec_parse(spec, &o->mask_parsed, err)) return -1;
+    mask_spec_format(&o->mask_parsed, o->mask, sizeof o->mask);
+    fprintf(stderr, "%s: note: masking rm with missing_k %d mapped to --mask %s (%d of %d events)\n",
+            error_program_name(), o->sssd_rm_k, o->mask, o->sssd_rm_k, length);
+    o->sssd_rm_k = 0;
+    return 0;
+}
+
+void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size) {
+    char ds[4200] = "", mask[128] = "", decay[64] = "", ev[96] = "", preset[64] = "";
+    json_write_string(ds, sizeof ds, o->dataset);
+    json_write_string(mask, sizeof mask, o->mask);
+    json_write_string(decay, sizeof decay, o->decay);
+    json_write_string(ev, sizeof ev, events ? events : "unknown");
+    json_write_string(preset, sizeof preset, o->preset);
+    snprintf(buf, size,
+             "{\"tool\":\"train\",\"dataset\":%s,\"preset\":%s,\"events\":%s,\"iters\":%lld,\"batch\":%d,"
+             "\"lr\":%.17g,\"weight_decay\":%.17g,\"seed\":\"%llu\",\"mask\":%s,\"warmup\":%lld,\"decay\":%s,"
+             "\"clip\":%.17g,\"val_every\":%lld,\"val_windows\":%d,\"val_steps\":%d,\"ckpt_every\":%lld}",
+             ds, preset, ev, o->iters, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed, mask, o->warmup,
+             decay, o->clip, o->val_every, o->val_windows, o->val_steps, o->ckpt_every);
+}
+
+int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err) {
+    json_value root;
+    if (json_parse(json_text, "checkpoint training state", &root, err)) return -1;
+    static const struct { const char *key; unsigned bit; } keys[] = {
+        {"dataset", OPT_DATASET}, {"preset", OPT_PRESET}, {"iters", OPT_ITERS}, {"batch", OPT_BATCH},
+        {"lr", OPT_LR}, {"weight_decay", OPT_WEIGHT_DECAY}, {"seed", OPT_SEED}, {"mask", OPT_MASK},
+        {"warmup", OPT_WARMUP}, {"decay", OPT_DECAY}, {"clip", OPT_CLIP}, {"val_every", OPT_VAL_EVERY},
+        {"val_windows", OPT_VAL_WINDOWS}, {"val_steps", OPT_VAL_STEPS}, {"ckpt_every", OPT_CKPT_EVERY}};
+    unsigned given = o->given;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const json_value *v = json_get(&root, keys[i].key);
+        if (!v || (given & keys[i].bit)) continue;
+        char text[4096];
+        json_value_text(v, keys[i].key, text, sizeof text);
+        char name[32];
+        snprintf(name, sizeof name, "%s", keys[i].key);
+        for (char *c = name; *c; c++)
+            if (*c == '_') *c = '-';
+        if (apply_option(o, name, text)) { json_free(&root); return error_set(err, "checkpoint: bad setting %s", name); }
+    }
+    o->given = given;
+    json_free(&root);
+    return 0;
+}

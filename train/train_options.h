@@ -1,0 +1,73 @@
+/* Command-line options of `train`, their defaults, and the configuration
+ * files that can set them (our own JSON and SSSD's config_SSSDS4.json). */
+#ifndef SSSD_TRAIN_OPTIONS_H
+#define SSSD_TRAIN_OPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diffusion.h"
+#include "json.h"
+#include "sssd.h"
+
+/* Bits of train_options.given: which options the user set explicitly (on
+ * the command line or in --config), so that --resume can tell them from
+ * defaults. */
+enum {
+    OPT_DATASET = 1 << 0, OPT_LENGTH = 1 << 1, OPT_PRESET = 1 << 2, OPT_ITERS = 1 << 3, OPT_BATCH = 1 << 4,
+    OPT_LR = 1 << 5, OPT_SEED = 1 << 6, OPT_MASK = 1 << 7, OPT_WARMUP = 1 << 8, OPT_DECAY = 1 << 9,
+    OPT_CLIP = 1 << 10, OPT_VAL_EVERY = 1 << 11, OPT_VAL_WINDOWS = 1 << 12, OPT_VAL_STEPS = 1 << 13,
+    OPT_CKPT_EVERY = 1 << 14, OPT_MODEL = 1 << 15, OPT_WEIGHT_DECAY = 1 << 16
+};
+
+typedef struct train_options {
+    char dataset[4096];
+    int length;               /* 0: the dataset's */
+    char preset[32];
+    char config_path[4096];
+    long long iters;
+    int batch;                /* 0: the preset's */
+    double lr;
+    double weight_decay;
+    uint64_t seed;
+    char device[16];
+    int threads;
+    char out[4096];
+    int resume;
+    char mask[64];
+    mask_spec mask_parsed;
+    int sssd_rm_k;            /* SSSD's masking "rm" with missing_k: k points of a window whose
+                                 length is known only once the data is loaded (0: none) */
+    long long warmup;
+    char decay[16];           /* "none" or "cosine" */
+    double clip;              /* 0: off */
+    long long val_every;      /* 0: off */
+    int val_windows;
+    int val_steps;
+    long long ckpt_every;
+    int quiet;
+    unsigned given;
+    /* Model configuration fields set by --config (applied over the preset). */
+    json_value model_overrides; /* JSON_OBJECT of our key names, or JSON_NULL */
+} train_options;
+
+void train_options_init(train_options *o);
+void train_options_free(train_options *o);
+void train_usage(FILE *f);
+
+/* Parse argv (and --config, whose values the command line overrides). Exits
+ * with a clear message on a bad option. */
+void train_options_parse(train_options *o, int argc, char **argv);
+
+/* Build the model configuration: preset, then --config's model values. */
+int train_model_config(const train_options *o, int length, sssd_config *cfg, error_info *err);
+
+/* Turn a pending SSSD "rm" mask into missing:k/L once L is known. */
+int train_resolve_mask(train_options *o, int length, error_info *err);
+
+/* The options that define the run, as JSON (stored in the checkpoint), and
+ * back: values in the checkpoint fill every option the user did not give. */
+void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size);
+int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err);
+
+#endif
