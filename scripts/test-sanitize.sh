@@ -10,4 +10,4 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Timing-sensitive and GPU-only tests are labelled and excluded; everything else runs.
-ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1200 -LE "no_sanitize"
+ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1200 -LE "no_sanitize|tsan"

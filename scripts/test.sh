@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: build (CUDA sources compiled by nvcc when present) and
-# run ctest; then the same suite under ASan+UBSan, the CUDA host-emulation
-# tests under ThreadSanitizer, bounded fuzzing of every parser, and a tiny
+# run ctest (which includes the CUDA host-emulation tests under
+# ThreadSanitizer); then the same suite under ASan+UBSan, bounded fuzzing of every parser, and a tiny
 # end-to-end run under valgrind. `--quick` runs only the first stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +15,6 @@ ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeo
 if [ "${1:-}" != "--quick" ]; then
   stage "ASan + UBSan"
   bash scripts/test-sanitize.sh || failed+=("sanitizers")
-  if [ -f scripts/test-emu-tsan.sh ]; then
-    stage "CUDA kernels under host emulation, ThreadSanitizer"
-    bash scripts/test-emu-tsan.sh || failed+=("tsan")
-  fi
   stage "fuzzing (${FUZZ_SECONDS:-20}s per harness)"
   FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh || failed+=("fuzz")
   if [ -f scripts/test-valgrind.sh ]; then
