@@ -1,8 +1,9 @@
 /* Training-iteration benchmark of the network on the CPU backend: ms per
  * iteration (forward + backward + Adam on a random d_eps), achieved GFLOP/s,
  * the time split between GEMM, the S4 operations and everything else (timed
- * by wrapping the backend's operation table), peak RSS and the model's own
- * memory accounting.
+ * by wrapping the backend's operation table, in wall time and in process CPU
+ * time: the CPU split is the one to trust on a shared, loaded machine), peak
+ * RSS and the model's own memory accounting.
  *   bench_train_step [--preset tiny|small|paper|all] [--threads 2] [--iters N] [--batch B] [--length L] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,42 +19,42 @@
 /* ---- op-class timing: the CPU table with GEMM and S4 entries wrapped ---- */
 static const backend_ops *inner;
 static backend_ops timed;
-static double t_gemm, t_s4, gemm_flops;
+static double t_gemm, t_s4, c_gemm, c_s4, gemm_flops;
 
-static void timed_gemm(backend *be, int ta, int tb, int m, int n, int k, double alpha, const real_t *A, int lda,
-                       long long sa, const real_t *B, int ldb, long long sb, double beta, real_t *C, int ldc,
-                       long long sc, int batch) {
-    double t0 = now_seconds();
-    inner->gemm(be, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
-    t_gemm += now_seconds() - t0;
-    gemm_flops += 2.0 * m * n * k * batch;
-}
-static void timed_s4_kf(backend *be, s4_frozen fz, const real_t *C, real_t *K) {
-    double t0 = now_seconds();
-    inner->s4_kernel_forward(be, fz, C, K);
-    t_s4 += now_seconds() - t0;
-}
-static void timed_s4_kb(backend *be, s4_frozen fz, const real_t *dK, real_t *dC) {
-    double t0 = now_seconds();
-    inner->s4_kernel_backward(be, fz, dK, dC);
-    t_s4 += now_seconds() - t0;
-}
-static void timed_s4_cf(backend *be, const real_t *u, const real_t *K, const real_t *D, real_t *y, int B, int H, int L) {
-    double t0 = now_seconds();
-    inner->s4_conv_forward(be, u, K, D, y, B, H, L);
-    t_s4 += now_seconds() - t0;
-}
-static void timed_s4_cb(backend *be, const real_t *u, const real_t *K, const real_t *D, const real_t *dy, real_t *du,
-                        real_t *dK, real_t *dD, int B, int H, int L) {
-    double t0 = now_seconds();
-    inner->s4_conv_backward(be, u, K, D, dy, du, dK, dD, B, H, L);
-    t_s4 += now_seconds() - t0;
-}
-
+/* CPU time of all threads of the process (the backend's pools included) */
 static double cpu_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Wall and CPU time of one wrapped call, added to (*wall, *cpu). */
+#define TIMED_CALL(wall, cpu, call)                      \
+    do {                                                 \
+        double w0_ = now_seconds(), c0_ = cpu_seconds(); \
+        call;                                            \
+        *(cpu) += cpu_seconds() - c0_;                   \
+        *(wall) += now_seconds() - w0_;                  \
+    } while (0)
+
+static void timed_gemm(backend *be, int ta, int tb, int m, int n, int k, double alpha, const real_t *A, int lda,
+                       long long sa, const real_t *B, int ldb, long long sb, double beta, real_t *C, int ldc,
+                       long long sc, int batch) {
+    TIMED_CALL(&t_gemm, &c_gemm, inner->gemm(be, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch));
+    gemm_flops += 2.0 * m * n * k * batch;
+}
+static void timed_s4_kf(backend *be, s4_frozen fz, const real_t *C, real_t *K) {
+    TIMED_CALL(&t_s4, &c_s4, inner->s4_kernel_forward(be, fz, C, K));
+}
+static void timed_s4_kb(backend *be, s4_frozen fz, const real_t *dK, real_t *dC) {
+    TIMED_CALL(&t_s4, &c_s4, inner->s4_kernel_backward(be, fz, dK, dC));
+}
+static void timed_s4_cf(backend *be, const real_t *u, const real_t *K, const real_t *D, real_t *y, int B, int H, int L) {
+    TIMED_CALL(&t_s4, &c_s4, inner->s4_conv_forward(be, u, K, D, y, B, H, L));
+}
+static void timed_s4_cb(backend *be, const real_t *u, const real_t *K, const real_t *D, const real_t *dy, real_t *du,
+                        real_t *dK, real_t *dD, int B, int H, int L) {
+    TIMED_CALL(&t_s4, &c_s4, inner->s4_conv_backward(be, u, K, D, dy, du, dK, dD, B, H, L));
 }
 
 static void bench(const char *preset, int threads, int iters, int batch, int length) {
@@ -94,7 +95,7 @@ static void bench(const char *preset, int threads, int iters, int batch, int len
     double tf = 0, tb = 0, ta = 0, cpu0 = 0;
     for (int it = -1; it < iters; it++) { /* iteration -1 warms caches and FFT plans */
         if (it == 0) {
-            t_gemm = t_s4 = gemm_flops = tf = tb = ta = 0;
+            t_gemm = t_s4 = c_gemm = c_s4 = gemm_flops = tf = tb = ta = 0;
             cpu0 = cpu_seconds();
         }
         double a = now_seconds();
@@ -125,8 +126,13 @@ static void bench(const char *preset, int threads, int iters, int batch, int len
     printf("  %.1f GFLOP/s overall (%.2f GFLOP per iteration); GEMM alone %.1f GFLOP/s\n", flops / per * 1e-9,
            flops * 1e-9, gemm_flops / t_gemm * 1e-9);
     double other = total - t_gemm - t_s4;
-    printf("  time share: GEMM %.1f%%, S4 ops %.1f%%, everything else %.1f%% (non-GEMM / GEMM = %.2f)\n",
+    printf("  wall-time share: GEMM %.1f%%, S4 ops %.1f%%, everything else %.1f%% (non-GEMM / GEMM = %.2f)\n",
            100 * t_gemm / total, 100 * t_s4 / total, 100 * other / total, (total - t_gemm) / t_gemm);
+    double cpu_total = cpu_per * iters, cpu_other = cpu_total - c_gemm - c_s4;
+    printf("  CPU-time share: GEMM %.1f%% (%.1f ms/it), S4 ops %.1f%% (%.1f), everything else %.1f%% (%.1f) "
+           "(non-GEMM / GEMM = %.2f)\n",
+           100 * c_gemm / cpu_total, 1e3 * c_gemm / iters, 100 * c_s4 / cpu_total, 1e3 * c_s4 / iters,
+           100 * cpu_other / cpu_total, 1e3 * cpu_other / iters, (cpu_total - c_gemm) / c_gemm);
     printf("  memory: model %.1f MiB (backend accounting), peak RSS %.1f MiB\n",
            sssd_model_memory_bytes(m) / 1048576.0, ru.ru_maxrss / 1024.0);
     be->ops->free(be, noisy);

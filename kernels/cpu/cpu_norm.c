@@ -14,7 +14,7 @@ typedef struct ln_job {
 
 /* One batch item per range index; channels are strided by L, so the sums run
  * over rows of length L (contiguous, vectorisable) into per-position arrays. */
-static void ln_forward_range(void *p, long long begin, long long end, int tid) {
+CPU_SIMD_CLONES static void ln_forward_range(void *p, long long begin, long long end, int tid) {
     ln_job *j = p;
     int C = j->C, L = j->L;
     for (long long b = begin; b < end; b++) {
@@ -47,7 +47,7 @@ void cpu_layernorm_forward(backend *be, const real_t *x, const real_t *gamma, co
 }
 
 /* dx = rstd (g dy - mean_c(g dy) - xhat mean_c(g dy xhat)) */
-static void ln_backward_dx_range(void *p, long long begin, long long end, int tid) {
+CPU_SIMD_CLONES static void ln_backward_dx_range(void *p, long long begin, long long end, int tid) {
     ln_job *j = p;
     int C = j->C, L = j->L;
     /* per-position sums: scratch grown by the caller before the threads started */
@@ -81,19 +81,34 @@ static void ln_backward_dx_range(void *p, long long begin, long long end, int ti
     }
 }
 
-/* dgamma, dbeta: one channel per range index, so no two threads share an output. */
-static void ln_backward_params_range(void *p, long long begin, long long end, int tid) {
+/* dgamma, dbeta: one channel per range index, so no two threads share an
+ * output. The sums are kept in double in LN_LANES interleaved lanes, so the
+ * loop vectorises (one running sum is a serial chain the compiler may not reorder). */
+#define LN_LANES 8
+CPU_SIMD_CLONES static void ln_backward_params_range(void *p, long long begin, long long end, int tid) {
     ln_job *j = p;
     int C = j->C, L = j->L;
     for (long long c = begin; c < end; c++) {
-        double sg = 0, sb = 0;
+        double pg[LN_LANES] = {0}, pb[LN_LANES] = {0};
         for (int b = 0; b < j->B; b++) {
             const real_t *x = j->x + ((long long)b * C + c) * L, *dy = j->dy + ((long long)b * C + c) * L;
             const real_t *mean = j->mean_in + (long long)b * L, *rstd = j->rstd_in + (long long)b * L;
-            for (int l = 0; l < L; l++) {
-                sg += (double)dy[l] * (double)((x[l] - mean[l]) * rstd[l]);
-                sb += dy[l];
+            int l = 0;
+            for (; l + LN_LANES <= L; l += LN_LANES)
+                for (int q = 0; q < LN_LANES; q++) {
+                    real_t xhat = (x[l + q] - mean[l + q]) * rstd[l + q];
+                    pg[q] += (double)dy[l + q] * (double)xhat;
+                    pb[q] += (double)dy[l + q];
+                }
+            for (; l < L; l++) {
+                pg[0] += (double)dy[l] * (double)((x[l] - mean[l]) * rstd[l]);
+                pb[0] += (double)dy[l];
             }
+        }
+        double sg = 0, sb = 0;
+        for (int q = 0; q < LN_LANES; q++) {
+            sg += pg[q];
+            sb += pb[q];
         }
         j->dgamma[c] += (real_t)sg;
         j->dbeta[c] += (real_t)sb;

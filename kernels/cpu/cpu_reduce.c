@@ -23,18 +23,28 @@ void cpu_add_bias(backend *be, real_t *y, const real_t *bias, int B, int C, int 
     cpu_parallel_for(be, (long long)B * C, CPU_PARALLEL_MIN / (L + 1) + 1, add_bias_range, &j);
 }
 
+/* Sum of a row in the element type: BIAS_LANES interleaved partial sums, so
+ * the loop vectorises without reassociation flags (a single running sum is a
+ * serial dependency chain the compiler must keep in order). */
+#define BIAS_LANES 16
+static inline real_t row_sum(const real_t *row, int L) {
+    real_t part[BIAS_LANES] = {0};
+    int l = 0;
+    for (; l + BIAS_LANES <= L; l += BIAS_LANES)
+        for (int q = 0; q < BIAS_LANES; q++) part[q] += row[l + q];
+    real_t r = 0;
+    for (; l < L; l++) r += row[l];
+    for (int q = 0; q < BIAS_LANES; q++) r += part[q];
+    return r;
+}
+
 /* One channel per item (no two threads share an output); rows summed in the
  * element type (vectorised), the B partial sums in double so long batches do not drift. */
-static void bias_grad_range(void *p, long long begin, long long end, int tid) {
+CPU_SIMD_CLONES static void bias_grad_range(void *p, long long begin, long long end, int tid) {
     bcl_job *j = p;
     for (long long c = begin; c < end; c++) {
         double s = 0;
-        for (int b = 0; b < j->B; b++) {
-            const real_t *row = j->x + ((long long)b * j->C + c) * j->L;
-            real_t r = 0;
-            for (int l = 0; l < j->L; l++) r += row[l];
-            s += r;
-        }
+        for (int b = 0; b < j->B; b++) s += row_sum(j->x + ((long long)b * j->C + c) * j->L, j->L);
         j->y[c] += (real_t)s;
     }
 }

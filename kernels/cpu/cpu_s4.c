@@ -57,6 +57,7 @@
  * channels across up to be->threads threads (a small pthread pool). */
 #include <complex.h>
 
+#include "cpu_internal.h"
 #include "cpu_s4.h"
 #include "cpu_s4_internal.h"
 
@@ -404,7 +405,8 @@ static inline double complex ld_c(const real_t *p) { return (double)p[0] + I * (
 /* Scratch doubles a thread needs for kernel generation (see the jobs). */
 static size_t kernel_scratch_doubles(int N2, int L) {
     size_t nk = (size_t)L / 2 + 1;
-    return (size_t)N2 * (2 + KF_W + 8) + nk * (KF_W + 4 + 16);
+    size_t inv = 2 * (nk > (size_t)N2 ? nk : (size_t)N2); /* 1/den of one frequency or one mode */
+    return (size_t)N2 * (2 + KF_W + 8) + nk * (KF_W + 4 + 16) + inv;
 }
 
 /* For v_n and lam_n = lr + i li: the symmetric Cauchy term
@@ -434,24 +436,46 @@ static inline double complex cauchy_sum(const double *a4, double c, double s) {
     return (-2.0 * c * a4[0] - 4.0 * s * a4[3]) + I * (-2.0 * c * a4[1] + 4.0 * s * a4[2]);
 }
 
-/* Accumulate, for all frequencies k, acc[k][j] += coef[n][j] * (1/den_kn)[j % 2]
- * over the modes n; width j < nw (a multiple of 4). */
-static void cauchy_accumulate(const double *restrict ck, const double *restrict sk, int nk, const double *restrict lr,
-                              const double *restrict li, int N2, const double *restrict coef, int nw,
-                              double *restrict acc) {
-    memset(acc, 0, sizeof(double) * (size_t)nk * nw);
-    for (int n = 0; n < N2; n++) {
-        const double *cf = coef + (size_t)n * nw;
-        for (int k = 0; k < nk; k++) {
+/* Accumulate, for all frequencies k, acc[k][j] = sum_n coef[n][j] (1/den_kn)[j % 2]
+ * over the modes n; width j < NW (a multiple of 4). Per k, the 1/den of all
+ * modes are formed first (one vectorised pass with the divisions), then the
+ * row acc[k] is summed over n in registers and stored once. The sums run over
+ * n in ascending order, as they always have, so the numbers do not depend on
+ * this blocking. tmp holds 2 N2 doubles. */
+static inline __attribute__((always_inline)) void cauchy_accumulate_w(
+    const double *restrict ck, const double *restrict sk, int nk, const double *restrict lr,
+    const double *restrict li, int N2, const double *restrict coef, const int NW, double *restrict acc,
+    double *restrict tmp) {
+    double *idr = tmp, *idi = tmp + N2;
+    for (int k = 0; k < nk; k++) {
+        for (int n = 0; n < N2; n++) {
             double id[2];
             inv_den(ck[k], sk[k], lr[n], li[n], id);
-            double *a = acc + (size_t)k * nw;
-            for (int j = 0; j < nw; j += 2) {
-                a[j] += cf[j] * id[0];
-                a[j + 1] += cf[j + 1] * id[1];
+            idr[n] = id[0];
+            idi[n] = id[1];
+        }
+        double a[KF_W] = {0};
+        for (int n = 0; n < N2; n++) {
+            const double *cf = coef + (size_t)n * NW;
+            for (int j = 0; j < NW; j += 2) {
+                a[j] += cf[j] * idr[n];
+                a[j + 1] += cf[j + 1] * idi[n];
             }
         }
+        memcpy(acc + (size_t)k * NW, a, sizeof(double) * NW);
     }
+}
+
+/* The two widths in use: all six sums (forward) and the Woodbury pair (backward). */
+CPU_SIMD_CLONES static void cauchy_accumulate_all(const double *ck, const double *sk, int nk, const double *lr,
+                                                  const double *li, int N2, const double *coef, double *acc,
+                                                  double *tmp) {
+    cauchy_accumulate_w(ck, sk, nk, lr, li, N2, coef, KF_W, acc, tmp);
+}
+CPU_SIMD_CLONES static void cauchy_accumulate_woodbury(const double *ck, const double *sk, int nk, const double *lr,
+                                                       const double *li, int N2, const double *coef, double *acc,
+                                                       double *tmp) {
+    cauchy_accumulate_w(ck, sk, nk, lr, li, N2, coef, 8, acc, tmp);
 }
 
 /* rho_k = dt c T_BQ / (1 + dt c T_PQ) and pre_k = dt (c + i s) for all k. */
@@ -486,6 +510,7 @@ static void kernel_forward_job(void *arg, int tid, int nth) {
     double *lr = w->modes, *li = lr + N2, *coef = li + N2; /* coef (N2, KF_W) */
     double *acc = coef + (size_t)N2 * KF_W;                /* (nk, KF_W) */
     double complex *rho = (double complex *)(acc + (size_t)nk * KF_W), *pre = rho + nk;
+    double *tmp = (double *)(pre + nk);                    /* 2 max(N2, nk) */
     double complex *spec = (double complex *)w->kspec;
     int h0, h1;
     split_range(H, tid, nth, &h0, &h1);
@@ -500,7 +525,7 @@ static void kernel_forward_job(void *arg, int tid, int nth) {
             double complex v[KF_NV] = {b * q, p * q, c0 * b, c0 * p, c1 * b, c1 * p};
             for (int x = 0; x < KF_NV; x++) cauchy_coeffs(v[x], lr[n], li[n], coef + (size_t)n * KF_W + 4 * x);
         }
-        cauchy_accumulate(ck, sk, nk, lr, li, N2, coef, KF_W, acc);
+        cauchy_accumulate_all(ck, sk, nk, lr, li, N2, coef, acc, tmp);
         woodbury_factors(ck, sk, nk, dt, acc, KF_W, rho, pre);
         for (int c = 0; c < 2; c++) {
             double complex *out = spec + (size_t)c * spec_stride(L);
@@ -524,20 +549,28 @@ static void kernel_forward_job(void *arg, int tid, int nth) {
     }
 }
 
-/* gam[n][x] += sum_k Re(F[k][x] / den_kn) for x < 8 (2 directions x 4 linear
- * forms); n innermost per k, fixed-width inner run. */
-static void adjoint_accumulate(const double *restrict ck, const double *restrict sk, int nk,
+/* gam[n][x] = sum_k Re(F[k][x] / den_kn) for x < 8 (2 directions x 4 linear
+ * forms). Per mode n, the 1/den of all frequencies are formed first (one
+ * vectorised pass), then the eight sums run over k in ascending order in
+ * registers. tmp holds 2 nk doubles. */
+CPU_SIMD_CLONES static void adjoint_accumulate(const double *restrict ck, const double *restrict sk, int nk,
                                const double *restrict lr, const double *restrict li, int N2,
-                               const double *restrict Fr, const double *restrict Fi, double *restrict gam) {
-    memset(gam, 0, sizeof(double) * (size_t)N2 * 8);
-    for (int k = 0; k < nk; k++) {
-        const double *fr = Fr + (size_t)k * 8, *fi = Fi + (size_t)k * 8;
-        for (int n = 0; n < N2; n++) {
+                               const double *restrict Fr, const double *restrict Fi, double *restrict gam,
+                               double *restrict tmp) {
+    double *idr = tmp, *idi = tmp + nk;
+    for (int n = 0; n < N2; n++) {
+        for (int k = 0; k < nk; k++) {
             double id[2];
             inv_den(ck[k], sk[k], lr[n], li[n], id);
-            double *g = gam + (size_t)n * 8;
-            for (int x = 0; x < 8; x++) g[x] += fr[x] * id[0] - fi[x] * id[1];
+            idr[k] = id[0];
+            idi[k] = id[1];
         }
+        double g[8] = {0};
+        for (int k = 0; k < nk; k++) {
+            const double *fr = Fr + (size_t)k * 8, *fi = Fi + (size_t)k * 8;
+            for (int x = 0; x < 8; x++) g[x] += fr[x] * idr[k] - fi[x] * idi[k];
+        }
+        memcpy(gam + (size_t)n * 8, g, sizeof g);
     }
 }
 
@@ -552,6 +585,7 @@ static void kernel_backward_job(void *arg, int tid, int nth) {
     double *acc = gam + (size_t)N2 * 8;                    /* (nk, 8) */
     double complex *rho = (double complex *)(acc + (size_t)nk * 8), *pre = rho + nk;
     double *Fr = (double *)(pre + nk), *Fi = Fr + (size_t)nk * 8; /* (nk, 8) each */
+    double *tmp = Fi + (size_t)nk * 8;                            /* 2 max(N2, nk) */
     double complex *spec = (double complex *)w->kspec;
     int h0, h1;
     split_range(H, tid, nth, &h0, &h1);
@@ -564,7 +598,7 @@ static void kernel_backward_job(void *arg, int tid, int nth) {
             cauchy_coeffs(b * q, lr[n], li[n], coef + (size_t)n * 8);
             cauchy_coeffs(p * q, lr[n], li[n], coef + (size_t)n * 8 + 4);
         }
-        cauchy_accumulate(ck, sk, nk, lr, li, N2, coef, 8, acc);
+        cauchy_accumulate_woodbury(ck, sk, nk, lr, li, N2, coef, acc, tmp);
         woodbury_factors(ck, sk, nk, dt, acc, 8, rho, pre);
         /* G_k = wt_k rfft(dK)_k; khat is a sum of four real-linear forms of C
          * per mode, Re(C b), Re(C b conj(lam)), Re(C p), Re(C p conj(lam)), with
@@ -593,7 +627,7 @@ static void kernel_backward_job(void *arg, int tid, int nth) {
                 }
             }
         }
-        adjoint_accumulate(ck, sk, nk, lr, li, N2, Fr, Fi, gam);
+        adjoint_accumulate(ck, sk, nk, lr, li, N2, Fr, Fi, gam, tmp);
         /* d Re(C x)/d(Re C, Im C) = conj(x): dC_n = conj(b)(g1 + lam g2) + conj(p)(g3 + lam g4) */
         for (int c = 0; c < 2; c++) {
             real_t *dCc = j->dC + ((size_t)c * H + h) * N2 * 2;
@@ -638,6 +672,33 @@ typedef struct conv_job {
     s4_entry *e;
 } conv_job;
 
+/* Spectrum products over n complex numbers stored as interleaved (re, im)
+ * reals, written out so they vectorise: C99 complex multiplication checks
+ * every product for NaN and calls a library routine, which kept these loops
+ * scalar. Without NaNs the numbers are the same. No AVX-512 clone here: gcc 12
+ * turns this pattern into fused multiply-adds (vfmaddsub) even with
+ * -ffp-contract=off, which would change the last bits on AVX-512 machines. */
+static void spec_mul(real_t *restrict a, const real_t *restrict b, int n) { /* a *= b */
+    for (int k = 0; k < n; k++) {
+        real_t ar = a[2 * k], ai = a[2 * k + 1], br = b[2 * k], bi = b[2 * k + 1];
+        a[2 * k] = ar * br - ai * bi;
+        a[2 * k + 1] = ar * bi + ai * br;
+    }
+}
+
+/* acc += d conj(u); d *= kc (the backward pass's two products of one frequency) */
+static void spec_corr_mul(real_t *restrict acc, real_t *restrict d, const real_t *restrict u,
+                          const real_t *restrict kc, int n) {
+    for (int k = 0; k < n; k++) {
+        real_t dr = d[2 * k], di = d[2 * k + 1], ur = u[2 * k], ui = u[2 * k + 1];
+        real_t kr = kc[2 * k], ki = kc[2 * k + 1];
+        acc[2 * k] += dr * ur + di * ui;
+        acc[2 * k + 1] += di * ur - dr * ui;
+        d[2 * k] = dr * kr - di * ki;
+        d[2 * k + 1] = dr * ki + di * kr;
+    }
+}
+
 /* Full circular kernel of length 2L for channel h into buf. */
 static void full_kernel(const real_t *K, int H, int L, int h, real_t *buf) {
     const real_t *k0 = K + (size_t)h * L, *k1 = K + ((size_t)H + h) * L;
@@ -676,7 +737,7 @@ static void conv_forward_fft_job(void *arg, int tid, int nth) {
             memcpy(w->rbuf, ub, (size_t)L * sizeof(real_t));
             memset(w->rbuf + L, 0, (size_t)L * sizeof(real_t));
             RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_a);
-            for (int k = 0; k <= L; k++) w->spec_a[k] *= w->spec_k[k];
+            spec_mul((real_t *)w->spec_a, (const real_t *)w->spec_k, L + 1);
             RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_a, w->rbuf);
             for (int t = 0; t < L; t++) yb[t] = w->rbuf[t] + d * ub[t];
         }
@@ -709,10 +770,8 @@ static void conv_backward_fft_job(void *arg, int tid, int nth) {
             memcpy(w->rbuf, dyb, (size_t)L * sizeof(real_t));
             RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_b);
             /* dK_full = corr(dy, u): sum_b DY conj(U); du = corr(dy, k): DY conj(Kf) */
-            for (int k = 0; k <= L; k++) {
-                w->spec_acc[k] += w->spec_b[k] * RCONJ(w->spec_a[k]);
-                w->spec_b[k] *= w->spec_k[k];
-            }
+            spec_corr_mul((real_t *)w->spec_acc, (real_t *)w->spec_b, (const real_t *)w->spec_a,
+                          (const real_t *)w->spec_k, L + 1);
             RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_b, w->rbuf);
             for (int t = 0; t < L; t++) {
                 dub[t] = w->rbuf[t] + d * dyb[t];
