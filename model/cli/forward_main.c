@@ -5,6 +5,8 @@
  * dout, the gradient of sum(eps * dout) for every trainable tensor under its checkpoint name. Also
  *   forward --init --preset tiny|small|paper --length L [--seed S] --save CK.h5
  * writes a freshly initialised checkpoint (for tests and parity runs). */
+#include <errno.h>
+#include <math.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
@@ -60,6 +62,30 @@ static void *read_input(hid_t f, const char *path, const char *name, int ndim, h
     return buf;
 }
 
+/* The temporary output file, removed when a write fails so nothing half-written remains. */
+static char output_tmp[4200];
+
+static void fail_output(const char *fmt, const char *what) {
+    if (output_tmp[0]) remove(output_tmp);
+    die(fmt, what);
+}
+
+/* Strict integer option: the whole text must be a number within [lo, hi]. */
+static long long parse_int_option(const char *opt, const char *text, long long lo, long long hi) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        die("%s must be an integer from %lld to %lld, got '%s'", opt, lo, hi, text);
+    return v;
+}
+
+/* The network's inputs must be finite: NaN or inf would silently poison every output. */
+static void check_finite(const char *path, const char *name, const real_t *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) die("%s: '%s' element %zu is %s; inputs must be finite", path, name, i, isnan(x[i]) ? "NaN" : "inf");
+}
+
 static void write_output(hid_t f, const char *name, int ndim, const int *shape, const real_t *data) {
     hsize_t dims[4];
     for (int i = 0; i < ndim; i++) dims[i] = (hsize_t)shape[i];
@@ -68,7 +94,7 @@ static void write_output(hid_t f, const char *name, int ndim, const int *shape, 
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t d = H5Dcreate2(f, name, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, H5T_NATIVE_REAL, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        die("writing '%s' failed (disk full?)", name);
+        fail_output("writing '%s' failed (disk full?)", name);
     H5Dclose(d);
     H5Pclose(lcpl);
     H5Sclose(space);
@@ -97,6 +123,8 @@ static int init_checkpoint(const char *preset, int length, unsigned long long se
 
 int main(int argc, char **argv) {
     error_set_program_name("forward");
+    /* A file that failed to close (disk full) must not crash HDF5's exit handler. */
+    H5dont_atexit();
     const char *ck = NULL, *in = NULL, *out = NULL, *device = "cpu", *preset = NULL, *save = NULL;
     int threads = 2, init = 0, length = 0;
     unsigned long long seed = 0;
@@ -115,10 +143,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--input")) in = v;
         else if (!strcmp(a, "--output")) out = v;
         else if (!strcmp(a, "--device")) device = v;
-        else if (!strcmp(a, "--threads")) threads = atoi(v);
+        else if (!strcmp(a, "--threads")) threads = (int)parse_int_option(a, v, 1, 1024);
         else if (!strcmp(a, "--preset")) preset = v;
-        else if (!strcmp(a, "--length")) length = atoi(v);
-        else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--length")) length = (int)parse_int_option(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--seed")) seed = (unsigned long long)parse_int_option(a, v, 0, (long long)(~0ULL >> 1));
         else if (!strcmp(a, "--save")) save = v;
         else die("unknown option '%s' (try --help)", a);
         i++;
@@ -147,6 +175,11 @@ int main(int argc, char **argv) {
     int32_t *t = read_input(fin, in, "t", 1, dt, 1, 1);
     real_t *dout = read_input(fin, in, "dout", 3, dd, 0, 0);
     H5Fclose(fin);
+    check_finite(in, "noisy", noisy, (size_t)B * cin * L);
+    check_finite(in, "cond", cond, (size_t)B * 2 * cin * L);
+    if (dout) check_finite(in, "dout", dout, (size_t)B * cout * L);
+    for (int b = 0; b < B; b++)
+        if (t[b] < 0 || t[b] >= cfg.T) die("%s: 't' item %d is %d; diffusion steps run from 0 to %d", in, b, t[b], cfg.T - 1);
 
     char why[512];
     backend *be = backend_create(device, threads, why, sizeof why);
@@ -175,10 +208,9 @@ int main(int argc, char **argv) {
         be->ops->download(be, grads, sssd_model_grads(m), (size_t)np * sizeof(real_t));
     }
 
-    char tmp[4200];
-    if (atomic_tmp_name(out, tmp, sizeof tmp, &err)) die("%s", err.message);
-    hid_t fo = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (fo < 0) die("%s: cannot create (is the directory writable?)", out);
+    if (atomic_tmp_name(out, output_tmp, sizeof output_tmp, &err)) die("%s", err.message);
+    hid_t fo = H5Fcreate(output_tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (fo < 0) fail_output("%s: cannot create (is the directory writable?)", out);
     int shape[3] = {B, cout, L};
     write_output(fo, "eps", 3, shape, eps);
     for (int i = 0; grads && i < sssd_model_tensor_count(m); i++) {
@@ -187,8 +219,9 @@ int main(int argc, char **argv) {
     }
     H5LTset_attribute_string(fo, ".", "checkpoint", ck);
     H5LTset_attribute_string(fo, ".", "device", be->ops->name);
-    if (H5Fclose(fo) < 0) die("%s: closing failed (disk full?)", out);
-    if (atomic_publish(tmp, out, &err)) die("%s", err.message);
+    if (H5Fclose(fo) < 0) fail_output("%s: writing failed (disk full?)", out);
+    if (atomic_publish(output_tmp, out, &err)) die("%s", err.message);
+    output_tmp[0] = 0;
     printf("wrote %s: eps (%d, %d, %d)%s on %s\n", out, B, cout, L, grads ? " and gradients" : "", be->ops->name);
 
     be->ops->free(be, d_noisy);
