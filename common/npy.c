@@ -2,6 +2,7 @@
  * literal; we parse only the three keys the format defines. */
 #include "npy.h"
 #include "atomic_file.h"
+#include "memory.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -122,6 +123,11 @@ int npy_read(const char *path, npy_array *out, error_info *err) {
         fclose(f);
         return error_set(err, "%s: truncated .npy data (header promises %lld elements, %zu bytes, the file holds %lld)",
                          path, (long long)out->count, bytes, (long long)(here >= 0 ? st.st_size - here : 0));
+    }
+    /* The raw bytes and their conversion to doubles live side by side. */
+    if (memory_check(path, ".npy data", (double)bytes + 8.0 * (double)out->count, err)) {
+        fclose(f);
+        return -1;
     }
     unsigned char *raw = xmalloc(bytes);
     if (fread(raw, 1, bytes, f) != bytes) {

@@ -1,6 +1,7 @@
 /* Readers and writers for window sets (see windows.h). */
 #include "windows.h"
 #include "atomic_file.h"
+#include "memory.h"
 #include "npy.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void window_set_init(window_set *ws, int64_t count, int length) {
     ws->count = count;
@@ -33,6 +35,14 @@ int windows_read_text(const char *path, window_set *out, error_info *err) {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) return error_set(err, "%s: cannot open: %s", path, strerror(errno));
+    /* Each ID takes at least two bytes of text ("1,") and four in memory; the
+     * array grows by doubling and the longest line is buffered too: about
+     * three times the file size at the peak. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && memory_check(path, "reading this window file", 3.0 * (double)st.st_size, err)) {
+        fclose(f);
+        return -1;
+    }
     size_t cap = 1 << 16, n = 0;
     int32_t *ids = xmalloc(cap * sizeof *ids);
     int length = -1;

@@ -1,5 +1,6 @@
 /* Vocabulary, windowing, splitting, output and statistics for datasets (see dataset_build.h). */
 #include "dataset_build.h"
+#include "memory.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- vocabulary ---- */
 
@@ -64,20 +66,26 @@ static int build_windowed(const trace_set *ts, const build_options *opt, const c
     const window_set *tr = &ts->given_training, *te = &ts->given_testing;
     int length = tr->count ? tr->length : te->length;
     if (tr->count + te->count == 0) return error_set(err, "the inputs hold no windows");
+    if (tr->count && te->count && tr->length != te->length)
+        return error_set(err, "the training windows have %d events but the testing windows %d", tr->length, te->length);
     if (opt->length && opt->length != length)
         return error_set(err, "the input windows have %d events, but --length %d was asked for (windows cannot be re-cut)",
                          length, opt->length);
-    memset(out, 0, sizeof *out);
-    fill_common(out, ts, name, command_line, length, 0, "unknown", "given");
-    window_set_init(&out->training, tr->count, length);
-    memcpy(out->training.ids, tr->ids, (size_t)tr->count * (size_t)length * sizeof(int32_t));
-    window_set_init(&out->testing, te->count, length);
-    memcpy(out->testing.ids, te->ids, (size_t)te->count * (size_t)length * sizeof(int32_t));
     int32_t max_id = 0;
     const window_set *sets[2] = {tr, te};
     for (int s = 0; s < 2; s++)
         for (int64_t i = 0; i < sets[s]->count * length; i++)
             if (sets[s]->ids[i] > max_id) max_id = sets[s]->ids[i];
+    if (max_id > DATASET_MAX_VOCAB && ts->given_vocab.size < max_id)
+        return error_set(err, "the input windows hold event ID %d; IDs are vocabulary ranks 1..V with V at most %d "
+                         "(damaged input?)", max_id, DATASET_MAX_VOCAB);
+    memset(out, 0, sizeof *out);
+    fill_common(out, ts, name, command_line, length, 0, "unknown", "given");
+    /* An empty split has no array at all (memcpy from NULL is undefined even for 0 bytes). */
+    window_set_init(&out->training, tr->count, length);
+    if (tr->count) memcpy(out->training.ids, tr->ids, (size_t)tr->count * (size_t)length * sizeof(int32_t));
+    window_set_init(&out->testing, te->count, length);
+    if (te->count) memcpy(out->testing.ids, te->ids, (size_t)te->count * (size_t)length * sizeof(int32_t));
     if (ts->given_vocab.size >= max_id) { /* windows of one dataset .h5: its names stay */
         const vocabulary *g = &ts->given_vocab;
         out->vocab.size = g->size;
@@ -185,6 +193,17 @@ int dataset_build(const trace_set *ts, const build_options *opt, const char *nam
             goto done;
         }
     }
+    /* Every window is a copy of L events (4 bytes each); refuse before
+     * allocating when they cannot fit (stride 1 makes L copies of each event). */
+    {
+        char what[160];
+        snprintf(what, sizeof what, "%lld windows of %d events (stride %d)", (long long)total_windows, L, S);
+        if (memory_check(name, what, 4.0 * (double)total_windows * (double)L, err)) {
+            free(run_is_test);
+            rc = -1;
+            goto done;
+        }
+    }
     fill_common(out, ts, name, command_line, L, S, ts->events == EVENTS_ENTRY_EXIT ? "entry-exit" : "call",
                 opt->split == SPLIT_RUN ? "run" : "window");
     window_set_init(&out->training, total_windows - n_test, L);
@@ -231,17 +250,80 @@ int make_dirs(const char *path, error_info *err) {
     return 0;
 }
 
+/* Several output files that appear together or not at all: each is written
+ * (atomically) under a staging name beside its final one, and all are
+ * renamed into place only once every write succeeded. A failure removes the
+ * staged files and leaves earlier outputs of the same name untouched. */
+#define MAX_STAGED 8
+typedef struct staged_outputs {
+    int n;
+    char final_path[MAX_STAGED][4400];
+    char staged_path[MAX_STAGED][4500];
+} staged_outputs;
+
+static const char *stage(staged_outputs *s, const char *final_path) {
+    int i = s->n++;
+    snprintf(s->final_path[i], sizeof s->final_path[i], "%s", final_path);
+    snprintf(s->staged_path[i], sizeof s->staged_path[i], "%s.%ld.staged", final_path, (long)getpid());
+    return s->staged_path[i];
+}
+
+/* Removes what was staged; the message names the final file, not the staging name. */
+static int stage_failed(staged_outputs *s, error_info *err) {
+    for (int i = 0; i < s->n; i++) unlink(s->staged_path[i]);
+    const char *last = s->n ? s->staged_path[s->n - 1] : NULL;
+    char *at = last && err ? strstr(err->message, last) : NULL;
+    if (at) {
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", at + strlen(last));
+        *at = 0;
+        char head[1024];
+        snprintf(head, sizeof head, "%s", err->message);
+        error_set(err, "%s%s%s", head, s->final_path[s->n - 1], rest);
+    }
+    return -1;
+}
+
+static int stage_publish(staged_outputs *s, error_info *err) {
+    for (int i = 0; i < s->n; i++)
+        if (rename(s->staged_path[i], s->final_path[i]) != 0) {
+            int e = errno;
+            for (int k = i; k < s->n; k++) unlink(s->staged_path[k]);
+            return error_set(err, "%s: cannot write (rename failed: %s)", s->final_path[i], strerror(e));
+        }
+    return 0;
+}
+
 int dataset_write_outputs(const dataset *ds, const char *dir, error_info *err) {
     char p[4400];
     snprintf(p, sizeof p, "%s/sequence_length_%d", dir, ds->length);
     if (make_dirs(p, err)) return -1;
+    staged_outputs s = {0};
     snprintf(p, sizeof p, "%s/%s.h5", dir, ds->name);
-    if (dataset_h5_write(p, ds, err)) return -1;
+    if (dataset_h5_write(stage(&s, p), ds, err)) return stage_failed(&s, err);
     snprintf(p, sizeof p, "%s/sequence_length_%d/training", dir, ds->length);
-    if (windows_write_text(p, &ds->training, err)) return -1;
+    if (windows_write_text(stage(&s, p), &ds->training, err)) return stage_failed(&s, err);
     snprintf(p, sizeof p, "%s/sequence_length_%d/testing", dir, ds->length);
-    if (windows_write_text(p, &ds->testing, err)) return -1;
-    return 0;
+    if (windows_write_text(stage(&s, p), &ds->testing, err)) return stage_failed(&s, err);
+    return stage_publish(&s, err);
+}
+
+int dataset_export_layout(const dataset *ds, const char *dir, int npy, error_info *err) {
+    char p[4400];
+    snprintf(p, sizeof p, "%s/sequence_length_%d", dir, ds->length);
+    if (make_dirs(p, err)) return -1;
+    staged_outputs s = {0};
+    const char *split[2] = {"training", "testing"};
+    const window_set *sets[2] = {&ds->training, &ds->testing};
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/sequence_length_%d/%s", dir, ds->length, split[i]);
+        if (windows_write_text(stage(&s, p), sets[i], err)) return stage_failed(&s, err);
+        if (npy) {
+            snprintf(p, sizeof p, "%s/sequence_length_%d/%s.npy", dir, ds->length, split[i]);
+            if (windows_write_npy(stage(&s, p), sets[i], err)) return stage_failed(&s, err);
+        }
+    }
+    return stage_publish(&s, err);
 }
 
 /* ---- statistics ---- */

@@ -33,8 +33,13 @@ int dataset_build(const trace_set *ts, const build_options *opt, const char *nam
 void vocabulary_by_rank(const string_table *names, const int64_t *counts, int32_t *id_of, vocabulary *v);
 
 /* Write DIR/NAME.h5 and DIR/sequence_length_L/{training,testing}, creating
- * directories as needed; every file is written atomically. */
+ * directories as needed; the files appear together or, on any failure, not
+ * at all (earlier files of the same names stay as they were). */
 int dataset_write_outputs(const dataset *ds, const char *dir, error_info *err);
+
+/* `dataset export`: DIR/sequence_length_L/{training,testing} (and .npy twins
+ * with npy). Like dataset_write_outputs, every file appears or none does. */
+int dataset_export_layout(const dataset *ds, const char *dir, int npy, error_info *err);
 
 /* mkdir -p */
 int make_dirs(const char *path, error_info *err);

@@ -2,9 +2,11 @@
  * validated: a foreign or damaged file gets a message naming what is wrong. */
 #include "dataset_h5.h"
 #include "atomic_file.h"
+#include "h5_util.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +75,18 @@ static int write_windows(hid_t file, const char *name, const window_set *ws) {
     return rc;
 }
 
+/* The file is built in memory (HDF5's core driver, no backing store) and
+ * then written with ordinary stdio through atomic_file: when the disk is full
+ * the write fails with a clear errno and nothing is left behind, whereas a
+ * failed H5Fclose on a real file leaves libhdf5 holding a half-closed file
+ * that crashes the process in HDF5's exit handler. */
 int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
-    char tmp[4200];
-    if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) return error_set(err, "%s: cannot create (is the directory writable?)", path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, (size_t)1 << 20, 0);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (f < 0) return error_set(err, "%s: cannot create the HDF5 file in memory", path);
     int rc = 0;
     rc |= write_windows(f, "training", &ds->training);
     rc |= write_windows(f, "testing", &ds->testing);
@@ -95,25 +103,27 @@ int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
     rc |= write_string_attr(f, "events", ds->events);
     rc |= write_string_attr(f, "split", ds->split);
     rc |= write_string_attr(f, "command_line", ds->command_line);
-    if (H5Fclose(f) < 0) rc = -1;
-    if (rc) {
-        remove(tmp);
-        return error_set(err, "%s: writing the dataset failed (disk full?)", path);
+    if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = -1;
+    ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
+    void *image = size > 0 ? xmalloc((size_t)size) : NULL;
+    if (image && H5Fget_file_image(f, image, (size_t)size) != size) rc = -1;
+    H5Fclose(f);
+    if (rc || size <= 0) {
+        free(image);
+        return error_set(err, "%s: building the HDF5 file failed (out of memory?)", path);
     }
-    return atomic_publish(tmp, path, err);
+    atomic_file af;
+    if (atomic_file_open(&af, path, err)) {
+        free(image);
+        return -1;
+    }
+    fwrite(image, 1, (size_t)size, af.f);
+    free(image);
+    return atomic_file_commit(&af, err);
 }
 
 static int read_string_attr(hid_t f, const char *name, char *out, size_t size) {
-    hsize_t dims;
-    H5T_class_t cls;
-    size_t tsize;
-    if (H5LTget_attribute_info(f, ".", name, &dims, &cls, &tsize) < 0 || cls != H5T_STRING) return -1;
-    char *buf = xmalloc(tsize + 1);
-    if (H5LTget_attribute_string(f, ".", name, buf) < 0) { free(buf); return -1; }
-    buf[tsize] = 0;
-    snprintf(out, size, "%s", buf);
-    free(buf);
-    return 0;
+    return h5_read_string_attr(f, name, out, size);
 }
 
 static int read_windows(hid_t f, const char *name, int length, window_set *ws, const char *path, error_info *err) {
@@ -123,11 +133,16 @@ static int read_windows(hid_t f, const char *name, int length, window_set *ws, c
     hsize_t dims[2];
     H5T_class_t cls;
     size_t tsize;
-    H5LTget_dataset_info(f, name, dims, &cls, &tsize);
+    if (H5LTget_dataset_info(f, name, dims, &cls, &tsize) < 0)
+        return error_set(err, "%s: cannot read the shape of '/%s' (corrupted file?)", path, name);
     if (cls != H5T_INTEGER) return error_set(err, "%s: '/%s' must hold integers", path, name);
-    if ((int)dims[1] != length)
+    /* Compare as hsize_t: a cast to int would let 2^32 + L pass as L. */
+    if (dims[1] != (hsize_t)length)
         return error_set(err, "%s: '/%s' has windows of %llu events but the file says length %d", path, name,
                          (unsigned long long)dims[1], length);
+    if (dims[0] > ((hsize_t)1 << 40) / dims[1])
+        return error_set(err, "%s: '/%s' declares %llu windows: corrupted file?", path, name, (unsigned long long)dims[0]);
+    if (h5_check_extent(f, name, (uint64_t)dims[0] * dims[1], sizeof(int32_t), path, err)) return -1;
     window_set_init(ws, (int64_t)dims[0], length);
     if (dims[0] > 0 && H5LTread_dataset(f, name, H5T_NATIVE_INT32, ws->ids) < 0) {
         window_set_free(ws);
@@ -141,6 +156,16 @@ static int read_strings(hid_t f, const char *name, char ***out, int *n, const ch
     if (d < 0) return error_set(err, "%s: dataset '/%s' missing", path, name);
     hid_t space = H5Dget_space(d);
     hssize_t count = H5Sget_simple_extent_npoints(space);
+    /* Each value is a reference into the file's heap: the extent must be
+     * backed by the file before an array of that many pointers is made. */
+    if (count < 0 || count > INT32_MAX ||
+        h5_check_extent(f, name, (uint64_t)(count > 0 ? count : 0), 2 * sizeof(char *), path, err) ||
+        h5_check_vlen_heaps(f, name, path, err)) {
+        H5Sclose(space);
+        H5Dclose(d);
+        if (count < 0 || count > INT32_MAX) return error_set(err, "%s: '/%s' has an invalid size", path, name);
+        return -1;
+    }
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, H5T_VARIABLE);
     /* HDF5 converts no vlen strings between character sets: read in the file's. */
@@ -179,16 +204,16 @@ int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
         return error_set(err, "%s: not a dataset file (attribute 'format' is not '%s'); build one with `dataset build`",
                          path, DATASET_FORMAT_NAME);
     }
-    if (H5LTget_attribute_int(f, ".", "format_version", &version) < 0 || version != DATASET_FORMAT_VERSION) {
+    if (h5_read_int_attr(f, "format_version", &version) < 0 || version != DATASET_FORMAT_VERSION) {
         H5Fclose(f);
         return error_set(err, "%s: dataset format version %d, this program reads version %d; rebuild it with `dataset build`",
                          path, version, DATASET_FORMAT_VERSION);
     }
-    if (H5LTget_attribute_int(f, ".", "length", &ds->length) < 0 || ds->length <= 0) {
+    if (h5_read_int_attr(f, "length", &ds->length) < 0 || ds->length <= 0) {
         H5Fclose(f);
         return error_set(err, "%s: missing or invalid 'length' attribute", path);
     }
-    if (H5LTget_attribute_int(f, ".", "stride", &ds->stride) < 0) ds->stride = 0;
+    if (h5_read_int_attr(f, "stride", &ds->stride) < 0 || ds->stride < 0) ds->stride = 0;
     read_string_attr(f, "name", ds->name, sizeof ds->name);
     read_string_attr(f, "events", ds->events, sizeof ds->events);
     read_string_attr(f, "split", ds->split, sizeof ds->split);
@@ -202,7 +227,12 @@ int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
         hsize_t dims[1];
         H5T_class_t cls;
         size_t ts;
-        if (H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || (int)dims[0] != ds->vocab.size ||
+        int rank = 0;
+        /* The rank first: H5LTget_dataset_info writes one size per dimension. */
+        if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
+            H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || cls != H5T_INTEGER ||
+            dims[0] != (hsize_t)ds->vocab.size ||
+            h5_check_extent(f, "vocab/counts", dims[0], sizeof(int64_t), path, err) ||
             H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, ds->vocab.counts) < 0)
             rc = error_set(err, "%s: '/vocab/counts' missing or not of the vocabulary's size %d", path, ds->vocab.size);
     }

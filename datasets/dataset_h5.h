@@ -17,6 +17,10 @@
 
 #define DATASET_FORMAT_NAME "sssd-traces-dataset"
 #define DATASET_FORMAT_VERSION 1
+/* Windows without names (paper layout, .npy) hold vocabulary ranks 1..V; a
+ * larger ID is damage, not a vocabulary (real ones have hundreds of events),
+ * and would otherwise make a name table of that many entries. */
+#define DATASET_MAX_VOCAB (1 << 20)
 
 typedef struct vocabulary {
     int size;          /* V; IDs run 1..V */

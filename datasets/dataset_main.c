@@ -30,7 +30,13 @@ static void usage(FILE *f) {
             "      windows, events, vocabulary, distinct windows and test windows found in training\n"
             "  dataset export NAME|PATH [--out DIR] [--npy] [--length L]\n"
             "      write the paper's layout DIR/sequence_length_L/{training,testing} (and .npy twins\n"
-            "      of shape (N, L, 1) with --npy) from a dataset; default DIR: the dataset's directory\n");
+            "      of shape (N, L, 1) with --npy) from a dataset; default DIR: the dataset's directory\n"
+            "\n"
+            "memory: each input is read whole (after xz decompression) and parsed beside itself: about 3 times\n"
+            "its size at the peak (an strace line becomes a 56-byte event, an integer 4-8 bytes); then\n"
+            "4 bytes x L per window, with (events - L) / S + 1 windows per trace (stride 1 holds every event\n"
+            "L times). Window files need about 3 times their size, .npy 12 bytes per element. Inputs and\n"
+            "window sets that cannot fit in available memory are refused before reading, with a message.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -428,18 +434,9 @@ static int cmd_export(int argc, char **argv) {
             else snprintf(dir, sizeof dir, ".");
         }
     }
-    char p[4400];
-    snprintf(p, sizeof p, "%s/sequence_length_%d", dir, ds.length);
-    if (make_dirs(p, &err)) die("export: %s", err.message);
-    const char *split[2] = {"training", "testing"};
-    window_set *sets[2] = {&ds.training, &ds.testing};
-    for (int s = 0; s < 2; s++) {
-        snprintf(p, sizeof p, "%s/sequence_length_%d/%s", dir, ds.length, split[s]);
-        if (windows_write_text(p, sets[s], &err)) die("export: %s", err.message);
-        if (npy) {
-            snprintf(p, sizeof p, "%s/sequence_length_%d/%s.npy", dir, ds.length, split[s]);
-            if (windows_write_npy(p, sets[s], &err)) die("export: %s", err.message);
-        }
+    if (dataset_export_layout(&ds, dir, npy, &err)) {
+        dataset_free(&ds);
+        die("export: %s", err.message);
     }
     printf("wrote %s/sequence_length_%d/{training,testing}%s: %lld + %lld windows\n", dir, ds.length,
            npy ? " and .npy" : "", (long long)ds.training.count, (long long)ds.testing.count);

@@ -1,10 +1,12 @@
 /* Readers that turn input files into event sequences (see trace_input.h). */
 #include "trace_input.h"
 #include "window_source.h"
+#include "memory.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +86,17 @@ static int32_t run_for_key(trace_set *ts, const char *key) {
 
 /* ---- reading files ---- */
 
-static int read_fd_all(int fd, char **data, size_t *len) {
+/* Reads until end of file; -2 (errno unchanged) when more than `limit`
+ * bytes arrive (a decompressed stream that would not fit in memory). */
+static int read_fd_all(int fd, char **data, size_t *len, size_t limit) {
     size_t cap = 1 << 20, n = 0;
     char *buf = xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
+            if (cap > limit / 2) {
+                free(buf);
+                return -2;
+            }
             cap *= 2;
             buf = xrealloc(buf, cap + 1);
         }
@@ -120,10 +128,15 @@ int read_input_file(const char *path, char **data, size_t *len, error_info *err)
     struct stat st;
     if (stat(path, &st) != 0) return error_set(err, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) return error_set(err, "%s: is a directory", path);
+    /* The text stays in memory while it is parsed into events (up to 8 bytes
+     * per event of 2 bytes of text, and more while arrays grow): refuse a
+     * file that cannot fit about three times over. */
+    double avail = (double)memory_available();
     if (!is_xz_file(path)) {
+        if (memory_check(path, "reading this trace", 3.0 * (double)st.st_size, err)) return -1;
         int fd = open(path, O_RDONLY);
         if (fd < 0) return error_set(err, "%s: cannot open: %s", path, strerror(errno));
-        int rc = read_fd_all(fd, data, len);
+        int rc = read_fd_all(fd, data, len, (size_t)-1);
         int e = errno;
         close(fd);
         if (rc) return error_set(err, "%s: read error: %s", path, strerror(e));
@@ -146,10 +159,18 @@ int read_input_file(const char *path, char **data, size_t *len, error_info *err)
         _exit(127);
     }
     close(pipefd[1]);
-    int rc = read_fd_all(pipefd[0], data, len);
+    size_t limit = avail / 3 < (double)SIZE_MAX ? (size_t)(avail / 3) : SIZE_MAX;
+    int rc = read_fd_all(pipefd[0], data, len, limit);
     close(pipefd[0]);
     int status = 0;
+    if (rc == -2) kill(child, SIGTERM); /* xz may be blocked writing to the pipe */
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (rc == -2) {
+        char a[32];
+        *data = NULL;
+        return error_set(err, "%s: decompresses to more than %s, which cannot be parsed in the memory available; "
+                         "split the trace", path, memory_format((double)limit, a, sizeof a));
+    }
     if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     if (rc == 0) free(*data);
     *data = NULL;
@@ -200,7 +221,7 @@ input_format detect_input_format(const char *path, const char *data, size_t len)
                 q++;
                 while (q < nl && *q >= '0' && *q <= '9') q++;
             }
-            if (q == d || (q < nl && !strchr(" \t,\r", *q))) return INPUT_AUTO;
+            if (q == d || (q < nl && (*q == 0 || !strchr(" \t,\r", *q)))) return INPUT_AUTO;
             tokens++;
         }
         if (tokens > 0) {
@@ -324,14 +345,18 @@ static int add_strace(trace_set *ts, const char *path, const char *data, size_t 
 
 /* ---- integer formats ---- */
 
+static inline int is_int_separator(char c) { return c == ' ' || c == '\t' || c == ',' || c == '\r'; }
+
 /* Next integer token on the line [p, e): skips blanks and commas. Returns 1 and
  * fills [*ts, *te) with the token, 0 at the end of the line, -1 on a bad token. */
 static int next_int_token(const char **pp, const char *e, const char **tok, const char **tok_end) {
     const char *p = *pp;
-    while (p < e && (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r')) p++;
+    while (p < e && is_int_separator(*p)) p++;
     if (p >= e) { *pp = p; return 0; }
     const char *s = p;
-    while (p < e && !strchr(" \t,\r", *p)) p++;
+    /* Not strchr(): it finds the terminating NUL, so a NUL byte would end
+     * an empty token and the caller would never move on. */
+    while (p < e && !is_int_separator(*p)) p++;
     *tok = s;
     *tok_end = p;
     *pp = p;
@@ -500,11 +525,13 @@ static int add_windowed(trace_set *ts, const char *path, input_format fmt, input
         window_set ws;
         if (fmt == INPUT_NPY ? windows_read_npy(path, &ws, err) : windows_read_text(path, &ws, err)) return -1;
         for (int64_t i = 0; i < ws.count * ws.length; i++)
-            if (ws.ids[i] < 1) {
+            if (ws.ids[i] < 1 || ws.ids[i] > DATASET_MAX_VOCAB) {
                 int64_t w = i / ws.length;
+                int32_t id = ws.ids[i]; /* read before the windows are freed */
                 window_set_free(&ws);
-                return error_set(err, "%s: window %lld (line %lld) holds event ID %d; IDs must be 1 or more", path,
-                                 (long long)w + 1, (long long)w + 1, ws.ids[i]);
+                return error_set(err, "%s: window %lld (line %lld) holds event ID %d; IDs are vocabulary ranks 1..V "
+                                 "(1 or more, V at most %d)", path, (long long)w + 1, (long long)w + 1, id,
+                                 DATASET_MAX_VOCAB);
             }
         rep->events = ws.count * ws.length;
         /* The split comes from the file name, as in the paper's layout. */

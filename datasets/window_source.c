@@ -1,5 +1,6 @@
 /* Resolution of dataset specs to window sets (see window_source.h). */
 #include "window_source.h"
+#include "h5_util.h"
 
 #include <dirent.h>
 #include <hdf5.h>
@@ -107,6 +108,12 @@ static int load_paper_dir(const char *dir, dataset *ds, error_info *err) {
                 return error_set(err, "%s/%s:%lld: event ID %d; IDs must be 1 or more (1 = most frequent)", dir,
                                  s ? "testing" : "training", (long long)w + 1, id);
             }
+            if (id > DATASET_MAX_VOCAB) {
+                int64_t w = i / sets[s]->length;
+                dataset_free(ds);
+                return error_set(err, "%s/%s:%lld: event ID %d; IDs are vocabulary ranks 1..V with V at most %d", dir,
+                                 s ? "testing" : "training", (long long)w + 1, id, DATASET_MAX_VOCAB);
+            }
             if (id > max_id) max_id = id;
         }
     ds->vocab.size = max_id;
@@ -160,6 +167,15 @@ int windows_load(const char *spec, const char *split, int length_hint, window_se
                     H5LTget_dataset_info(f, "windows", dims, &cls, &ts) < 0 || cls != H5T_INTEGER) {
                     H5Fclose(f);
                     return error_set(err, "%s: '/windows' must be an integer (N, L) array", spec);
+                }
+                if (dims[0] == 0 || dims[1] == 0 || dims[1] > (1u << 24) || dims[0] > ((hsize_t)1 << 40) / dims[1]) {
+                    H5Fclose(f);
+                    return error_set(err, "%s: '/windows' has shape (%llu, %llu): no windows, or an absurd size", spec,
+                                     (unsigned long long)dims[0], (unsigned long long)dims[1]);
+                }
+                if (h5_check_extent(f, "windows", (uint64_t)dims[0] * dims[1], sizeof(int32_t), spec, err)) {
+                    H5Fclose(f);
+                    return -1;
                 }
                 window_set_init(out, (int64_t)dims[0], (int)dims[1]);
                 int rc = H5LTread_dataset(f, "windows", H5T_NATIVE_INT32, out->ids) < 0;

@@ -1,6 +1,7 @@
 /* The evaluation pipeline (see evaluation.h). */
 #include "evaluation.h"
 #include "dataset_h5.h"
+#include "memory.h"
 #include "timer.h"
 #include "window_source.h"
 
@@ -45,6 +46,19 @@ static int load_real(const eval_config *cfg, eval_result *res, error_info *err) 
         if (!is_regular(cfg->real)) return error_set(err, "%s", ds_err.message);
     }
     return windows_load(cfg->real, "testing", cfg->length_hint, &res->real_ws, err);
+}
+
+/* Real and training windows are traces: an ID below 1 is damage (or a mask
+ * or a generator's raw output passed by mistake), and would be scored as an
+ * event. Generated windows may hold anything; out-of-vocabulary IDs there are
+ * counted and reported instead. */
+static int check_real_ids(const char *path, const window_set *ws, error_info *err) {
+    for (int64_t i = 0; i < ws->count * ws->length; i++)
+        if (ws->ids[i] < 1)
+            return error_set(err, "%s:%lld: window %lld, position %lld holds event ID %d; real traces hold IDs 1 or more",
+                             path, (long long)(i / ws->length + 1), (long long)(i / ws->length + 1),
+                             (long long)(i % ws->length + 1), ws->ids[i]);
+    return 0;
 }
 
 static int32_t max_id(const window_set *ws) {
@@ -93,7 +107,7 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     snprintf(res->generated, sizeof res->generated, "%s", cfg->generated);
     snprintf(res->real, sizeof res->real, "%s", cfg->real);
     if (windows_load(cfg->generated, "testing", cfg->length_hint, &res->gen, err)) return -1;
-    if (load_real(cfg, res, err)) goto fail;
+    if (load_real(cfg, res, err) || check_real_ids(cfg->real, &res->real_ws, err)) goto fail;
     if (res->gen.length != res->real_ws.length) {
         error_set(err, "%s has windows of %d events but %s has %d (use windows of the same length)", cfg->generated,
                   res->gen.length, cfg->real, res->real_ws.length);
@@ -101,7 +115,9 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     }
     if (cfg->train) {
         snprintf(res->train, sizeof res->train, "%s", cfg->train);
-        if (windows_load(cfg->train, "training", cfg->length_hint, &res->train_ws, err)) goto fail;
+        if (windows_load(cfg->train, "training", cfg->length_hint, &res->train_ws, err) ||
+            check_real_ids(cfg->train, &res->train_ws, err))
+            goto fail;
         if (res->train_ws.length != res->gen.length) {
             error_set(err, "%s has windows of %d events but %s has %d", cfg->train, res->train_ws.length,
                       cfg->generated, res->gen.length);
@@ -110,6 +126,18 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
         res->has_train = 1;
     }
     if (load_mask(cfg, res, err)) goto fail;
+    {
+        /* What the metrics will hold (see `evaluate --help`, memory):
+         * n-gram tables over GENERATED and REAL, and the index of every
+         * training substring. Refused now rather than failing half-way. */
+        double events = (double)(res->gen.count + res->real_ws.count) * res->gen.length;
+        double train_events = (double)res->train_ws.count * res->train_ws.length;
+        char what[200];
+        snprintf(what, sizeof what, "scoring %.0f generated and real events%s", events,
+                 res->has_train ? " with the training index" : "");
+        if (memory_check(cfg->generated, what, EVAL_BYTES_PER_EVENT * events + EVAL_BYTES_PER_TRAIN_EVENT * train_events, err))
+            goto fail;
+    }
     res->mask_observed = mask_observed_total(&res->mask);
     res->unconditional = res->mask_observed == 0;
     int nothing_generated = res->mask_observed == res->mask.rows * res->mask.length;

@@ -59,6 +59,13 @@ typedef struct eval_result {
     double seconds;
 } eval_result;
 
+/* Memory estimates (stated in `evaluate --help`): per event of GENERATED
+ * and REAL, the windows, mask and n-gram count tables (up to 128 bytes per
+ * distinct n-gram in the largest table); per event of TRAIN, the stitched
+ * trace, the sorted substring hashes and positions, and the baselines. */
+#define EVAL_BYTES_PER_EVENT 140.0
+#define EVAL_BYTES_PER_TRAIN_EVENT 60.0
+
 int eval_run(const eval_config *cfg, eval_result *res, error_info *err);
 void eval_result_free(eval_result *res);
 

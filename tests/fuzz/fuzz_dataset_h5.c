@@ -1,6 +1,9 @@
-/* Fuzz harness: structure validation of the dataset .h5 loader. */
+/* Fuzz harness: structure validation of the dataset .h5 loader, and of the
+ * window loader the generate and evaluate tools use on .h5 files ('/windows'
+ * arrays, or a dataset's split). */
 #include "dataset_h5.h"
 #include "fuzz_input_file.h"
+#include "window_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[256];
@@ -8,6 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     error_info err;
     dataset ds;
     if (dataset_h5_read(path, &ds, &err) == 0) dataset_free(&ds);
+    window_set ws;
+    if (windows_load(path, "testing", 0, &ws, &err) == 0) window_set_free(&ws);
     unlink(path);
     return 0;
 }
