@@ -50,7 +50,12 @@ FM_INLINE float fm_exp_hilo(float hi, float lo) {
     const float LN2_HI = 0.693359375f;      /* 355/512: n LN2_HI is exact for |n| < 2^15 */
     const float LN2_LO = -2.12194440e-4f;   /* ln 2 - LN2_HI */
     const float ROUND = 12582912.0f;        /* 1.5 2^23: adding it rounds to an integer */
-    /* Beyond these e^x is 0 or inf in float; clamping keeps n in range. */
+    /* Beyond these e^x is 0 or inf in float; clamping keeps n in range. NaN
+     * is replaced here (converting it to an integer below would be undefined)
+     * and handed back unchanged at the end. */
+    float nan_in = hi;
+    int is_nan = hi != hi;
+    hi = is_nan ? 0.0f : hi;
     hi = hi < -104.0f ? -104.0f : hi;
     hi = hi > 89.0f ? 89.0f : hi;
     float n = (hi * LOG2E + ROUND) - ROUND;
@@ -59,7 +64,8 @@ FM_INLINE float fm_exp_hilo(float hi, float lo) {
                      r * (1.0f / 720 + r * (1.0f / 5040)))))));
     int32_t k = (int32_t)n, k1 = k >> 1, k2 = k - k1;
     /* 2^k = 2^k1 2^k2, each factor a normal float for k in [-150, 129] */
-    return p * fm_bits_to_float((k1 + 127) << 23) * fm_bits_to_float((k2 + 127) << 23);
+    float e = p * fm_bits_to_float((k1 + 127) << 23) * fm_bits_to_float((k2 + 127) << 23);
+    return is_nan ? nan_in : e;
 }
 
 FM_INLINE float fm_exp(float x) { return fm_exp_hilo(x, 0.0f); }

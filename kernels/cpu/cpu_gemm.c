@@ -18,21 +18,6 @@ static void gemm_rows(int trans_a, int trans_b, int r0, int r1, int n, int k, do
             for (int q = 0; q < n; q++) cr[(long long)r * ldc + q] = beta == 0 ? 0 : (real_t)(beta * cr[(long long)r * ldc + q]);
         return;
     }
-    if (m == 1) {
-        /* One output row (the final 1x1 convolution to one channel): OpenBLAS
-         * 0.3.21's small-matrix sgemm kernel mallocs a buffer on every such
-         * call, inside the training step; gemv gives the row without one.
-         * c = alpha op(B)^T a + beta c, a read with stride lda when transposed. */
-        int inc_a = trans_a ? lda : 1;
-#ifdef SSSD_REAL_DOUBLE
-        cblas_dgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_b ? n : k, trans_b ? k : n, alpha, b,
-                    ldb, ar, inc_a, beta, cr, 1);
-#else
-        cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_b ? n : k, trans_b ? k : n,
-                    (float)alpha, b, ldb, ar, inc_a, (float)beta, cr, 1);
-#endif
-        return;
-    }
 #ifdef SSSD_REAL_DOUBLE
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha,
                 ar, lda, b, ldb, beta, cr, ldc);

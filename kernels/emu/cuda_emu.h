@@ -38,11 +38,13 @@ struct dim3 {
     constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
 
-/* Per OS thread: the emulated thread's coordinates inside the current launch. */
-extern thread_local uint3 threadIdx;
-extern thread_local uint3 blockIdx;
-extern thread_local dim3 blockDim;
-extern thread_local dim3 gridDim;
+/* Per OS thread: the emulated thread's coordinates inside the current launch.
+ * __thread rather than thread_local: constant-initialised, so no TLS wrapper
+ * call (which UBSan's null check misreports under gcc). */
+extern __thread uint3 threadIdx;
+extern __thread uint3 blockIdx;
+extern __thread dim3 blockDim;
+extern __thread dim3 gridDim;
 
 constexpr int warpSize = 32;
 
