@@ -13,11 +13,13 @@
 #include <hdf5_hl.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic_file.h"
+#include "h5_util.h"
 #include "sssd_internal.h"
 
 #ifdef SSSD_REAL_DOUBLE
@@ -137,6 +139,11 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     return rc;
 }
 
+/* The file is built in memory (HDF5's core driver, no backing store) and
+ * written with ordinary stdio through atomic_file, as dataset_h5_write does:
+ * on a full disk the write fails with a clear errno and the temporary is
+ * removed, whereas a failed H5Fclose on a real file leaves libhdf5 holding a
+ * half-closed file that crashes the process in HDF5's exit handler. */
 int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
                     error_info *err) {
     checkpoint_meta empty;
@@ -144,8 +151,9 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
         checkpoint_meta_init(&empty);
         meta = &empty;
     }
-    char tmp[4200];
-    if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
+    /* Opened first: an unwritable directory fails before any work is done. */
+    atomic_file af;
+    if (atomic_file_open(&af, path, err)) return -1;
     backend *be = sssd_model_backend(m);
     long long np = sssd_model_num_params(m), nb = sssd_model_num_buffers(m);
     real_t *hp = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
@@ -159,74 +167,76 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
         be->ops->download(be, hm, sssd_model_adam_m(m), (size_t)np * sizeof(real_t));
         be->ops->download(be, hv, sssd_model_adam_v(m), (size_t)np * sizeof(real_t));
     }
+    /* Grow the in-memory file in one step of about its final size (float32
+     * tensors plus room for metadata and the vocabulary), not in many. */
+    size_t increment = (size_t)(np * (with_optimizer ? 3 : 1) + nb) * 4 + ((size_t)1 << 20);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, increment, 0);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     int rc = 0;
-    if (f < 0) rc = error_set(err, "%s: cannot create the checkpoint (is the directory writable?)", path);
+    if (f < 0) rc = error_set(err, "%s: cannot create the checkpoint in memory (out of memory?)", path);
     for (int i = 0; !rc && i < sssd_model_tensor_count(m); i++) {
         const sssd_tensor_info *t = sssd_model_tensor(m, i);
         const real_t *src = (t->trainable ? hp : hb) + t->offset;
-        if (write_tensor(f, t->name, t, src)) rc = error_set(err, "%s: writing tensor %s failed (disk full?)", path, t->name);
+        if (write_tensor(f, t->name, t, src)) rc = error_set(err, "%s: writing tensor %s failed (out of memory?)", path, t->name);
         if (!rc && with_optimizer && t->trainable) {
             char name[256];
             snprintf(name, sizeof name, "optimizer/m/%s", t->name);
-            if (write_tensor(f, name, t, hm + t->offset)) rc = error_set(err, "%s: writing %s failed (disk full?)", path, name);
+            if (write_tensor(f, name, t, hm + t->offset)) rc = error_set(err, "%s: writing %s failed (out of memory?)", path, name);
             snprintf(name, sizeof name, "optimizer/v/%s", t->name);
             if (!rc && write_tensor(f, name, t, hv + t->offset))
-                rc = error_set(err, "%s: writing %s failed (disk full?)", path, name);
+                rc = error_set(err, "%s: writing %s failed (out of memory?)", path, name);
         }
     }
     if (!rc && meta->vocab.size > 0 && write_vocab(f, &meta->vocab))
         rc = error_set(err, "%s: writing the vocabulary failed", path);
     if (!rc && write_attributes(f, sssd_model_config(m), meta))
         rc = error_set(err, "%s: writing the checkpoint attributes failed", path);
-    if (f >= 0 && H5Fclose(f) < 0 && !rc) rc = error_set(err, "%s: closing the checkpoint failed (disk full?)", path);
     free(hp);
     free(hb);
     free(hm);
     free(hv);
+    if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = error_set(err, "%s: finishing the checkpoint in memory failed", path);
+    ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
+    void *image = size > 0 ? xmalloc((size_t)size) : NULL;
+    if (!rc && (!image || H5Fget_file_image(f, image, (size_t)size) != size))
+        rc = error_set(err, "%s: taking the image of the checkpoint failed (out of memory?)", path);
+    if (f >= 0) H5Fclose(f);
     if (rc) {
-        remove(tmp);
+        free(image);
+        atomic_file_abort(&af);
         return -1;
     }
-    return atomic_publish(tmp, path, err);
+    fwrite(image, 1, (size_t)size, af.f); /* a short write sets the stream's error flag; commit reports it */
+    free(image);
+    return atomic_file_commit(&af, err);
 }
 
 /* ---------------- reading ---------------- */
 
-/* Reads a string attribute of the root, fixed-length (as HDF5's H5LT writes
- * them) or variable-length (as h5py writes Python str). */
+/* A string attribute of the root, fixed-length (as HDF5's H5LT writes them)
+ * or variable-length (as h5py writes Python str); one value only, so an
+ * array attribute cannot overrun `out`. `out` is empty when it fails. */
 static int read_string_attr(hid_t f, const char *name, char *out, size_t size) {
     out[0] = 0;
+    return h5_read_string_attr(f, name, out, size);
+}
+
+/* A numeric attribute of the root holding exactly one value (H5LT's readers
+ * would copy every element of an array attribute into `out`), converted to
+ * `mem_type`. */
+static int read_number_attr(hid_t f, const char *name, hid_t mem_type, void *out) {
     if (H5Aexists(f, name) <= 0) return -1;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT);
     if (a < 0) return -1;
-    hid_t ftype = H5Aget_type(a);
-    int rc = -1;
-    if (H5Tget_class(ftype) == H5T_STRING) {
-        hid_t mtype = H5Tcopy(H5T_C_S1);
-        H5Tset_cset(mtype, H5Tget_cset(ftype));
-        if (H5Tis_variable_str(ftype) > 0) {
-            H5Tset_size(mtype, H5T_VARIABLE);
-            char *value = NULL;
-            if (H5Aread(a, mtype, &value) >= 0 && value) {
-                snprintf(out, size, "%s", value);
-                H5free_memory(value);
-                rc = 0;
-            }
-        } else {
-            size_t n = H5Tget_size(ftype);
-            char *buf = xcalloc(n + 1, 1);
-            H5Tset_size(mtype, n + 1);
-            if (H5Aread(a, mtype, buf) >= 0) {
-                snprintf(out, size, "%s", buf);
-                rc = 0;
-            }
-            free(buf);
-        }
-        H5Tclose(mtype);
-    }
-    H5Tclose(ftype);
+    hid_t space = H5Aget_space(a), type = H5Aget_type(a);
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int rc = n == 1 && (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, mem_type, out) >= 0 ? 0 : -1;
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
     H5Aclose(a);
     return rc;
 }
@@ -260,7 +270,7 @@ static hid_t open_checkpoint(const char *path, error_info *err) {
         return -1;
     }
     int version = -1;
-    if (H5Aexists(f, "format_version") <= 0 || H5LTget_attribute_int(f, ".", "format_version", &version) < 0) {
+    if (read_number_attr(f, "format_version", H5T_NATIVE_INT, &version) < 0) {
         error_set(err, "%s: checkpoint without a 'format_version' attribute (damaged?)", path);
         H5Fclose(f);
         return -1;
@@ -280,10 +290,7 @@ static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *
         char name[96];
         snprintf(name, sizeof name, "config_%s", config_fields[i].name);
         char *p = (char *)cfg + config_fields[i].offset;
-        int bad = H5Aexists(f, name) <= 0;
-        if (!bad) bad = config_fields[i].is_double ? H5LTget_attribute_double(f, ".", name, (double *)p) < 0
-                                                    : H5LTget_attribute_int(f, ".", name, (int *)p) < 0;
-        if (bad) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
+        if (read_number_attr(f, name, config_fields[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
     }
     error_info why;
     if (sssd_config_validate(cfg, &why)) return error_set(err, "%s: invalid configuration: %s", path, why.message);
@@ -397,6 +404,10 @@ static herr_t check_known(hid_t group, const char *name, const H5L_info_t *info,
     return 0;
 }
 
+/* /vocab/names and /vocab/counts. The names are variable-length strings in
+ * the file's global heap: their number must be one the file can back and
+ * memory hold, and the heap must be intact, before libhdf5 reads them (it
+ * trusts the heap's sizes and copies past its buffers when they lie). */
 static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err) {
     memset(v, 0, sizeof *v);
     if (H5Lexists(f, "vocab", H5P_DEFAULT) <= 0) return 0;
@@ -404,8 +415,20 @@ static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err)
     if (d < 0) return error_set(err, "%s: /vocab without /vocab/names", path);
     hid_t space = H5Dget_space(d);
     hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n < 0 || n > INT32_MAX) {
+        H5Sclose(space);
+        H5Dclose(d);
+        return error_set(err, "%s: /vocab/names has an invalid size", path);
+    }
+    if (h5_check_extent(f, "vocab/names", (uint64_t)n, 2 * sizeof(char *), path, err) ||
+        h5_check_vlen_heaps(f, "vocab/names", path, err)) {
+        H5Sclose(space);
+        H5Dclose(d);
+        return -1;
+    }
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, H5T_VARIABLE);
+    /* HDF5 converts no vlen strings between character sets: read in the file's. */
     hid_t ftype = H5Dget_type(d);
     H5Tset_cset(type, H5Tget_cset(ftype));
     H5Tclose(ftype);
@@ -426,10 +449,14 @@ static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err)
     hsize_t dims[1];
     H5T_class_t cls;
     size_t ts;
-    if (H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || (hssize_t)dims[0] != n ||
+    int rank = 0;
+    /* The rank first: H5LTget_dataset_info writes one size per dimension. */
+    if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
+        H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || cls != H5T_INTEGER ||
+        dims[0] != (hsize_t)n || h5_check_extent(f, "vocab/counts", dims[0], sizeof(int64_t), path, err) ||
         (n > 0 && H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, v->counts) < 0)) {
         vocabulary_free(v);
-        return error_set(err, "%s: /vocab/counts missing or not of the vocabulary's size", path);
+        return error_set(err, "%s: /vocab/counts missing or not of the vocabulary's size %lld", path, (long long)n);
     }
     return 0;
 }
@@ -437,11 +464,11 @@ static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err)
 static void read_meta(hid_t f, checkpoint_meta *meta) {
     long long step = 0, best_step = -1;
     unsigned long seed = 0, rng = 0;
-    if (H5Aexists(f, "step") > 0) H5LTget_attribute_long_long(f, ".", "step", &step);
-    if (H5Aexists(f, "best_step") > 0) H5LTget_attribute_long_long(f, ".", "best_step", &best_step);
-    if (H5Aexists(f, "seed") > 0) H5LTget_attribute_ulong(f, ".", "seed", &seed);
-    if (H5Aexists(f, "rng_offset") > 0) H5LTget_attribute_ulong(f, ".", "rng_offset", &rng);
-    if (H5Aexists(f, "best_metric") > 0) H5LTget_attribute_double(f, ".", "best_metric", &meta->best_metric);
+    (void)read_number_attr(f, "step", H5T_NATIVE_LLONG, &step);
+    (void)read_number_attr(f, "best_step", H5T_NATIVE_LLONG, &best_step);
+    (void)read_number_attr(f, "seed", H5T_NATIVE_ULONG, &seed);
+    (void)read_number_attr(f, "rng_offset", H5T_NATIVE_ULONG, &rng);
+    (void)read_number_attr(f, "best_metric", H5T_NATIVE_DOUBLE, &meta->best_metric);
     meta->step = step;
     meta->best_step = best_step;
     meta->seed = seed;
