@@ -114,7 +114,17 @@ int h5_check_extent(hid_t f, const char *name, uint64_t elements, size_t mem_siz
     if (d < 0) return error_set(err, "%s: dataset '/%s' missing", path, name);
     hid_t type = H5Dget_type(d);
     size_t file_size = type >= 0 ? H5Tget_size(type) : 0;
+    /* Numbers are 1 to 8 bytes wide: libhdf5 converts a damaged, wider type
+     * by reading past its own buffers. */
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int numeric = cls == H5T_INTEGER || cls == H5T_FLOAT;
+    int bad_type = numeric && (file_size < 1 || file_size > 8 || H5Tget_precision(type) > 8 * file_size);
     if (type >= 0) H5Tclose(type);
+    if (bad_type) {
+        H5Dclose(d);
+        return error_set(err, "%s: '/%s' has an impossible number type (%zu bytes; corrupted file?)", path, name,
+                         file_size);
+    }
     hsize_t stored = H5Dget_storage_size(d);
     double declared = (double)elements * (double)(file_size ? file_size : 1);
     int chunks_bad = check_chunks(d, name, declared, file_size, path, err);

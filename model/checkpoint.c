@@ -20,6 +20,7 @@
 
 #include "atomic_file.h"
 #include "h5_util.h"
+#include "memory.h"
 #include "sssd_internal.h"
 
 #ifdef SSSD_REAL_DOUBLE
@@ -482,7 +483,8 @@ sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkp
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return NULL;
     sssd_config cfg;
-    if (read_config(f, path, &cfg, err)) {
+    if (read_config(f, path, &cfg, err) ||
+        memory_check(path, "the model it describes", sssd_config_memory_estimate(&cfg, max_batch), err)) {
         H5Fclose(f);
         return NULL;
     }

@@ -95,6 +95,10 @@ void sssd_backward(sssd_model *m, const real_t *d_eps);
 
 void sssd_zero_grads(sssd_model *m);
 
+/* Rough bytes a model of this configuration needs at max_batch (parameters,
+ * gradients, Adam state, buffers, activations), for refusing up front. */
+double sssd_config_memory_estimate(const sssd_config *cfg, int max_batch);
+
 /* Floating-point operations of one forward pass at batch B (for benchmarks). */
 double sssd_forward_flops(const sssd_config *cfg, int B);
 

@@ -69,7 +69,31 @@ int sssd_config_validate(const sssd_config *c, error_info *err) {
         return error_set(err, "the noise schedule needs 0 < beta_0 <= beta_T < 1 (got %g, %g)", c->beta_0, c->beta_T);
     if (!(c->dt_min > 0 && c->dt_min <= c->dt_max))
         return error_set(err, "the S4 timescales need 0 < dt_min <= dt_max (got %g, %g)", c->dt_min, c->dt_max);
+    /* Upper bounds far beyond any real model, so a damaged or mistyped
+     * configuration is refused with a message instead of exhausting memory. */
+    if (c->in_channels > 64 || c->out_channels > 64)
+        return error_set(err, "in_channels and out_channels must be at most 64 (got %d, %d)", c->in_channels, c->out_channels);
+    if (c->res_channels > 16384 || c->skip_channels > 16384 || c->num_res_layers > 1024)
+        return error_set(err, "res_channels and skip_channels must be at most 16384 and num_res_layers at most 1024 (got %d, %d, %d)",
+                         c->res_channels, c->skip_channels, c->num_res_layers);
+    if (c->s4_d_state > 4096) return error_set(err, "s4_d_state must be at most 4096 (got %d)", c->s4_d_state);
+    if (c->s4_lmax > (1 << 20)) return error_set(err, "s4_lmax (the window length) must be at most %d (got %d)", 1 << 20, c->s4_lmax);
+    if (c->emb_in > 16384 || c->emb_mid > 16384 || c->emb_out > 16384)
+        return error_set(err, "embedding sizes must be at most 16384 (got %d, %d, %d)", c->emb_in, c->emb_mid, c->emb_out);
+    if (c->T > 100000) return error_set(err, "T (diffusion steps) must be at most 100000 (got %d)", c->T);
     return 0;
+}
+
+double sssd_config_memory_estimate(const sssd_config *c, int max_batch) {
+    double C = c->res_channels, S = c->skip_channels, H = 2.0 * C, N2 = c->s4_d_state / 2, L = c->s4_lmax;
+    double per_layer = C * c->emb_out + H * C * 3 + 2 * (H * H + 2 * H + 2 * H * N2 * 2) + H * 2 * c->in_channels +
+                       C * C + S * C + 8 * H;
+    double params = c->num_res_layers * per_layer + (double)c->emb_in * c->emb_mid + (double)c->emb_mid * c->emb_out +
+                    S * S + S * c->out_channels + C * c->in_channels;
+    double buffers = c->num_res_layers * 2 * (H * (1 + 4 * N2 * 2) + L + 2);
+    /* activations kept for backward: about 40 values of (C, L) per layer and item */
+    double activations = (double)(max_batch > 0 ? max_batch : 1) * L * C * (40.0 * c->num_res_layers + 16);
+    return sizeof(real_t) * (4 * params + buffers + activations + 2 * c->num_res_layers * H * L);
 }
 
 /* GEMMs counted exactly (2 flops per multiply-add); the rest estimated from

@@ -5,9 +5,21 @@
 # so it replays as a regression test in every build. FUZZ_HARNESSES="a b"
 # runs only those harnesses; a harness whose library is not part of the build
 # yet (tests/fuzz/CMakeLists.txt decides) is skipped with a message.
+# FUZZ_RUNS=N (with FUZZ_SEED, default 1) runs N inputs per harness instead of
+# a time: the same inputs every time, so a CI failure reproduces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  budget=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}")
+  budget_text="$FUZZ_RUNS inputs (seed ${FUZZ_SEED:-1})"
+else
+  budget=(-max_total_time="$seconds")
+  budget_text="${seconds}s"
+fi
+# The tools refuse inputs that would not fit in memory; under the fuzzer's
+# 2 GiB limit "memory" is 512 MiB.
+export SSSD_MEMORY_LIMIT=${SSSD_MEMORY_LIMIT:-536870912}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 artifacts=${FUZZ_ARTIFACTS:-$build/artifacts}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
@@ -32,7 +44,7 @@ for h in $harnesses; do
   [ -x "$build/bin/fuzz_$h" ] || { echo "fuzz: $h not built"; status=1; continue; }
   work=$(mktemp -d)
   cp -r tests/fuzz/corpus/"$h"/. "$work"/ 2>/dev/null || true
-  echo "fuzz: $h for ${seconds}s"
+  echo "fuzz: $h for $budget_text"
   # HDF5 harnesses: libhdf5 sizes some of its own buffers from metadata in
   # the file (which cannot all be validated beforehand) and reports an error
   # when malloc returns NULL, so there malloc may fail as in production. Our
@@ -42,7 +54,7 @@ for h in $harnesses; do
   case $h in
     dataset_h5|checkpoint) asan=$asan:allocator_may_return_null=1; malloc_limit=(-malloc_limit_mb=1048576) ;;
   esac
-  if ! ASAN_OPTIONS=$asan LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp "$build/bin/fuzz_$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! ASAN_OPTIONS=$asan LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp "$build/bin/fuzz_$h" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
         "${malloc_limit[@]}" -max_len=65536 -artifact_prefix="$artifacts/$h-" -print_final_stats=1 "$work" >"$build/fuzz_$h.log" 2>&1; then
     echo "fuzz: $h FOUND A CRASH (see $build/fuzz_$h.log, inputs in $artifacts)"
     tail -30 "$build/fuzz_$h.log"
