@@ -77,7 +77,11 @@ static void usage(FILE *f) {
             "\n"
             "run:\n"
             "  --batch B             windows per network pass (default 16)\n"
-            "  --device cpu|cuda|auto   --threads N   --quiet\n");
+            "  --device cpu|cuda|auto   --threads N   --quiet\n"
+            "\n"
+            "memory: the model (4 bytes per parameter) plus activations of about 160 bytes x batch x samples x\n"
+            "channels x L x layers, plus 4-12 bytes per input and output event; checkpoints whose model would not\n"
+            "fit in available memory are refused before loading.\n");
 }
 
 static void bad(const char *opt, const char *v, const char *why) { die("%s %s: %s (see generate --help)", opt, v, why); }

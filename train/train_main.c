@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "data_loader.h"
 #include "diffusion.h"
+#include "memory.h"
 #include "timer.h"
 #include "train_log.h"
 #include "train_options.h"
@@ -230,6 +231,8 @@ int main(int argc, char **argv) {
         die("%s already holds a training run (%s); continue it with --resume, or choose another --out", o.out,
             rs.path_last);
 
+    if (memory_check(o.out, "the model at this batch size", sssd_config_memory_estimate(&cfg, rs.B), &err))
+        die("%s (try a smaller --batch or --preset)", err.message);
     data_loader dl;
     if (data_loader_init(&dl, &rs.ds.training, rs.B, o.seed, &err)) die("%s", err.message);
     make_dirs(o.out); /* only once every setting has been checked */

@@ -61,7 +61,12 @@ void train_usage(FILE *f) {
             "  --val-every N       validate every N iterations on the test windows (default 500, 0 = off)\n"
             "  --val-windows N     test windows used by validation (default 64)\n"
             "  --val-steps S       DDIM steps of validation's reconstructions (default 20)\n"
-            "  --quiet             no per-step lines (validation lines and the summary remain)\n");
+            "  --quiet             no per-step lines (validation lines and the summary remain)\n"
+            "\n"
+            "memory: 16 bytes per parameter (weights, gradients, Adam moments) plus the activations kept for\n"
+            "the backward pass, about 160 bytes x batch x channels x L x layers (small, batch 32, L 200: ~0.6 GiB;\n"
+            "paper, batch 64: ~18 GiB), plus 4 bytes per dataset event. A model that cannot fit in available\n"
+            "memory is refused before training starts.\n");
 }
 
 static void bad(const char *opt, const char *value, const char *why) {

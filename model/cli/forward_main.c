@@ -29,7 +29,9 @@ static void usage(FILE *out) {
             "IN.h5: noisy (B,1,L) float32, cond (B,2,L) float32 = [x0*mask, mask], t (B) int32,\n"
             "       optional dout (B,1,L) float32.\n"
             "OUT.h5: eps (B,1,L); with dout also d(sum eps*dout)/d(tensor) for every trainable tensor,\n"
-            "        under the tensor's checkpoint name. See model/FORWARD.md.\n");
+            "        under the tensor's checkpoint name. See model/FORWARD.md.\n"
+            "memory: the model (16 bytes per parameter) plus about 160 bytes x B x channels x L x layers of\n"
+            "activations; a checkpoint whose model would not fit in available memory is refused.\n");
 }
 
 /* Reads a dataset that must have `ndim` dimensions; dims[i] > 0 are required values. */
