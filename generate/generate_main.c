@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "cli_options.h"
 #include "diffusion.h"
 #include "gen_output.h"
 #include "json.h"
@@ -84,23 +85,8 @@ static void usage(FILE *f) {
             "fit in available memory are refused before loading.\n");
 }
 
-static void bad(const char *opt, const char *v, const char *why) { die("%s %s: %s (see generate --help)", opt, v, why); }
-
-static long long parse_ll(const char *opt, const char *v, long long lo, long long hi) {
-    char *end;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (!*v || *end || errno) bad(opt, v, "not an integer");
-    if (x < lo || x > hi) {
-        char why[96];
-        snprintf(why, sizeof why, "must be between %lld and %lld", lo, hi);
-        bad(opt, v, why);
-    }
-    return x;
-}
-
 static void copy_opt(char *dst, size_t size, const char *opt, const char *v) {
-    if (strlen(v) >= size) bad(opt, v, "too long");
+    if (strlen(v) >= size) cli_bad_value(opt, v, "too long");
     snprintf(dst, size, "%s", v);
 }
 
@@ -130,42 +116,42 @@ static void parse_options(gen_options *o, int argc, char **argv) {
         if (!strcmp(a, "--checkpoint")) copy_opt(o->checkpoint, sizeof o->checkpoint, a, v);
         else if (!strcmp(a, "--input")) copy_opt(o->input, sizeof o->input, a, v);
         else if (!strcmp(a, "--split")) {
-            if (strcmp(v, "testing") && strcmp(v, "training")) bad(a, v, "expected testing or training");
+            if (strcmp(v, "testing") && strcmp(v, "training")) cli_bad_value(a, v, "expected testing or training");
             copy_opt(o->split, sizeof o->split, a, v);
-        } else if (!strcmp(a, "--limit")) o->limit = parse_ll(a, v, 1, 1LL << 40);
+        } else if (!strcmp(a, "--limit")) o->limit = cli_integer(a, v, 1, 1LL << 40);
         else if (!strcmp(a, "--mask")) copy_opt(o->mask, sizeof o->mask, a, v);
-        else if (!strcmp(a, "--forecast")) o->forecast = (int)parse_ll(a, v, 1, 1 << 20);
-        else if (!strcmp(a, "--num")) o->num = parse_ll(a, v, 1, 1LL << 32);
-        else if (!strcmp(a, "--length")) o->length = (int)parse_ll(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--forecast")) o->forecast = (int)cli_integer(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--num")) o->num = cli_integer(a, v, 1, 1LL << 32);
+        else if (!strcmp(a, "--length")) o->length = (int)cli_integer(a, v, 1, 1 << 20);
         else if (!strcmp(a, "--sampler")) {
             if (!strcmp(v, "ddpm")) o->sampler = SAMPLER_DDPM;
             else if (!strcmp(v, "ddim")) o->sampler = SAMPLER_DDIM;
-            else bad(a, v, "expected ddpm or ddim");
-        } else if (!strcmp(a, "--steps")) { o->steps = (int)parse_ll(a, v, 1, 1000000); steps_given = 1; }
+            else cli_bad_value(a, v, "expected ddpm or ddim");
+        } else if (!strcmp(a, "--steps")) { o->steps = (int)cli_integer(a, v, 1, 1000000); steps_given = 1; }
         else if (!strcmp(a, "--eta")) {
             char *end;
             o->eta = strtod(v, &end);
-            if (!*v || *end || !(o->eta >= 0 && o->eta <= 1)) bad(a, v, "expected a number from 0 to 1");
+            if (!*v || *end || !(o->eta >= 0 && o->eta <= 1)) cli_bad_value(a, v, "expected a number from 0 to 1");
             eta_given = 1;
-        } else if (!strcmp(a, "--samples")) o->samples = (int)parse_ll(a, v, 1, 65535);
-        else if (!strcmp(a, "--top")) o->top = (int)parse_ll(a, v, 1, 1000);
+        } else if (!strcmp(a, "--samples")) o->samples = (int)cli_integer(a, v, 1, 65535);
+        else if (!strcmp(a, "--top")) o->top = (int)cli_integer(a, v, 1, 1000);
         else if (!strcmp(a, "--out")) copy_opt(o->out, sizeof o->out, a, v);
         else if (!strcmp(a, "--save-input")) copy_opt(o->save_input, sizeof o->save_input, a, v);
         else if (!strcmp(a, "--format")) {
             gen_format f;
-            if (gen_format_parse(v, &f)) bad(a, v, "expected text, npy, h5 or names");
+            if (gen_format_parse(v, &f)) cli_bad_value(a, v, "expected text, npy, h5 or names");
             copy_opt(o->format, sizeof o->format, a, v);
         } else if (!strcmp(a, "--seed")) {
             char *end;
             errno = 0;
             unsigned long long s = strtoull(v, &end, 10);
-            if (!*v || *end || errno || v[0] == '-') bad(a, v, "expected a non-negative integer");
+            if (!*v || *end || errno || v[0] == '-') cli_bad_value(a, v, "expected a non-negative integer");
             o->seed = s;
-        } else if (!strcmp(a, "--batch")) o->batch = (int)parse_ll(a, v, 1, 1 << 16);
+        } else if (!strcmp(a, "--batch")) o->batch = (int)cli_integer(a, v, 1, 1 << 16);
         else if (!strcmp(a, "--device")) {
-            if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) bad(a, v, "expected cpu, cuda or auto");
+            if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) cli_bad_value(a, v, "expected cpu, cuda or auto");
             copy_opt(o->device, sizeof o->device, a, v);
-        } else if (!strcmp(a, "--threads")) o->threads = (int)parse_ll(a, v, 1, 4096);
+        } else if (!strcmp(a, "--threads")) o->threads = (int)cli_integer(a, v, 1, 4096);
         else die("unknown option '%s' (see generate --help)", a);
     }
     if (!o->checkpoint[0]) die("--checkpoint is required (e.g. runs/compress-gzip/best.ckpt)");

@@ -1,6 +1,7 @@
 /* Options of `train` (see train_options.h): defaults, the command line, our
  * JSON configuration and SSSD's config_SSSDS4.json layout. */
 #include "train_options.h"
+#include "cli_options.h"
 
 #include <errno.h>
 #include <math.h>
@@ -69,38 +70,8 @@ void train_usage(FILE *f) {
             "memory is refused before training starts.\n");
 }
 
-static void bad(const char *opt, const char *value, const char *why) {
-    die("%s %s: %s (see train --help)", opt, value, why);
-}
-
-static long long parse_ll(const char *opt, const char *v, long long lo, long long hi) {
-    char *end;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (!*v || *end || errno) bad(opt, v, "not an integer");
-    if (x < lo || x > hi) {
-        char why[128];
-        snprintf(why, sizeof why, "must be between %lld and %lld", lo, hi);
-        bad(opt, v, why);
-    }
-    return x;
-}
-
-static double parse_double(const char *opt, const char *v, double lo, double hi, int lo_open) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (!*v || *end || errno || !isfinite(x)) bad(opt, v, "not a finite number");
-    if ((lo_open ? x <= lo : x < lo) || x > hi) {
-        char why[128];
-        snprintf(why, sizeof why, "must be %s %g and at most %g", lo_open ? "above" : "at least", lo, hi);
-        bad(opt, v, why);
-    }
-    return x;
-}
-
 static void set_string(char *dst, size_t size, const char *opt, const char *v) {
-    if (strlen(v) >= size) bad(opt, v, "too long");
+    if (strlen(v) >= size) cli_bad_value(opt, v, "too long");
     snprintf(dst, size, "%s", v);
 }
 
@@ -109,42 +80,42 @@ static int apply_option(train_options *o, const char *name, const char *v) {
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", name);
     if (!strcmp(name, "dataset")) { set_string(o->dataset, sizeof o->dataset, opt, v); o->given |= OPT_DATASET; }
-    else if (!strcmp(name, "length")) { o->length = (int)parse_ll(opt, v, 1, 1 << 20); o->given |= OPT_LENGTH; }
+    else if (!strcmp(name, "length")) { o->length = (int)cli_integer(opt, v, 1, 1 << 20); o->given |= OPT_LENGTH; }
     else if (!strcmp(name, "preset")) {
-        if (strcmp(v, "tiny") && strcmp(v, "small") && strcmp(v, "paper")) bad(opt, v, "expected tiny, small or paper");
+        if (strcmp(v, "tiny") && strcmp(v, "small") && strcmp(v, "paper")) cli_bad_value(opt, v, "expected tiny, small or paper");
         set_string(o->preset, sizeof o->preset, opt, v);
         o->given |= OPT_PRESET;
-    } else if (!strcmp(name, "iters")) { o->iters = parse_ll(opt, v, 1, 1000000000LL); o->given |= OPT_ITERS; }
-    else if (!strcmp(name, "batch")) { o->batch = (int)parse_ll(opt, v, 1, 1 << 16); o->given |= OPT_BATCH; }
-    else if (!strcmp(name, "lr")) { o->lr = parse_double(opt, v, 0, 10, 1); o->given |= OPT_LR; }
-    else if (!strcmp(name, "weight-decay")) { o->weight_decay = parse_double(opt, v, 0, 10, 0); o->given |= OPT_WEIGHT_DECAY; }
+    } else if (!strcmp(name, "iters")) { o->iters = cli_integer(opt, v, 1, 1000000000LL); o->given |= OPT_ITERS; }
+    else if (!strcmp(name, "batch")) { o->batch = (int)cli_integer(opt, v, 1, 1 << 16); o->given |= OPT_BATCH; }
+    else if (!strcmp(name, "lr")) { o->lr = cli_number(opt, v, 0, 10, 1); o->given |= OPT_LR; }
+    else if (!strcmp(name, "weight-decay")) { o->weight_decay = cli_number(opt, v, 0, 10, 0); o->given |= OPT_WEIGHT_DECAY; }
     else if (!strcmp(name, "seed")) {
         char *end;
         errno = 0;
         unsigned long long s = strtoull(v, &end, 10);
-        if (!*v || *end || errno || v[0] == '-') bad(opt, v, "expected a non-negative integer");
+        if (!*v || *end || errno || v[0] == '-') cli_bad_value(opt, v, "expected a non-negative integer");
         o->seed = s;
         o->given |= OPT_SEED;
     } else if (!strcmp(name, "device")) {
-        if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) bad(opt, v, "expected cpu, cuda or auto");
+        if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) cli_bad_value(opt, v, "expected cpu, cuda or auto");
         set_string(o->device, sizeof o->device, opt, v);
-    } else if (!strcmp(name, "threads")) o->threads = (int)parse_ll(opt, v, 1, 4096);
+    } else if (!strcmp(name, "threads")) o->threads = (int)cli_integer(opt, v, 1, 4096);
     else if (!strcmp(name, "out")) set_string(o->out, sizeof o->out, opt, v);
     else if (!strcmp(name, "mask")) {
         error_info err;
         if (mask_spec_parse(v, &o->mask_parsed, &err)) die("--mask: %s", err.message);
         mask_spec_format(&o->mask_parsed, o->mask, sizeof o->mask);
         o->given |= OPT_MASK;
-    } else if (!strcmp(name, "warmup")) { o->warmup = parse_ll(opt, v, 0, 1000000000LL); o->given |= OPT_WARMUP; }
+    } else if (!strcmp(name, "warmup")) { o->warmup = cli_integer(opt, v, 0, 1000000000LL); o->given |= OPT_WARMUP; }
     else if (!strcmp(name, "decay")) {
-        if (strcmp(v, "none") && strcmp(v, "cosine")) bad(opt, v, "expected none or cosine");
+        if (strcmp(v, "none") && strcmp(v, "cosine")) cli_bad_value(opt, v, "expected none or cosine");
         set_string(o->decay, sizeof o->decay, opt, v);
         o->given |= OPT_DECAY;
-    } else if (!strcmp(name, "clip")) { o->clip = parse_double(opt, v, 0, 1e30, 0); o->given |= OPT_CLIP; }
-    else if (!strcmp(name, "val-every")) { o->val_every = parse_ll(opt, v, 0, 1000000000LL); o->given |= OPT_VAL_EVERY; }
-    else if (!strcmp(name, "val-windows")) { o->val_windows = (int)parse_ll(opt, v, 1, 1 << 20); o->given |= OPT_VAL_WINDOWS; }
-    else if (!strcmp(name, "val-steps")) { o->val_steps = (int)parse_ll(opt, v, 1, 100000); o->given |= OPT_VAL_STEPS; }
-    else if (!strcmp(name, "ckpt-every")) { o->ckpt_every = parse_ll(opt, v, 1, 1000000000LL); o->given |= OPT_CKPT_EVERY; }
+    } else if (!strcmp(name, "clip")) { o->clip = cli_number(opt, v, 0, 1e30, 0); o->given |= OPT_CLIP; }
+    else if (!strcmp(name, "val-every")) { o->val_every = cli_integer(opt, v, 0, 1000000000LL); o->given |= OPT_VAL_EVERY; }
+    else if (!strcmp(name, "val-windows")) { o->val_windows = (int)cli_integer(opt, v, 1, 1 << 20); o->given |= OPT_VAL_WINDOWS; }
+    else if (!strcmp(name, "val-steps")) { o->val_steps = (int)cli_integer(opt, v, 1, 100000); o->given |= OPT_VAL_STEPS; }
+    else if (!strcmp(name, "ckpt-every")) { o->ckpt_every = cli_integer(opt, v, 1, 1000000000LL); o->given |= OPT_CKPT_EVERY; }
     else return -1;
     return 0;
 }

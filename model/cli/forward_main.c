@@ -15,6 +15,7 @@
 
 #include "atomic_file.h"
 #include "checkpoint.h"
+#include "cli_options.h"
 
 #ifdef SSSD_REAL_DOUBLE
 #define H5T_NATIVE_REAL H5T_NATIVE_DOUBLE
@@ -70,16 +71,6 @@ static char output_tmp[4200];
 static void fail_output(const char *fmt, const char *what) {
     if (output_tmp[0]) remove(output_tmp);
     die(fmt, what);
-}
-
-/* Strict integer option: the whole text must be a number within [lo, hi]. */
-static long long parse_int_option(const char *opt, const char *text, long long lo, long long hi) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi)
-        die("%s must be an integer from %lld to %lld, got '%s'", opt, lo, hi, text);
-    return v;
 }
 
 /* The network's inputs must be finite: NaN or inf would silently poison every output. */
@@ -145,10 +136,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--input")) in = v;
         else if (!strcmp(a, "--output")) out = v;
         else if (!strcmp(a, "--device")) device = v;
-        else if (!strcmp(a, "--threads")) threads = (int)parse_int_option(a, v, 1, 1024);
+        else if (!strcmp(a, "--threads")) threads = (int)cli_integer(a, v, 1, 1024);
         else if (!strcmp(a, "--preset")) preset = v;
-        else if (!strcmp(a, "--length")) length = (int)parse_int_option(a, v, 1, 1 << 20);
-        else if (!strcmp(a, "--seed")) seed = (unsigned long long)parse_int_option(a, v, 0, (long long)(~0ULL >> 1));
+        else if (!strcmp(a, "--length")) length = (int)cli_integer(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--seed")) seed = (unsigned long long)cli_integer(a, v, 0, (long long)(~0ULL >> 1));
         else if (!strcmp(a, "--save")) save = v;
         else die("unknown option '%s' (try --help)", a);
         i++;
