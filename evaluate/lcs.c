@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int lcs_dp(const int32_t *a, int n, const int32_t *b, int m) {
+int lcs_dp64(const int64_t *a, int n, const int64_t *b, int m) {
     if (n <= 0 || m <= 0) return 0;
     int *row = xcalloc((size_t)m + 1, sizeof *row);
     for (int i = 0; i < n; i++) {
@@ -27,20 +27,14 @@ int lcs_dp(const int32_t *a, int n, const int32_t *b, int m) {
     return r;
 }
 
-int lcs_dp64(const int64_t *a, int n, const int64_t *b, int m) {
+int lcs_dp(const int32_t *a, int n, const int32_t *b, int m) {
     if (n <= 0 || m <= 0) return 0;
-    int *row = xcalloc((size_t)m + 1, sizeof *row);
-    for (int i = 0; i < n; i++) {
-        int diag = 0;
-        for (int j = 1; j <= m; j++) {
-            int up = row[j];
-            int best = a[i] == b[j - 1] ? diag + 1 : (up > row[j - 1] ? up : row[j - 1]);
-            diag = up;
-            row[j] = best;
-        }
-    }
-    int r = row[m];
-    free(row);
+    /* Widen once and share the one DP with the 64-bit tokens. */
+    int64_t *wide = xmalloc(((size_t)n + (size_t)m) * sizeof *wide);
+    for (int i = 0; i < n; i++) wide[i] = a[i];
+    for (int j = 0; j < m; j++) wide[n + j] = b[j];
+    int r = lcs_dp64(wide, n, wide + n, m);
+    free(wide);
     return r;
 }
 
