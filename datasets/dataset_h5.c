@@ -11,14 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int file_is_hdf5(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    unsigned char sig[8];
-    int ok = fread(sig, 1, 8, f) == 8 && memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
-    fclose(f);
-    return ok;
-}
+int file_is_hdf5(const char *path) { return h5_superblock_version(path) >= 0; }
 
 void vocabulary_free(vocabulary *v) {
     for (int i = 0; i < v->size; i++) free(v->names ? v->names[i] : NULL);
@@ -82,7 +75,7 @@ static int write_windows(hid_t file, const char *name, const window_set *ws) {
  * that crashes the process in HDF5's exit handler. */
 int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = h5_fapl_checksummed();
     H5Pset_fapl_core(fapl, (size_t)1 << 20, 0);
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
@@ -106,7 +99,7 @@ int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
     if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = -1;
     ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
     void *image = size > 0 ? xmalloc((size_t)size) : NULL;
-    if (image && H5Fget_file_image(f, image, (size_t)size) != size) rc = -1;
+    if (image && (H5Fget_file_image(f, image, (size_t)size) != size || h5_image_seal(image, (size_t)size))) rc = -1;
     H5Fclose(f);
     if (rc || size <= 0) {
         free(image);
@@ -193,10 +186,8 @@ static int read_strings(hid_t f, const char *name, char ***out, int *n, const ch
 
 int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
     memset(ds, 0, sizeof *ds);
-    if (!file_is_hdf5(path)) return error_set(err, "%s: not an HDF5 file", path);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return error_set(err, "%s: cannot open as HDF5 (truncated or corrupted?)", path);
+    hid_t f = h5_open_checked(path, "dataset file", err);
+    if (f < 0) return -1;
     char format[64] = "";
     int version = 0;
     if (read_string_attr(f, "format", format, sizeof format) || strcmp(format, DATASET_FORMAT_NAME) != 0) {

@@ -12,6 +12,38 @@
 
 #include "error.h"
 
+/* HDF5 files are written and read in the HDF5 1.10 format only: there every
+ * piece of metadata (superblock, object headers, chunk indexes, attribute
+ * heaps) carries a checksum that libhdf5 verifies before parsing it. In the
+ * older formats (superblock version 0 or 1, h5py's default) a damaged object
+ * header reaches libhdf5's parsers unchecked, and libhdf5 1.10 crashes on
+ * some (a use-after-free in its attribute code), which no check made from
+ * outside the library can rule out. */
+#define H5_MIN_SUPERBLOCK_VERSION 3
+
+/* File access properties that make H5Fcreate write the checksummed 1.10
+ * format; the caller closes them. */
+hid_t h5_fapl_checksummed(void);
+
+/* Makes an image from H5Fget_file_image openable: libhdf5 1.10 clears the
+ * "open for writing" flag in the image's superblock but leaves the checksum
+ * computed with the flag set, so the image fails its own checksum. This
+ * recomputes it. 0, or -1 when the image does not start with a superblock of
+ * version 2 or later. */
+int h5_image_seal(void *image, size_t size);
+
+/* Bob Jenkins' lookup3 hash, which HDF5 uses for its metadata checksums. */
+uint32_t h5_checksum(const void *data, size_t length);
+
+/* The superblock version of `path` (signature at offset 0, 512, 1024, ...),
+ * or -1 when it is not an HDF5 file. */
+int h5_superblock_version(const char *path);
+
+/* Opens `path` read-only after checking that it is an HDF5 file in the
+ * checksummed format; otherwise a message naming the file and how to convert
+ * it. `what` names the expected content ("dataset file", "checkpoint"). */
+hid_t h5_open_checked(const char *path, const char *what, error_info *err);
+
 /* A scalar (or one-element) integer attribute of the root group. 0 or -1. */
 int h5_read_int_attr(hid_t f, const char *name, int *out);
 

@@ -154,9 +154,8 @@ int windows_load(const char *spec, const char *split, int length_hint, window_se
     memset(out, 0, sizeof *out);
     if (is_file(spec)) {
         if (file_is_hdf5(spec)) {
-            H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-            hid_t f = H5Fopen(spec, H5F_ACC_RDONLY, H5P_DEFAULT);
-            if (f < 0) return error_set(err, "%s: cannot open as HDF5 (truncated or corrupted?)", spec);
+            hid_t f = h5_open_checked(spec, "window file", err);
+            if (f < 0) return -1;
             int has_windows = H5Lexists(f, "windows", H5P_DEFAULT) > 0;
             if (has_windows) {
                 int rank = 0;

@@ -5,8 +5,10 @@
  * known gaps at L=200 (k=30 -> 90..119, k=40 -> 80..119) cannot come from
  * numpy.array_split(range(L), n) for any n (its chunks differ by at most one
  * element, and no n puts a 30-event chunk at 90), so `mid:K` uses chunks of K
- * events. array_split arithmetic is kept for callers that want K chunks. */
+ * events (common/gap_chunks.h, shared with the model's masks). array_split
+ * arithmetic is kept for callers that want K chunks. */
 #include "mask.h"
+#include "gap_chunks.h"
 #include "windows.h"
 #include "npy.h"
 
@@ -18,13 +20,6 @@ void array_split_chunk(int length, int chunks, int index, int *start, int *count
     int base = length / chunks, extra = length % chunks;
     *count = base + (index < extra ? 1 : 0);
     *start = index * base + (index < extra ? index : extra);
-}
-
-int split_by_size_count(int length, int size) { return (length + size - 1) / size; }
-
-void split_by_size_chunk(int length, int size, int index, int *start, int *count) {
-    *start = index * size;
-    *count = length - *start < size ? length - *start : size;
 }
 
 void mask_all_generated(eval_mask *out, int length) {
@@ -56,10 +51,8 @@ int mask_from_shorthand(const char *spec, int length, eval_mask *out, error_info
     long k = strtol(spec + 4, &end, 10);
     if (end == spec + 4 || *end || k < 1 || k > length)
         return error_set(err, "--mask %s: K must be an integer from 1 to the window length %d", spec, length);
-    int chunks = split_by_size_count(length, (int)k);
-    int index = at_end ? chunks - 1 : chunks / 2;
     int start, count;
-    split_by_size_chunk(length, (int)k, index, &start, &count);
+    gap_mid_or_end(length, (int)k, at_end, &start, &count);
     out->rows = 1;
     out->length = length;
     out->observed = xmalloc((size_t)length);

@@ -17,14 +17,9 @@ typedef struct eval_mask {
 /* numpy.array_split(range(length), chunks)[index]: the first length % chunks
  * chunks hold one extra element. */
 void array_split_chunk(int length, int chunks, int index, int *start, int *count);
-/* torch.split(range(length), size)[index]: consecutive chunks of `size`, the
- * last one shorter; returns the number of chunks. */
-int split_by_size_count(int length, int size);
-void split_by_size_chunk(int length, int size, int index, int *start, int *count);
 
 /* The ICSE'25 gap: "mid:K" = middle chunk (index chunks/2) of consecutive
- * K-event chunks, "end:K" = the last such chunk. See mask.c for why chunks
- * of K events and not array_split into K chunks. */
+ * K-event chunks, "end:K" = the last such chunk (common/gap_chunks.h). */
 int mask_from_shorthand(const char *spec, int length, eval_mask *out, error_info *err);
 /* Text (paper layout) or .npy of 0/1 values. */
 int mask_load_file(const char *path, eval_mask *out, error_info *err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "h5_util.h"
 
 int gen_format_parse(const char *name, gen_format *out) {
     if (!strcmp(name, "text")) *out = GEN_TEXT;
@@ -73,7 +74,9 @@ static int write_h5(const char *path, const gen_result *r, error_info *err) {
     if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     errno = 0;
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = h5_fapl_checksummed();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (f < 0) return error_set(err, "%s: cannot create (%s)", path, errno ? strerror(errno) : "HDF5 error");
     hsize_t dims[2] = {(hsize_t)r->windows.count, (hsize_t)r->windows.length};
     size_t n = (size_t)r->windows.count * (size_t)r->windows.length;
@@ -125,9 +128,8 @@ int gen_write(const char *path, gen_format format, const gen_result *r, char *wr
 }
 
 int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_info *err) {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return error_set(err, "%s: cannot open as HDF5", path);
+    hid_t f = h5_open_checked(path, "generated file", err);
+    if (f < 0) return -1;
     const char *names[2] = {"windows", "mask"};
     window_set *outs[2] = {windows, mask};
     for (int k = 0; k < 2; k++) {

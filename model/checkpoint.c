@@ -172,7 +172,7 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
      * tensors plus room for metadata and the vocabulary), not in many. */
     size_t increment = (size_t)(np * (with_optimizer ? 3 : 1) + nb) * 4 + ((size_t)1 << 20);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = h5_fapl_checksummed();
     H5Pset_fapl_core(fapl, increment, 0);
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
@@ -202,7 +202,7 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
     if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = error_set(err, "%s: finishing the checkpoint in memory failed", path);
     ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
     void *image = size > 0 ? xmalloc((size_t)size) : NULL;
-    if (!rc && (!image || H5Fget_file_image(f, image, (size_t)size) != size))
+    if (!rc && (!image || H5Fget_file_image(f, image, (size_t)size) != size || h5_image_seal(image, (size_t)size)))
         rc = error_set(err, "%s: taking the image of the checkpoint failed (out of memory?)", path);
     if (f >= 0) H5Fclose(f);
     if (rc) {
@@ -254,12 +254,8 @@ static hid_t open_checkpoint(const char *path, error_info *err) {
         error_set(err, "%s: not an HDF5 file, so not a checkpoint (PyTorch .pkl/.pt files must be converted; see model/FORWARD.md)", path);
         return -1;
     }
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        error_set(err, "%s: cannot open as HDF5 (truncated or corrupted? an interrupted copy?)", path);
-        return -1;
-    }
+    hid_t f = h5_open_checked(path, "checkpoint", err);
+    if (f < 0) return -1;
     char format[128];
     if (read_string_attr(f, "format", format, sizeof format) || strcmp(format, CHECKPOINT_FORMAT_NAME) != 0) {
         if (!strcmp(format, "sssd-traces-dataset"))

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gap_chunks.h"
 #include "philox.h"
 
 /* ---------------- schedule ---------------- */
@@ -133,22 +134,14 @@ void mask_spec_format(const mask_spec *spec, char *out, size_t size) {
 
 int mask_spec_is_fixed(const mask_spec *spec) { return spec->kind != MASK_RANDOM_GAP && spec->kind != MASK_MISSING; }
 
-int mask_chunk_count(int length, int k) { return (length + k - 1) / k; }
-
-void mask_chunk(int length, int k, int index, int *start, int *count) {
-    *start = index * k;
-    int end = *start + k < length ? *start + k : length;
-    *count = end - *start;
-}
-
 void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask) {
     for (int l = 0; l < length; l++) mask[l] = 1.0f;
     int start = 0, count = 0;
     uint64_t stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index);
     switch (spec->kind) {
     case MASK_NONE: count = length; break;
-    case MASK_MID: mask_chunk(length, spec->k, mask_chunk_count(length, spec->k) / 2, &start, &count); break;
-    case MASK_END: mask_chunk(length, spec->k, mask_chunk_count(length, spec->k) - 1, &start, &count); break;
+    case MASK_MID: gap_mid_or_end(length, spec->k, 0, &start, &count); break;
+    case MASK_END: gap_mid_or_end(length, spec->k, 1, &start, &count); break;
     case MASK_GAP: start = spec->start; count = spec->k; break;
     case MASK_FORECAST: start = length - spec->k; count = spec->k; break;
     case MASK_RANDOM_GAP:

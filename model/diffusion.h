@@ -65,13 +65,6 @@ void mask_spec_format(const mask_spec *spec, char *out, size_t size);
 /* Is the mask the same for every batch (no randomness)? */
 int mask_spec_is_fixed(const mask_spec *spec);
 
-/* torch.split(range(L), K)[index] (chunks of K events, the last shorter);
- * "mid:K" is chunk count/2 and "end:K" the last. For L = 200 this gives the
- * ICSE'25 gaps (k = 10 -> 100..109, k = 30 -> 90..119), which
- * numpy.array_split(range(L), K) would not. */
-int mask_chunk_count(int length, int k);
-void mask_chunk(int length, int k, int index, int *start, int *count);
-
 /* Fill mask (L) floats for one batch. Random kinds draw from
  * philox(seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index)). */
 void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask);

@@ -51,11 +51,12 @@ for h in $harnesses; do
   # own allocations are bounded by explicit checks (datasets/h5_util.c).
   asan=detect_leaks=1
   malloc_limit=()
+  max_len=65536
   case $h in
-    dataset_h5|checkpoint) asan=$asan:allocator_may_return_null=1; malloc_limit=(-malloc_limit_mb=1048576) ;;
+    dataset_h5|checkpoint) asan=$asan:allocator_may_return_null=1; malloc_limit=(-malloc_limit_mb=1048576); max_len=131072 ;;
   esac
   if ! ASAN_OPTIONS=$asan LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp "$build/bin/fuzz_$h" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
-        "${malloc_limit[@]}" -max_len=65536 -artifact_prefix="$artifacts/$h-" -print_final_stats=1 "$work" >"$build/fuzz_$h.log" 2>&1; then
+        "${malloc_limit[@]}" -max_len=$max_len -artifact_prefix="$artifacts/$h-" -print_final_stats=1 "$work" >"$build/fuzz_$h.log" 2>&1; then
     echo "fuzz: $h FOUND A CRASH (see $build/fuzz_$h.log, inputs in $artifacts)"
     tail -30 "$build/fuzz_$h.log"
     status=1

@@ -17,11 +17,11 @@ if [ "${1:-}" != "--quick" ]; then
   bash scripts/test-sanitize.sh || failed+=("sanitizers")
   # A fixed number of inputs from a fixed seed, so that a failure here
   # reproduces; longer, time-bounded fuzzing: FUZZ_SECONDS=600 bash scripts/fuzz.sh
-  stage "fuzzing (${FUZZ_RUNS:-30000} inputs per harness)"
-  # The HDF5 harnesses replay their corpus in ctest; their mutation fuzzing
-  # reaches crashes inside libhdf5 itself (tests/fuzz/libhdf5-known/).
-  FUZZ_RUNS=${FUZZ_RUNS:-30000} FUZZ_HARNESSES=${FUZZ_HARNESSES:-"npy windows_text strace trace_input config_json"} \
+  stage "fuzzing (${FUZZ_RUNS:-30000} inputs per harness, ${FUZZ_CHECKPOINT_RUNS:-4000} for checkpoints)"
+  # Loading a checkpoint builds its model, so that harness runs fewer inputs.
+  FUZZ_RUNS=${FUZZ_RUNS:-30000} FUZZ_HARNESSES="npy windows_text strace trace_input config_json dataset_h5" \
     bash scripts/fuzz.sh || failed+=("fuzz")
+  FUZZ_RUNS=${FUZZ_CHECKPOINT_RUNS:-4000} FUZZ_HARNESSES=checkpoint bash scripts/fuzz.sh || failed+=("fuzz")
   if [ -f scripts/test-valgrind.sh ]; then
     stage "end-to-end under valgrind memcheck"
     bash scripts/test-valgrind.sh || failed+=("valgrind")

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "h5_util.h"
 #include "checkpoint.h"
 #include "cli_options.h"
 
@@ -155,9 +156,8 @@ int main(int argc, char **argv) {
     sssd_config cfg;
     if (checkpoint_read_config(ck, &cfg, &err)) die("%s", err.message);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (!file_is_hdf5(in)) die("%s: not an HDF5 file", in);
-    hid_t fin = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fin < 0) die("%s: cannot open as HDF5", in);
+    hid_t fin = h5_open_checked(in, "forward input file", &err);
+    if (fin < 0) die("%s", err.message);
     int L = cfg.s4_lmax, cin = cfg.in_channels, cout = cfg.out_channels;
     hsize_t dn[3] = {0, (hsize_t)cin, (hsize_t)L};
     real_t *noisy = read_input(fin, in, "noisy", 3, dn, 0, 1);
@@ -202,7 +202,9 @@ int main(int argc, char **argv) {
     }
 
     if (atomic_tmp_name(out, output_tmp, sizeof output_tmp, &err)) die("%s", err.message);
-    hid_t fo = H5Fcreate(output_tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = h5_fapl_checksummed();
+    hid_t fo = H5Fcreate(output_tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (fo < 0) fail_output("%s: cannot create (is the directory writable?)", out);
     int shape[3] = {B, cout, L};
     write_output(fo, "eps", 3, shape, eps);

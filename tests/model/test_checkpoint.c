@@ -14,6 +14,7 @@
 
 #include "checkpoint.h"
 #include "philox.h"
+#include "test_h5.h"
 #include "test_util.h"
 
 static const char *CK = "test_checkpoint_ck.h5";
@@ -183,13 +184,13 @@ int main(void) {
     copy_file(CK, BAD, size / 2);
     expect_load_error(be, BAD, "truncated");
 
-    hid_t h = H5Fcreate(BAD, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t h = test_h5_create(BAD);
     hsize_t d1[1] = {4};
     float four[4] = {1, 2, 3, 4};
     H5LTmake_dataset_float(h, "weights", 1, d1, four);
     H5Fclose(h);
     expect_load_error(be, BAD, "not a checkpoint of this project");
-    h = H5Fcreate(BAD, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    h = test_h5_create(BAD);
     H5LTset_attribute_string(h, ".", "format", "sssd-traces-dataset");
     H5Fclose(h);
     expect_load_error(be, BAD, "dataset file, not a checkpoint");

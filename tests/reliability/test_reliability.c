@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "run_tool.h"
+#include "test_h5.h"
 #include "test_util.h"
 
 static const char *tool_dataset, *tool_evaluate, *tool_train, *tool_generate, *tool_forward;
@@ -92,12 +93,41 @@ static void corrupted_copy(const char *from, const char *to) {
 
 /* An HDF5 file that is neither a dataset nor a checkpoint. */
 static void foreign_h5(const char *path) {
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = test_h5_create(path);
     double v[4] = {1, 2, 3, 4};
     hsize_t dims[1] = {4};
     H5LTmake_dataset_double(f, "measurements", 1, dims, v);
     H5LTset_attribute_string(f, ".", "title", "someone else's file");
     H5Fclose(f);
+}
+
+/* An HDF5 file in the older format without metadata checksums (superblock
+ * version 0, what h5py writes by default) that claims to be `format`. */
+static void old_format_h5(const char *path, const char *format) {
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int v[16];
+    for (int i = 0; i < 16; i++) v[i] = 1 + i % 8;
+    hsize_t dims[2] = {2, 8};
+    H5LTmake_dataset_int(f, "windows", 2, dims, v);
+    H5LTset_attribute_string(f, ".", "format", format);
+    H5Fclose(f);
+}
+
+/* A copy with one byte of the root group's object header changed: only the
+ * header's checksum can tell. */
+static void metadata_damaged_copy(const char *from, const char *to) {
+    copy_prefix(from, to, -1);
+    FILE *f = fopen(to, "r+b");
+    if (!f) die("test: cannot open %s", to);
+    unsigned char sb[48];
+    if (fread(sb, 1, 48, f) != 48 || sb[8] < 2 || sb[9] != 8) die("test: %s: not a checksummed HDF5 file", from);
+    long long root = 0;
+    for (int i = 0; i < 8; i++) root |= (long long)sb[36 + i] << (8 * i);
+    fseek(f, root + 24, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, root + 24, SEEK_SET);
+    fputc(c ^ 0x10, f);
+    fclose(f);
 }
 
 /* Copy an HDF5 file and overwrite one integer attribute of its root. */
@@ -412,6 +442,12 @@ static void section_dataset(void) {
     new_case("h5-foreign");
     foreign_h5(expand("@d.h5"));
     expect_failure("h5-foreign", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "not a dataset file"), 0);
+    new_case("h5-old-format");
+    old_format_h5(expand("@d.h5"), "sssd-traces-dataset");
+    expect_failure("h5-old-format", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "without metadata checksums", "h5repack"), 0);
+    new_case("h5-metadata-damaged");
+    metadata_damaged_copy(base_h5, expand("@d.h5"));
+    expect_failure("h5-metadata-damaged", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "checksum"), 0);
     new_case("h5-version");
     h5_copy_set_int_attr(base_h5, expand("@d.h5"), "format_version", 7);
     expect_failure("h5-version", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "version 7"), 0);
@@ -624,9 +660,12 @@ static void section_evaluate(void) {
     new_case("real-foreign-h5");
     foreign_h5(expand("@real.h5"));
     expect_failure("real-foreign-h5", ARGS(E, "%gen.txt", "@real.h5"), NEEDS("real.h5", "not a dataset file|/windows"), 0);
+    new_case("gen-h5-old-format");
+    old_format_h5(expand("@gen.h5"), "sssd-traces-generated");
+    expect_failure("gen-h5-old-format", ARGS(E, "@gen.h5", "%real.txt"), NEEDS("gen.h5", "without metadata checksums"), 0);
     new_case("gen-h5-float-windows");
     {
-        hid_t f = H5Fcreate(expand("@gen.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t f = test_h5_create(expand("@gen.h5"));
         double v[16] = {0};
         hsize_t dims[2] = {2, 8};
         H5LTmake_dataset_double(f, "windows", 2, dims, v);
@@ -635,7 +674,7 @@ static void section_evaluate(void) {
     expect_failure("gen-h5-float-windows", ARGS(E, "@gen.h5", "%real.txt"), NEEDS("gen.h5", "/windows"), 0);
     new_case("gen-h5-truncated");
     {
-        hid_t f = H5Fcreate(expand("@full.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t f = test_h5_create(expand("@full.h5"));
         int v[16];
         for (int i = 0; i < 16; i++) v[i] = 1 + i % 8;
         hsize_t dims[2] = {2, 8};
@@ -1044,6 +1083,14 @@ static void section_generate(void) {
     corrupted_copy(ck, expand("@ck.h5"));
     expect_failure("ck-corrupted", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
                    NEEDS("ck.h5"), 0);
+    new_case("ck-old-format");
+    old_format_h5(expand("@ck.h5"), "sssd-traces-checkpoint");
+    expect_failure("ck-old-format", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
+                   NEEDS("ck.h5", "without metadata checksums"), 0);
+    new_case("ck-metadata-damaged");
+    metadata_damaged_copy(ck, expand("@ck.h5"));
+    expect_failure("ck-metadata-damaged", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
+                   NEEDS("ck.h5", "checksum"), 0);
     new_case("ck-foreign");
     foreign_h5(expand("@ck.h5"));
     expect_failure("ck-foreign", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
@@ -1167,7 +1214,7 @@ static void section_generate(void) {
 
 /* An input file for `forward`: noisy (B,1,L), cond (B,2,L), t (B). */
 static void forward_input(const char *path, int B, int L, int noisy_L, float poison, int t_value) {
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = test_h5_create(path);
     float *noisy = calloc((size_t)B * noisy_L, sizeof(float)), *cond = calloc((size_t)B * 2 * L, sizeof(float));
     int *t = calloc((size_t)B, sizeof(int));
     for (int i = 0; i < B * noisy_L; i++) noisy[i] = 0.1f * (float)(i % 7);
