@@ -2,6 +2,7 @@
  * validated: a foreign or damaged file gets a message naming what is wrong. */
 #include "dataset_h5.h"
 #include "atomic_file.h"
+#include "h5_probe.h"
 #include "h5_util.h"
 
 #include <hdf5.h>
@@ -184,7 +185,7 @@ static int read_strings(hid_t f, const char *name, char ***out, int *n, const ch
     return 0;
 }
 
-int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
+static int read_dataset_file(const char *path, dataset *ds, error_info *err) {
     memset(ds, 0, sizeof *ds);
     hid_t f = h5_open_checked(path, "dataset file", err);
     if (f < 0) return -1;
@@ -248,4 +249,19 @@ int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
             }
         }
     return 0;
+}
+
+static int trial_read(const char *path, void *arg) {
+    (void)arg;
+    dataset ds;
+    error_info err;
+    if (read_dataset_file(path, &ds, &err)) return -1;
+    dataset_free(&ds);
+    return 0;
+}
+
+int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
+    memset(ds, 0, sizeof *ds);
+    if (h5_probe(path, "dataset file", trial_read, NULL, err)) return -1;
+    return read_dataset_file(path, ds, err);
 }

@@ -1,5 +1,6 @@
 /* Resolution of dataset specs to window sets (see window_source.h). */
 #include "window_source.h"
+#include "h5_probe.h"
 #include "h5_util.h"
 
 #include <dirent.h>
@@ -150,39 +151,63 @@ int dataset_load(const char *spec, int length_hint, dataset *out, error_info *er
     return rc;
 }
 
+/* '/windows' of an HDF5 file (generate's .h5 output, or a user's array);
+ * *has_windows = 0 when there is none (then it may be a dataset file). */
+static int read_h5_windows(const char *spec, window_set *out, int *has_windows, error_info *err) {
+    memset(out, 0, sizeof *out);
+    *has_windows = 0;
+    hid_t f = h5_open_checked(spec, "window file", err);
+    if (f < 0) return -1;
+    *has_windows = H5Lexists(f, "windows", H5P_DEFAULT) > 0;
+    if (*has_windows) {
+        int rank = 0;
+        hsize_t dims[3] = {0, 0, 0};
+        H5T_class_t cls;
+        size_t ts;
+        if (H5LTget_dataset_ndims(f, "windows", &rank) < 0 || rank != 2 ||
+            H5LTget_dataset_info(f, "windows", dims, &cls, &ts) < 0 || cls != H5T_INTEGER) {
+            H5Fclose(f);
+            return error_set(err, "%s: '/windows' must be an integer (N, L) array", spec);
+        }
+        if (dims[0] == 0 || dims[1] == 0 || dims[1] > (1u << 24) || dims[0] > ((hsize_t)1 << 40) / dims[1]) {
+            H5Fclose(f);
+            return error_set(err, "%s: '/windows' has shape (%llu, %llu): no windows, or an absurd size", spec,
+                             (unsigned long long)dims[0], (unsigned long long)dims[1]);
+        }
+        if (h5_check_extent(f, "windows", (uint64_t)dims[0] * dims[1], sizeof(int32_t), spec, err)) {
+            H5Fclose(f);
+            return -1;
+        }
+        window_set_init(out, (int64_t)dims[0], (int)dims[1]);
+        int rc = H5LTread_dataset(f, "windows", H5T_NATIVE_INT32, out->ids) < 0;
+        H5Fclose(f);
+        if (rc) { window_set_free(out); return error_set(err, "%s: cannot read '/windows'", spec); }
+        return 0;
+    }
+    H5Fclose(f);
+    return 0;
+}
+
+static int trial_read_h5_windows(const char *path, void *arg) {
+    (void)arg;
+    window_set ws;
+    int has_windows;
+    error_info err;
+    if (read_h5_windows(path, &ws, &has_windows, &err)) return -1;
+    window_set_free(&ws);
+    return 0;
+}
+
 int windows_load(const char *spec, const char *split, int length_hint, window_set *out, error_info *err) {
     memset(out, 0, sizeof *out);
     if (is_file(spec)) {
         if (file_is_hdf5(spec)) {
-            hid_t f = h5_open_checked(spec, "window file", err);
-            if (f < 0) return -1;
-            int has_windows = H5Lexists(f, "windows", H5P_DEFAULT) > 0;
-            if (has_windows) {
-                int rank = 0;
-                hsize_t dims[3] = {0, 0, 0};
-                H5T_class_t cls;
-                size_t ts;
-                if (H5LTget_dataset_ndims(f, "windows", &rank) < 0 || rank != 2 ||
-                    H5LTget_dataset_info(f, "windows", dims, &cls, &ts) < 0 || cls != H5T_INTEGER) {
-                    H5Fclose(f);
-                    return error_set(err, "%s: '/windows' must be an integer (N, L) array", spec);
-                }
-                if (dims[0] == 0 || dims[1] == 0 || dims[1] > (1u << 24) || dims[0] > ((hsize_t)1 << 40) / dims[1]) {
-                    H5Fclose(f);
-                    return error_set(err, "%s: '/windows' has shape (%llu, %llu): no windows, or an absurd size", spec,
-                                     (unsigned long long)dims[0], (unsigned long long)dims[1]);
-                }
-                if (h5_check_extent(f, "windows", (uint64_t)dims[0] * dims[1], sizeof(int32_t), spec, err)) {
-                    H5Fclose(f);
-                    return -1;
-                }
-                window_set_init(out, (int64_t)dims[0], (int)dims[1]);
-                int rc = H5LTread_dataset(f, "windows", H5T_NATIVE_INT32, out->ids) < 0;
-                H5Fclose(f);
-                if (rc) { window_set_free(out); return error_set(err, "%s: cannot read '/windows'", spec); }
-                return 0;
-            }
-            H5Fclose(f);
+            int has_windows;
+            if (h5_probe(spec, "window file", trial_read_h5_windows, NULL, err) ||
+                read_h5_windows(spec, out, &has_windows, err))
+                return -1;
+            if (has_windows) return 0;
+            /* No '/windows': a dataset file (its own trial read follows). */
         } else if (ends_with(spec, ".npy")) {
             return windows_read_npy(spec, out, err);
         } else {

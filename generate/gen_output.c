@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "h5_probe.h"
 #include "h5_util.h"
 
 int gen_format_parse(const char *name, gen_format *out) {
@@ -127,7 +128,7 @@ int gen_write(const char *path, gen_format format, const gen_result *r, char *wr
     return 0;
 }
 
-int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_info *err) {
+static int read_generated_h5(const char *path, window_set *windows, window_set *mask, error_info *err) {
     hid_t f = h5_open_checked(path, "generated file", err);
     if (f < 0) return -1;
     const char *names[2] = {"windows", "mask"};
@@ -139,9 +140,14 @@ int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_i
         H5T_class_t cls;
         size_t ts;
         if (H5LTget_dataset_ndims(f, names[k], &rank) < 0 || rank != 2 ||
-            H5LTget_dataset_info(f, names[k], dims, &cls, &ts) < 0) {
+            H5LTget_dataset_info(f, names[k], dims, &cls, &ts) < 0 || dims[1] > (1u << 24) ||
+            dims[0] > ((hsize_t)1 << 40) / (dims[1] ? dims[1] : 1)) {
             H5Fclose(f);
             return error_set(err, "%s: no (N, L) dataset '/%s'", path, names[k]);
+        }
+        if (h5_check_extent(f, names[k], (uint64_t)dims[0] * dims[1], sizeof(int32_t), path, err)) {
+            H5Fclose(f);
+            return -1;
         }
         window_set_init(outs[k], (int64_t)dims[0], (int)dims[1]);
         if (H5LTread_dataset(f, names[k], H5T_NATIVE_INT32, outs[k]->ids) < 0) {
@@ -151,4 +157,21 @@ int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_i
     }
     H5Fclose(f);
     return 0;
+}
+
+static int trial_read(const char *path, void *arg) {
+    (void)arg;
+    window_set w, m;
+    memset(&w, 0, sizeof w);
+    memset(&m, 0, sizeof m);
+    error_info err;
+    int rc = read_generated_h5(path, &w, &m, &err);
+    window_set_free(&w);
+    window_set_free(&m);
+    return rc;
+}
+
+int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_info *err) {
+    if (h5_probe(path, "generated file", trial_read, NULL, err)) return -1;
+    return read_generated_h5(path, windows, mask, err);
 }

@@ -130,6 +130,62 @@ static void metadata_damaged_copy(const char *from, const char *to) {
     fclose(f);
 }
 
+/* A copy crafted to crash libhdf5 1.10 with every checksum valid: the root
+ * group's link-info message gets a fractal-heap address while its name index
+ * stays undefined, so libhdf5 opens an undefined B-tree (a NULL read). The
+ * checksum of the header block holding the message (the root's first chunk,
+ * or a continuation block) is recomputed, so only the trial read in a child
+ * process (datasets/h5_probe.h) stands between this file and a crash. */
+static void crafted_copy(const char *from, const char *to) {
+    copy_prefix(from, to, -1);
+    long long size = file_size(to);
+    unsigned char *d = malloc((size_t)size);
+    FILE *f = fopen(to, "r+b");
+    if (!f || !d || fread(d, 1, (size_t)size, f) != (size_t)size) die("test: cannot read %s", to);
+    if (d[8] < 2 || d[9] != 8) die("test: %s: not a checksummed HDF5 file", from);
+    long long root = 0;
+    for (int i = 0; i < 8; i++) root |= (long long)d[36 + i] << (8 * i);
+    if (root + 8 > size || memcmp(d + root, "OHDR", 4) != 0) die("test: %s: no version-2 root object header", from);
+    int flags = d[root + 5];
+    long long p = root + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0), len = 0;
+    int width = 1 << (flags & 3);
+    for (int i = 0; i < width; i++) len |= (long long)d[p + i] << (8 * i);
+    p += width;
+    /* Header blocks: [start, messages from, messages end); the checksum follows. */
+    long long blocks[8][3] = {{root, p, p + len}};
+    int nblocks = 1, done = 0;
+    for (int b = 0; b < nblocks && !done; b++) {
+        for (long long m = blocks[b][1]; !done && m + 4 <= blocks[b][2];) {
+            int type = d[m], msize = d[m + 1] | d[m + 2] << 8;
+            long long data = m + 4 + (flags & 0x04 ? 2 : 0);
+            if (type == 0x10 && nblocks < 8) { /* continuation: address, length of an OCHK block */
+                long long at = 0, n = 0;
+                for (int i = 0; i < 8; i++) at |= (long long)d[data + i] << (8 * i);
+                for (int i = 0; i < 8; i++) n |= (long long)d[data + 8 + i] << (8 * i);
+                if (at + n <= size && !memcmp(d + at, "OCHK", 4)) {
+                    blocks[nblocks][0] = at;
+                    blocks[nblocks][1] = at + 4;
+                    blocks[nblocks][2] = at + n - 4;
+                    nblocks++;
+                }
+            }
+            if (type == 0x02 && !(d[data + 1] & 1)) { /* link info without a creation-order field */
+                static const unsigned char heap[8] = {0xe7, 0x0a, 0, 0, 0, 0, 0, 0x04};
+                memcpy(d + data + 2, heap, 8);
+                uint32_t sum = h5_checksum(d + blocks[b][0], (size_t)(blocks[b][2] - blocks[b][0]));
+                for (int i = 0; i < 4; i++) d[blocks[b][2] + i] = (unsigned char)(sum >> (8 * i));
+                done = 1;
+            }
+            m = data + msize;
+        }
+    }
+    if (!done) die("test: %s: no link-info message in the root object header", from);
+    fseek(f, 0, SEEK_SET);
+    fwrite(d, 1, (size_t)size, f);
+    fclose(f);
+    free(d);
+}
+
 /* Copy an HDF5 file and overwrite one integer attribute of its root. */
 static void h5_copy_set_int_attr(const char *from, const char *to, const char *attr, int value) {
     copy_prefix(from, to, -1);
@@ -321,6 +377,21 @@ static void expect_failure(const char *name, const char *const *args, const char
     expect_failure_ex(name, args, needles, fsize, NULL);
 }
 
+/* For crafted files that crash libhdf5 in the tool's trial-read child on
+ * purpose: under AddressSanitizer that SIGSEGV must end the child as it does
+ * in an uninstrumented build, not print a report. */
+static void expect_crash_refused(const char *name, const char *const *args, const char *const *needles) {
+    const char *old = getenv("ASAN_OPTIONS");
+    char *saved = old ? strdup(old) : NULL;
+    char opts[2048];
+    snprintf(opts, sizeof opts, "%s%shandle_segv=0", saved ? saved : "", saved && *saved ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    expect_failure(name, args, needles, 0);
+    if (saved) setenv("ASAN_OPTIONS", saved, 1);
+    else unsetenv("ASAN_OPTIONS");
+    free(saved);
+}
+
 /* A setup step that must succeed; returns 0 when it did. */
 static int expect_success(const char *name, const char *const *args) {
     const char *argv[64];
@@ -448,6 +519,9 @@ static void section_dataset(void) {
     new_case("h5-metadata-damaged");
     metadata_damaged_copy(base_h5, expand("@d.h5"));
     expect_failure("h5-metadata-damaged", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "checksum"), 0);
+    new_case("h5-crafted");
+    crafted_copy(base_h5, expand("@d.h5"));
+    expect_crash_refused("h5-crafted", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "crashes the HDF5 library"));
     new_case("h5-version");
     h5_copy_set_int_attr(base_h5, expand("@d.h5"), "format_version", 7);
     expect_failure("h5-version", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "version 7"), 0);
@@ -1091,6 +1165,10 @@ static void section_generate(void) {
     metadata_damaged_copy(ck, expand("@ck.h5"));
     expect_failure("ck-metadata-damaged", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
                    NEEDS("ck.h5", "checksum"), 0);
+    new_case("ck-crafted");
+    crafted_copy(ck, expand("@ck.h5"));
+    expect_crash_refused("ck-crafted", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
+                         NEEDS("ck.h5", "crashes the HDF5 library"));
     new_case("ck-foreign");
     foreign_h5(expand("@ck.h5"));
     expect_failure("ck-foreign", ARGS(G, "--checkpoint", "@ck.h5", "--input", "%in.txt", "--mask", "mid:5", "--out", "@g.txt"),
