@@ -251,8 +251,7 @@ static int read_dataset_file(const char *path, dataset *ds, error_info *err) {
     return 0;
 }
 
-static int trial_read(const char *path, void *arg) {
-    (void)arg;
+int dataset_h5_trial_read(const char *path) {
     dataset ds;
     error_info err;
     if (read_dataset_file(path, &ds, &err)) return -1;
@@ -262,6 +261,6 @@ static int trial_read(const char *path, void *arg) {
 
 int dataset_h5_read(const char *path, dataset *ds, error_info *err) {
     memset(ds, 0, sizeof *ds);
-    if (h5_probe(path, "dataset file", trial_read, NULL, err)) return -1;
+    if (h5_probe(path, "dataset file", "dataset", err)) return -1;
     return read_dataset_file(path, ds, err);
 }

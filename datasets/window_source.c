@@ -188,22 +188,12 @@ static int read_h5_windows(const char *spec, window_set *out, int *has_windows, 
     return 0;
 }
 
-static int trial_read_h5_windows(const char *path, void *arg) {
-    (void)arg;
-    window_set ws;
-    int has_windows;
-    error_info err;
-    if (read_h5_windows(path, &ws, &has_windows, &err)) return -1;
-    window_set_free(&ws);
-    return 0;
-}
-
 int windows_load(const char *spec, const char *split, int length_hint, window_set *out, error_info *err) {
     memset(out, 0, sizeof *out);
     if (is_file(spec)) {
         if (file_is_hdf5(spec)) {
             int has_windows;
-            if (h5_probe(spec, "window file", trial_read_h5_windows, NULL, err) ||
+            if (h5_probe(spec, "window file", "arrays", err) ||
                 read_h5_windows(spec, out, &has_windows, err))
                 return -1;
             if (has_windows) return 0;

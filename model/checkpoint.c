@@ -295,10 +295,8 @@ static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *
     return 0;
 }
 
-static int trial_load(const char *path, void *arg);
-
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err) {
-    if (h5_probe(path, "checkpoint", trial_load, NULL, err)) return -1;
+    if (h5_probe(path, "checkpoint", "checkpoint", err)) return -1;
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return -1;
     int rc = read_config(f, path, cfg, err);
@@ -545,37 +543,10 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     return m;
 }
 
-/* The trial read (datasets/h5_probe.h), in the child: everything the loader
- * reads (configuration, vocabulary, metadata, and every float32 dataset, as
- * tensors are read) without building a model. The child must not touch the
- * CPU backend: its thread pools belong to the parent, whose threads a forked
- * child does not have. */
-static herr_t trial_read_dataset(hid_t f, const char *name, const H5L_info_t *info, void *arg) {
-    (void)info;
-    int *bad = arg;
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return 0; /* a group */
-    hid_t type = H5Dget_type(d), space = H5Dget_space(d);
-    int is_float32 = type >= 0 && H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 4;
-    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (type >= 0) H5Tclose(type);
-    if (space >= 0) H5Sclose(space);
-    error_info err;
-    if (is_float32 && n > 0) {
-        if (h5_check_extent(f, name, (uint64_t)n, sizeof(float), "checkpoint", &err)) {
-            *bad = 1;
-        } else {
-            float *buf = malloc((size_t)n * sizeof(float));
-            if (!buf || H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) *bad = 1;
-            free(buf);
-        }
-    }
-    H5Dclose(d);
-    return 0;
-}
-
-static int trial_load(const char *path, void *arg) {
-    (void)arg;
+/* The trial read (datasets/h5_probe.h): everything the loader reads
+ * (configuration, vocabulary, metadata, then every numeric dataset, as
+ * tensors are read) without building a model, which needs no backend. */
+int checkpoint_trial_read(const char *path) {
     error_info err;
     hid_t f = open_checkpoint(path, &err);
     if (f < 0) return -1;
@@ -583,16 +554,13 @@ static int trial_load(const char *path, void *arg) {
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
     int bad = read_config(f, path, &cfg, &err) || read_vocab(f, &meta.vocab, path, &err);
-    if (!bad) {
-        read_meta(f, &meta);
-        if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, trial_read_dataset, &bad) < 0) bad = 1;
-    }
+    if (!bad) read_meta(f, &meta);
     H5Fclose(f);
     checkpoint_meta_free(&meta);
-    return bad ? -1 : 0;
+    return bad ? -1 : h5_trial_read_arrays(path);
 }
 
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err) {
-    if (h5_probe(path, "checkpoint", trial_load, NULL, err)) return NULL;
+    if (h5_probe(path, "checkpoint", "checkpoint", err)) return NULL;
     return load_checkpoint_file(path, be, max_batch, meta, err);
 }
