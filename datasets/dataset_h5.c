@@ -52,6 +52,12 @@ static int write_strings(hid_t file, const char *path, char *const *strings, int
     return rc;
 }
 
+int vocabulary_h5_write(hid_t f, const vocabulary *v) {
+    if (write_strings(f, "vocab/names", v->names, v->size)) return -1;
+    hsize_t dims[1] = {(hsize_t)v->size};
+    return H5LTmake_dataset(f, "vocab/counts", 1, dims, H5T_NATIVE_INT64, v->counts) < 0 ? -1 : 0;
+}
+
 static int write_windows(hid_t file, const char *name, const window_set *ws) {
     hsize_t dims[2] = {(hsize_t)ws->count, (hsize_t)ws->length};
     hid_t space = H5Screate_simple(2, dims, NULL);
@@ -84,9 +90,7 @@ int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
     int rc = 0;
     rc |= write_windows(f, "training", &ds->training);
     rc |= write_windows(f, "testing", &ds->testing);
-    rc |= write_strings(f, "vocab/names", ds->vocab.names, ds->vocab.size);
-    hsize_t vdim[1] = {(hsize_t)ds->vocab.size};
-    if (!rc) rc |= H5LTmake_dataset(f, "vocab/counts", 1, vdim, H5T_NATIVE_INT64, ds->vocab.counts) < 0;
+    if (!rc) rc = vocabulary_h5_write(f, &ds->vocab);
     rc |= write_strings(f, "provenance/sources", ds->sources, ds->source_count);
     rc |= write_string_attr(f, "format", DATASET_FORMAT_NAME);
     int version = DATASET_FORMAT_VERSION;
@@ -213,21 +217,7 @@ static int read_dataset_file(const char *path, dataset *ds, error_info *err) {
     if (!read_string_attr(f, "command_line", cmd, sizeof cmd)) ds->command_line = xstrdup(cmd);
     int rc = read_windows(f, "training", ds->length, &ds->training, path, err);
     if (!rc) rc = read_windows(f, "testing", ds->length, &ds->testing, path, err);
-    if (!rc) rc = read_strings(f, "vocab/names", &ds->vocab.names, &ds->vocab.size, path, err);
-    if (!rc) {
-        ds->vocab.counts = xcalloc((size_t)(ds->vocab.size ? ds->vocab.size : 1), sizeof(int64_t));
-        hsize_t dims[1];
-        H5T_class_t cls;
-        size_t ts;
-        int rank = 0;
-        /* The rank first: H5LTget_dataset_info writes one size per dimension. */
-        if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
-            H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || cls != H5T_INTEGER ||
-            dims[0] != (hsize_t)ds->vocab.size ||
-            h5_check_extent(f, "vocab/counts", dims[0], sizeof(int64_t), path, err) ||
-            H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, ds->vocab.counts) < 0)
-            rc = error_set(err, "%s: '/vocab/counts' missing or not of the vocabulary's size %d", path, ds->vocab.size);
-    }
+    if (!rc) rc = vocabulary_h5_read(f, &ds->vocab, path, err);
     if (!rc && H5Lexists(f, "provenance", H5P_DEFAULT) > 0)
         rc = read_strings(f, "provenance/sources", &ds->sources, &ds->source_count, path, err);
     H5Fclose(f);
@@ -256,6 +246,26 @@ int dataset_h5_trial_read(const char *path) {
     error_info err;
     if (read_dataset_file(path, &ds, &err)) return -1;
     dataset_free(&ds);
+    return 0;
+}
+
+int vocabulary_h5_read(hid_t f, vocabulary *v, const char *path, error_info *err) {
+    memset(v, 0, sizeof *v);
+    if (read_strings(f, "vocab/names", &v->names, &v->size, path, err)) return -1;
+    v->counts = xcalloc((size_t)(v->size ? v->size : 1), sizeof(int64_t));
+    hsize_t dims[1];
+    H5T_class_t cls;
+    size_t ts;
+    int rank = 0;
+    /* The rank first: H5LTget_dataset_info writes one size per dimension. */
+    if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
+        H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || cls != H5T_INTEGER ||
+        dims[0] != (hsize_t)v->size || h5_check_extent(f, "vocab/counts", dims[0], sizeof(int64_t), path, err) ||
+        (v->size > 0 && H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, v->counts) < 0)) {
+        int size = v->size;
+        vocabulary_free(v);
+        return error_set(err, "%s: '/vocab/counts' missing or not of the vocabulary's size %d", path, size);
+    }
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef SSSD_DATASETS_DATASET_H5_H
 #define SSSD_DATASETS_DATASET_H5_H
 
+#include <hdf5.h>
 #include <stdint.h>
 #include "error.h"
 #include "windows.h"
@@ -49,6 +50,12 @@ int dataset_h5_read(const char *path, dataset *ds, error_info *err);          /*
 int dataset_h5_trial_read(const char *path);
 void dataset_free(dataset *ds);
 void vocabulary_free(vocabulary *v);
+
+/* /vocab/names (UTF-8 strings) and /vocab/counts (int64) of an open file: the
+ * layout datasets and checkpoints share. Reading validates sizes and the
+ * strings' heap before libhdf5 reads them. 0 or -1. */
+int vocabulary_h5_write(hid_t f, const vocabulary *v);
+int vocabulary_h5_read(hid_t f, vocabulary *v, const char *path, error_info *err);
 
 /* Is this file an HDF5 file (by signature)? */
 int file_is_hdf5(const char *path);

@@ -80,24 +80,6 @@ static int write_tensor(hid_t f, const char *path, const sssd_tensor_info *t, co
     return rc;
 }
 
-static int write_vocab(hid_t f, const vocabulary *v) {
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hsize_t dims[1] = {(hsize_t)v->size};
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t d = H5Dcreate2(f, "vocab/names", type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = d < 0 || H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->names) < 0 ? -1 : 0;
-    if (d >= 0) H5Dclose(d);
-    H5Pclose(lcpl);
-    H5Sclose(space);
-    H5Tclose(type);
-    if (!rc && H5LTmake_dataset(f, "vocab/counts", 1, dims, H5T_NATIVE_INT64, v->counts) < 0) rc = -1;
-    return rc;
-}
-
 static void config_json(const sssd_config *cfg, char *out, size_t size) {
     size_t n = 0;
     n += (size_t)snprintf(out + n, size - n, "{");
@@ -192,7 +174,7 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
                 rc = error_set(err, "%s: writing %s failed (out of memory?)", path, name);
         }
     }
-    if (!rc && meta->vocab.size > 0 && write_vocab(f, &meta->vocab))
+    if (!rc && meta->vocab.size > 0 && vocabulary_h5_write(f, &meta->vocab))
         rc = error_set(err, "%s: writing the vocabulary failed", path);
     if (!rc && write_attributes(f, sssd_model_config(m), meta))
         rc = error_set(err, "%s: writing the checkpoint attributes failed", path);
@@ -403,61 +385,11 @@ static herr_t check_known(hid_t group, const char *name, const H5L_info_t *info,
     return 0;
 }
 
-/* /vocab/names and /vocab/counts. The names are variable-length strings in
- * the file's global heap: their number must be one the file can back and
- * memory hold, and the heap must be intact, before libhdf5 reads them (it
- * trusts the heap's sizes and copies past its buffers when they lie). */
+/* /vocab, when the checkpoint has one (datasets/dataset_h5.h reads it). */
 static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err) {
     memset(v, 0, sizeof *v);
     if (H5Lexists(f, "vocab", H5P_DEFAULT) <= 0) return 0;
-    hid_t d = H5Dopen2(f, "vocab/names", H5P_DEFAULT);
-    if (d < 0) return error_set(err, "%s: /vocab without /vocab/names", path);
-    hid_t space = H5Dget_space(d);
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    if (n < 0 || n > INT32_MAX) {
-        H5Sclose(space);
-        H5Dclose(d);
-        return error_set(err, "%s: /vocab/names has an invalid size", path);
-    }
-    if (h5_check_extent(f, "vocab/names", (uint64_t)n, 2 * sizeof(char *), path, err) ||
-        h5_check_vlen_heaps(f, "vocab/names", path, err)) {
-        H5Sclose(space);
-        H5Dclose(d);
-        return -1;
-    }
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    /* HDF5 converts no vlen strings between character sets: read in the file's. */
-    hid_t ftype = H5Dget_type(d);
-    H5Tset_cset(type, H5Tget_cset(ftype));
-    H5Tclose(ftype);
-    char **s = xcalloc((size_t)(n > 0 ? n : 1), sizeof(char *));
-    int rc = n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0 ? -1 : 0;
-    if (!rc) {
-        v->size = (int)n;
-        v->names = xcalloc((size_t)(n > 0 ? n : 1), sizeof(char *));
-        for (hssize_t i = 0; i < n; i++) v->names[i] = xstrdup(s[i] ? s[i] : "");
-        if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, s);
-    }
-    free(s);
-    H5Tclose(type);
-    H5Sclose(space);
-    H5Dclose(d);
-    if (rc) return error_set(err, "%s: cannot read /vocab/names", path);
-    v->counts = xcalloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
-    hsize_t dims[1];
-    H5T_class_t cls;
-    size_t ts;
-    int rank = 0;
-    /* The rank first: H5LTget_dataset_info writes one size per dimension. */
-    if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
-        H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || cls != H5T_INTEGER ||
-        dims[0] != (hsize_t)n || h5_check_extent(f, "vocab/counts", dims[0], sizeof(int64_t), path, err) ||
-        (n > 0 && H5LTread_dataset(f, "vocab/counts", H5T_NATIVE_INT64, v->counts) < 0)) {
-        vocabulary_free(v);
-        return error_set(err, "%s: /vocab/counts missing or not of the vocabulary's size %lld", path, (long long)n);
-    }
-    return 0;
+    return vocabulary_h5_read(f, v, path, err);
 }
 
 static void read_meta(hid_t f, checkpoint_meta *meta) {
