@@ -45,6 +45,27 @@ static int test_passed_count = 0, test_failed_count = 0;
     CHECK_MSG(strstr((haystack), (needle)) != NULL, "\"%s\" does not contain \"%s\"",    \
               (haystack), (needle))
 
+/* Copy a file, or only its first max_bytes bytes (max_bytes >= 0): fixtures
+ * for truncated or damaged inputs. Exits the test when it cannot. */
+static inline void test_copy_prefix(const char *from, const char *to, long long max_bytes) {
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    if (!a || !b) {
+        fprintf(stderr, "test: cannot copy %s to %s\n", from, to);
+        exit(1);
+    }
+    char buf[65536];
+    size_t n;
+    long long total = 0;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) {
+        if (max_bytes >= 0 && total + (long long)n > max_bytes) n = (size_t)(max_bytes - total);
+        fwrite(buf, 1, n, b);
+        total += (long long)n;
+        if (max_bytes >= 0 && total >= max_bytes) break;
+    }
+    fclose(a);
+    fclose(b);
+}
+
 static inline int test_finish(const char *name) {
     printf("%s: %d passed, %d failed\n", name, test_passed_count, test_failed_count);
     return test_failed_count ? 1 : 0;

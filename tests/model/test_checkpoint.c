@@ -21,24 +21,8 @@ static const char *CK = "test_checkpoint_ck.h5";
 static const char *BAD = "test_checkpoint_bad.h5";
 static const char *T1 = "residual_layer/residual_blocks/1/S42/s4_layer/output_linear/weight";
 
-static void copy_file(const char *from, const char *to, long long max_bytes) {
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    if (!a || !b) die("test: cannot copy %s", from);
-    char buf[65536];
-    size_t n;
-    long long total = 0;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0) {
-        if (max_bytes >= 0 && total + (long long)n > max_bytes) n = (size_t)(max_bytes - total);
-        fwrite(buf, 1, n, b);
-        total += (long long)n;
-        if (max_bytes >= 0 && total >= max_bytes) break;
-    }
-    fclose(a);
-    fclose(b);
-}
-
 static hid_t open_bad_copy(void) {
-    copy_file(CK, BAD, -1);
+    test_copy_prefix(CK, BAD, -1);
     hid_t f = H5Fopen(BAD, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f < 0) die("test: cannot reopen copy");
     return f;
@@ -181,7 +165,7 @@ int main(void) {
     fseek(probe, 0, SEEK_END);
     long size = ftell(probe);
     fclose(probe);
-    copy_file(CK, BAD, size / 2);
+    test_copy_prefix(CK, BAD, size / 2);
     expect_load_error(be, BAD, "truncated");
 
     hid_t h = test_h5_create(BAD);

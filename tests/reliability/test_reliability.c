@@ -51,22 +51,6 @@ static void write_bytes(const char *path, const void *data, size_t n) {
 
 static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
 
-static void copy_prefix(const char *from, const char *to, long long max_bytes) {
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    if (!a || !b) die("test: cannot copy %s to %s", from, to);
-    char buf[65536];
-    size_t n;
-    long long total = 0;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0) {
-        if (max_bytes >= 0 && total + (long long)n > max_bytes) n = (size_t)(max_bytes - total);
-        fwrite(buf, 1, n, b);
-        total += (long long)n;
-        if (max_bytes >= 0 && total >= max_bytes) break;
-    }
-    fclose(a);
-    fclose(b);
-}
-
 static long long file_size(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 ? (long long)st.st_size : -1;
@@ -74,13 +58,13 @@ static long long file_size(const char *path) {
 
 /* A copy cut to `fraction` of the original. */
 static void truncated_copy(const char *from, const char *to, double fraction) {
-    copy_prefix(from, to, (long long)((double)file_size(from) * fraction));
+    test_copy_prefix(from, to, (long long)((double)file_size(from) * fraction));
 }
 
 /* A copy whose middle part is overwritten (the HDF5 superblock stays intact,
  * so the damage is found by structure checks, not by the signature). */
 static void corrupted_copy(const char *from, const char *to) {
-    copy_prefix(from, to, -1);
+    test_copy_prefix(from, to, -1);
     long long n = file_size(to);
     FILE *f = fopen(to, "r+b");
     if (!f) die("test: cannot open %s", to);
@@ -116,7 +100,7 @@ static void old_format_h5(const char *path, const char *format) {
 /* A copy with one byte of the root group's object header changed: only the
  * header's checksum can tell. */
 static void metadata_damaged_copy(const char *from, const char *to) {
-    copy_prefix(from, to, -1);
+    test_copy_prefix(from, to, -1);
     FILE *f = fopen(to, "r+b");
     if (!f) die("test: cannot open %s", to);
     unsigned char sb[48];
@@ -137,7 +121,7 @@ static void metadata_damaged_copy(const char *from, const char *to) {
  * or a continuation block) is recomputed, so only the trial read in a child
  * process (datasets/h5_probe.h) stands between this file and a crash. */
 static void crafted_copy(const char *from, const char *to) {
-    copy_prefix(from, to, -1);
+    test_copy_prefix(from, to, -1);
     long long size = file_size(to);
     unsigned char *d = malloc((size_t)size);
     FILE *f = fopen(to, "r+b");
@@ -188,7 +172,7 @@ static void crafted_copy(const char *from, const char *to) {
 
 /* Copy an HDF5 file and overwrite one integer attribute of its root. */
 static void h5_copy_set_int_attr(const char *from, const char *to, const char *attr, int value) {
-    copy_prefix(from, to, -1);
+    test_copy_prefix(from, to, -1);
     hid_t f = H5Fopen(to, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f < 0) die("test: cannot reopen %s", to);
     if (H5Aexists(f, attr) > 0) H5Adelete(f, attr);
@@ -527,7 +511,7 @@ static void section_dataset(void) {
     expect_failure("h5-version", ARGS(D, "info", "@d.h5"), NEEDS("d.h5", "version 7"), 0);
     new_case("h5-id-beyond-vocab");
     {
-        copy_prefix(base_h5, expand("@d.h5"), -1);
+        test_copy_prefix(base_h5, expand("@d.h5"), -1);
         hid_t f = H5Fopen(expand("@d.h5"), H5F_ACC_RDWR, H5P_DEFAULT);
         hsize_t dims[2];
         H5LTget_dataset_info(f, "training", dims, NULL, NULL);
@@ -883,12 +867,12 @@ static void section_train(void) {
                       NEEDS("last.ckpt", "not a checkpoint|format"), 0, train_log_only);
     new_case("resume-length");
     mkdir(expand("@out"), 0755);
-    copy_prefix(ck, expand("@out/last.ckpt"), -1);
+    test_copy_prefix(ck, expand("@out/last.ckpt"), -1);
     expect_failure_ex("resume-length", train_args(ARGS("--dataset", "%data30", "--resume", "--iters", "4", "--out", "@out")),
                       NEEDS("30", "20", "length"), 0, train_log_only);
     new_case("resume-vocab");
     mkdir(expand("@out"), 0755);
-    copy_prefix(ck, expand("@out/last.ckpt"), -1);
+    test_copy_prefix(ck, expand("@out/last.ckpt"), -1);
     expect_failure_ex("resume-vocab", train_args(ARGS("--dataset", "%data-vocab12", "--resume", "--iters", "4", "--out", "@out")),
                       NEEDS("vocabulary"), 0, train_log_only);
     new_case("resume-nothing");
@@ -1131,7 +1115,7 @@ static int make_checkpoint(const char *path_rel) {
         if (expect_success("checkpoint", ARGS(tool_train, "--dataset", "%data", "--iters", "2", "--out", "%ckrun",
                                               "--preset", "tiny", "--batch", "4", "--val-every", "0", "--quiet")))
             return -1;
-        copy_prefix(shared("ckrun/last.ckpt"), shared(path_rel), -1);
+        test_copy_prefix(shared("ckrun/last.ckpt"), shared(path_rel), -1);
         return 0;
     }
     if (tool_forward)
