@@ -97,14 +97,7 @@ static int build_windowed(const trace_set *ts, const build_options *opt, const c
         }
         return 0;
     }
-    out->vocab.size = max_id;
-    out->vocab.names = xcalloc((size_t)max_id + 1, sizeof(char *));
-    out->vocab.counts = xcalloc((size_t)max_id + 1, sizeof(int64_t));
-    for (int32_t i = 0; i < max_id; i++) {
-        char nm[16];
-        snprintf(nm, sizeof nm, "%d", i + 1);
-        out->vocab.names[i] = xstrdup(nm);
-    }
+    vocabulary_numeric(&out->vocab, max_id);
     for (int s = 0; s < 2; s++)
         for (int64_t i = 0; i < sets[s]->count * length; i++) out->vocab.counts[sets[s]->ids[i] - 1]++;
     return 0;

@@ -21,6 +21,17 @@ void vocabulary_free(vocabulary *v) {
     memset(v, 0, sizeof *v);
 }
 
+void vocabulary_numeric(vocabulary *v, int size) {
+    v->size = size;
+    v->names = xcalloc((size_t)size + 1, sizeof(char *));
+    v->counts = xcalloc((size_t)size + 1, sizeof(int64_t));
+    for (int i = 0; i < size; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%d", i + 1);
+        v->names[i] = xstrdup(name);
+    }
+}
+
 void dataset_free(dataset *ds) {
     window_set_free(&ds->training);
     window_set_free(&ds->testing);

@@ -50,6 +50,8 @@ int dataset_h5_read(const char *path, dataset *ds, error_info *err);          /*
 int dataset_h5_trial_read(const char *path);
 void dataset_free(dataset *ds);
 void vocabulary_free(vocabulary *v);
+/* IDs without names (integer inputs): names "1".."size", counts zero. */
+void vocabulary_numeric(vocabulary *v, int size);
 
 /* /vocab/names (UTF-8 strings) and /vocab/counts (int64) of an open file: the
  * layout datasets and checkpoints share. Reading validates sizes and the

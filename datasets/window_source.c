@@ -117,14 +117,7 @@ static int load_paper_dir(const char *dir, dataset *ds, error_info *err) {
             }
             if (id > max_id) max_id = id;
         }
-    ds->vocab.size = max_id;
-    ds->vocab.names = xcalloc((size_t)max_id + 1, sizeof(char *));
-    ds->vocab.counts = xcalloc((size_t)max_id + 1, sizeof(int64_t));
-    for (int i = 0; i < max_id; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "%d", i + 1);
-        ds->vocab.names[i] = xstrdup(name);
-    }
+    vocabulary_numeric(&ds->vocab, max_id);
     for (int64_t i = 0; i < ds->training.count * ds->training.length; i++) ds->vocab.counts[ds->training.ids[i] - 1]++;
     const char *slash = strrchr(dir, '/');
     snprintf(ds->name, sizeof ds->name, "%s", slash ? slash + 1 : dir);
