@@ -239,7 +239,7 @@ hid_t h5_fapl_checksummed(void) {
 
 int h5_superblock_version(const char *path) {
     FILE *fp = fopen(path, "rb");
-    if (!fp) return -1;
+    if (!fp) return -2;
     int version = -1;
     /* The superblock may follow a user block of 512, 1024, 2048, ... bytes. */
     for (uint64_t at = 0; version < 0 && at <= ((uint64_t)1 << 40); at = at ? 2 * at : 512) {
@@ -273,13 +273,11 @@ static int error_stack_mentions(const char *word) {
 }
 
 hid_t h5_open_checked(const char *path, const char *what, error_info *err) {
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
+    int version = h5_superblock_version(path);
+    if (version == -2) {
         error_set(err, "%s: cannot open the %s (no such file or no permission)", path, what);
         return -1;
     }
-    fclose(probe);
-    int version = h5_superblock_version(path);
     if (version < 0) {
         error_set(err, "%s: not an HDF5 file, so not a %s", path, what);
         return -1;

@@ -36,7 +36,7 @@ int h5_image_seal(void *image, size_t size);
 uint32_t h5_checksum(const void *data, size_t length);
 
 /* The superblock version of `path` (signature at offset 0, 512, 1024, ...),
- * or -1 when it is not an HDF5 file. */
+ * -1 when it is not an HDF5 file, -2 when it cannot be opened. */
 int h5_superblock_version(const char *path);
 
 /* Opens `path` read-only after checking that it is an HDF5 file in the

@@ -227,13 +227,7 @@ static int read_number_attr(hid_t f, const char *name, hid_t mem_type, void *out
 
 /* Opens `path` and checks it is a checkpoint of a version this program reads. */
 static hid_t open_checkpoint(const char *path, error_info *err) {
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        error_set(err, "%s: cannot open the checkpoint (no such file or no permission)", path);
-        return -1;
-    }
-    fclose(probe);
-    if (!file_is_hdf5(path)) {
+    if (h5_superblock_version(path) == -1) {
         error_set(err, "%s: not an HDF5 file, so not a checkpoint (PyTorch .pkl/.pt files must be converted; see model/FORWARD.md)", path);
         return -1;
     }
