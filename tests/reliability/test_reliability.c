@@ -97,6 +97,15 @@ static void old_format_h5(const char *path, const char *format) {
     H5Fclose(f);
 }
 
+/* The root group's object-header address in a checksummed superblock (its
+ * first 48 bytes, 8-byte addresses) of the file `from`. */
+static long long root_header_address(const unsigned char *sb, size_t n, const char *from) {
+    if (n < 48 || sb[8] < 2 || sb[9] != 8) die("test: %s: not a checksummed HDF5 file", from);
+    long long root = 0;
+    for (int i = 0; i < 8; i++) root |= (long long)sb[36 + i] << (8 * i);
+    return root;
+}
+
 /* A copy with one byte of the root group's object header changed: only the
  * header's checksum can tell. */
 static void metadata_damaged_copy(const char *from, const char *to) {
@@ -104,9 +113,7 @@ static void metadata_damaged_copy(const char *from, const char *to) {
     FILE *f = fopen(to, "r+b");
     if (!f) die("test: cannot open %s", to);
     unsigned char sb[48];
-    if (fread(sb, 1, 48, f) != 48 || sb[8] < 2 || sb[9] != 8) die("test: %s: not a checksummed HDF5 file", from);
-    long long root = 0;
-    for (int i = 0; i < 8; i++) root |= (long long)sb[36 + i] << (8 * i);
+    long long root = root_header_address(sb, fread(sb, 1, 48, f), from);
     fseek(f, root + 24, SEEK_SET);
     int c = fgetc(f);
     fseek(f, root + 24, SEEK_SET);
@@ -118,17 +125,16 @@ static void metadata_damaged_copy(const char *from, const char *to) {
  * group's link-info message gets a fractal-heap address while its name index
  * stays undefined, so libhdf5 opens an undefined B-tree (a NULL read). The
  * checksum of the header block holding the message (the root's first chunk,
- * or a continuation block) is recomputed, so only the trial read in a child
- * process (datasets/h5_probe.h) stands between this file and a crash. */
+ * or a continuation block) is recomputed, so only the trial read by the
+ * h5-trial-read helper (datasets/h5_probe.h) stands between this file and a
+ * crash. */
 static void crafted_copy(const char *from, const char *to) {
     test_copy_prefix(from, to, -1);
     long long size = file_size(to);
     unsigned char *d = malloc((size_t)size);
     FILE *f = fopen(to, "r+b");
     if (!f || !d || fread(d, 1, (size_t)size, f) != (size_t)size) die("test: cannot read %s", to);
-    if (d[8] < 2 || d[9] != 8) die("test: %s: not a checksummed HDF5 file", from);
-    long long root = 0;
-    for (int i = 0; i < 8; i++) root |= (long long)d[36 + i] << (8 * i);
+    long long root = root_header_address(d, (size_t)size, from);
     if (root + 8 > size || memcmp(d + root, "OHDR", 4) != 0) die("test: %s: no version-2 root object header", from);
     int flags = d[root + 5];
     long long p = root + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0), len = 0;
@@ -361,8 +367,8 @@ static void expect_failure(const char *name, const char *const *args, const char
     expect_failure_ex(name, args, needles, fsize, NULL);
 }
 
-/* For crafted files that crash libhdf5 in the tool's trial-read child on
- * purpose: under AddressSanitizer that SIGSEGV must end the child as it does
+/* For crafted files that crash libhdf5 in the tool's h5-trial-read helper on
+ * purpose: under AddressSanitizer that SIGSEGV must end the helper as it does
  * in an uninstrumented build, not print a report. */
 static void expect_crash_refused(const char *name, const char *const *args, const char *const *needles) {
     const char *old = getenv("ASAN_OPTIONS");
