@@ -237,6 +237,13 @@ hid_t h5_fapl_checksummed(void) {
     return fapl;
 }
 
+hid_t h5_create_checksummed(const char *path) {
+    hid_t fapl = h5_fapl_checksummed();
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    return f;
+}
+
 int h5_superblock_version(const char *path) {
     FILE *fp = fopen(path, "rb");
     if (!fp) return -2;

@@ -25,6 +25,9 @@
  * format; the caller closes them. */
 hid_t h5_fapl_checksummed(void);
 
+/* H5Fcreate (truncating) of a file in that format; -1 when it fails. */
+hid_t h5_create_checksummed(const char *path);
+
 /* Makes an image from H5Fget_file_image openable: libhdf5 1.10 clears the
  * "open for writing" flag in the image's superblock but leaves the checksum
  * computed with the flag set, so the image fails its own checksum. This

@@ -75,9 +75,7 @@ static int write_h5(const char *path, const gen_result *r, error_info *err) {
     if (atomic_tmp_name(path, tmp, sizeof tmp, err)) return -1;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     errno = 0;
-    hid_t fapl = h5_fapl_checksummed();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
+    hid_t f = h5_create_checksummed(tmp);
     if (f < 0) return error_set(err, "%s: cannot create (%s)", path, errno ? strerror(errno) : "HDF5 error");
     hsize_t dims[2] = {(hsize_t)r->windows.count, (hsize_t)r->windows.length};
     size_t n = (size_t)r->windows.count * (size_t)r->windows.length;

@@ -206,9 +206,7 @@ int main(int argc, char **argv) {
     }
 
     if (atomic_tmp_name(out, output_tmp, sizeof output_tmp, &err)) die("%s", err.message);
-    hid_t fapl = h5_fapl_checksummed();
-    hid_t fo = H5Fcreate(output_tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
+    hid_t fo = h5_create_checksummed(output_tmp);
     if (fo < 0) fail_output("%s: cannot create (is the directory writable?)", out);
     int shape[3] = {B, cout, L};
     write_output(fo, "eps", 3, shape, eps);

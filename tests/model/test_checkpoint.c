@@ -14,7 +14,7 @@
 
 #include "checkpoint.h"
 #include "philox.h"
-#include "test_h5.h"
+#include "h5_util.h"
 #include "test_util.h"
 
 static const char *CK = "test_checkpoint_ck.h5";
@@ -168,13 +168,13 @@ int main(void) {
     test_copy_prefix(CK, BAD, size / 2);
     expect_load_error(be, BAD, "truncated");
 
-    hid_t h = test_h5_create(BAD);
+    hid_t h = h5_create_checksummed(BAD);
     hsize_t d1[1] = {4};
     float four[4] = {1, 2, 3, 4};
     H5LTmake_dataset_float(h, "weights", 1, d1, four);
     H5Fclose(h);
     expect_load_error(be, BAD, "not a checkpoint of this project");
-    h = test_h5_create(BAD);
+    h = h5_create_checksummed(BAD);
     H5LTset_attribute_string(h, ".", "format", "sssd-traces-dataset");
     H5Fclose(h);
     expect_load_error(be, BAD, "dataset file, not a checkpoint");

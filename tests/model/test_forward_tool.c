@@ -12,7 +12,7 @@
 
 #include "checkpoint.h"
 #include "philox.h"
-#include "test_h5.h"
+#include "h5_util.h"
 #include "test_util.h"
 
 static int run(const char *cmd) {
@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
             cond[(b * 2) * L + l] = mask * (float)(1 + (l * 5 + b) % 9);
             cond[(b * 2 + 1) * L + l] = mask;
         }
-    hid_t f = test_h5_create("fwd_in.h5");
+    hid_t f = h5_create_checksummed("fwd_in.h5");
     hsize_t dn[3] = {3, 1, 24}, dc[3] = {3, 2, 24}, dt[1] = {3};
     H5LTmake_dataset_float(f, "noisy", 3, dn, noisy);
     H5LTmake_dataset_float(f, "cond", 3, dc, cond);
@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
     H5Fclose(f);
 
     /* malformed input: no 't' */
-    f = test_h5_create("fwd_bad.h5");
+    f = h5_create_checksummed("fwd_bad.h5");
     H5LTmake_dataset_float(f, "noisy", 3, dn, noisy);
     H5LTmake_dataset_float(f, "cond", 3, dc, cond);
     H5Fclose(f);
@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
     }
     CHECK_STR_CONTAINS(msg, "'t' missing");
     /* wrong length */
-    f = test_h5_create("fwd_bad.h5");
+    f = h5_create_checksummed("fwd_bad.h5");
     hsize_t short_dims[3] = {3, 1, 12};
     H5LTmake_dataset_float(f, "noisy", 3, short_dims, noisy);
     H5Fclose(f);

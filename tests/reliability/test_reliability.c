@@ -17,7 +17,7 @@
 
 #include "error.h"
 #include "run_tool.h"
-#include "test_h5.h"
+#include "h5_util.h"
 #include "test_util.h"
 
 static const char *tool_dataset, *tool_evaluate, *tool_train, *tool_generate, *tool_forward;
@@ -77,7 +77,7 @@ static void corrupted_copy(const char *from, const char *to) {
 
 /* An HDF5 file that is neither a dataset nor a checkpoint. */
 static void foreign_h5(const char *path) {
-    hid_t f = test_h5_create(path);
+    hid_t f = h5_create_checksummed(path);
     double v[4] = {1, 2, 3, 4};
     hsize_t dims[1] = {4};
     H5LTmake_dataset_double(f, "measurements", 1, dims, v);
@@ -729,7 +729,7 @@ static void section_evaluate(void) {
     expect_failure("gen-h5-old-format", ARGS(E, "@gen.h5", "%real.txt"), NEEDS("gen.h5", "without metadata checksums"), 0);
     new_case("gen-h5-float-windows");
     {
-        hid_t f = test_h5_create(expand("@gen.h5"));
+        hid_t f = h5_create_checksummed(expand("@gen.h5"));
         double v[16] = {0};
         hsize_t dims[2] = {2, 8};
         H5LTmake_dataset_double(f, "windows", 2, dims, v);
@@ -738,7 +738,7 @@ static void section_evaluate(void) {
     expect_failure("gen-h5-float-windows", ARGS(E, "@gen.h5", "%real.txt"), NEEDS("gen.h5", "/windows"), 0);
     new_case("gen-h5-truncated");
     {
-        hid_t f = test_h5_create(expand("@full.h5"));
+        hid_t f = h5_create_checksummed(expand("@full.h5"));
         int v[16];
         for (int i = 0; i < 16; i++) v[i] = 1 + i % 8;
         hsize_t dims[2] = {2, 8};
@@ -1282,7 +1282,7 @@ static void section_generate(void) {
 
 /* An input file for `forward`: noisy (B,1,L), cond (B,2,L), t (B). */
 static void forward_input(const char *path, int B, int L, int noisy_L, float poison, int t_value) {
-    hid_t f = test_h5_create(path);
+    hid_t f = h5_create_checksummed(path);
     float *noisy = calloc((size_t)B * noisy_L, sizeof(float)), *cond = calloc((size_t)B * 2 * L, sizeof(float));
     int *t = calloc((size_t)B, sizeof(int));
     for (int i = 0; i < B * noisy_L; i++) noisy[i] = 0.1f * (float)(i % 7);
