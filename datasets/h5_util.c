@@ -2,6 +2,7 @@
 #include "h5_util.h"
 #include "memory.h"
 
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,28 @@ int h5_check_extent(hid_t f, const char *name, uint64_t elements, size_t mem_siz
     char what[300];
     snprintf(what, sizeof what, "'/%s' (%llu values)", name, (unsigned long long)elements);
     return memory_check(path, what, (double)elements * (double)mem_size, err);
+}
+
+int h5_read_window_array(hid_t f, const char *name, const char *path, window_set *out, error_info *err) {
+    memset(out, 0, sizeof *out);
+    int rank = 0;
+    hsize_t dims[3] = {0, 0, 0};
+    H5T_class_t cls;
+    size_t ts;
+    /* The rank first: H5LTget_dataset_info writes one size per dimension. */
+    if (H5LTget_dataset_ndims(f, name, &rank) < 0 || rank != 2 || H5LTget_dataset_info(f, name, dims, &cls, &ts) < 0 ||
+        cls != H5T_INTEGER)
+        return error_set(err, "%s: '/%s' must be an integer (N, L) array", path, name);
+    if (dims[0] == 0 || dims[1] == 0 || dims[1] > (1u << 24) || dims[0] > ((hsize_t)1 << 40) / dims[1])
+        return error_set(err, "%s: '/%s' has shape (%llu, %llu): no windows, or an absurd size", path, name,
+                         (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    if (h5_check_extent(f, name, (uint64_t)dims[0] * dims[1], sizeof(int32_t), path, err)) return -1;
+    window_set_init(out, (int64_t)dims[0], (int)dims[1]);
+    if (H5LTread_dataset(f, name, H5T_NATIVE_INT32, out->ids) < 0) {
+        window_set_free(out);
+        return error_set(err, "%s: cannot read '/%s'", path, name);
+    }
+    return 0;
 }
 
 /* libhdf5 1.10 loops forever on a global heap collection whose free-space

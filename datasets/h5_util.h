@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "windows.h"
 
 /* HDF5 files are written and read in the HDF5 1.10 format only: there every
  * piece of metadata (superblock, object headers, chunk indexes, attribute
@@ -59,6 +60,12 @@ int h5_read_string_attr(hid_t f, const char *name, char *out, size_t size);
  * bytes do not fit in available memory. */
 int h5_check_extent(hid_t f, const char *name, uint64_t elements, size_t mem_size, const char *path,
                     error_info *err);
+
+/* An integer (N, L) array `name` of an open file, as event windows: rank 2,
+ * integer type, N and L at least 1 and of a sane size, checked against the
+ * file and memory (h5_check_extent), then read into `out`. 0 or -1 with a
+ * message naming the file and array. */
+int h5_read_window_array(hid_t f, const char *name, const char *path, window_set *out, error_info *err);
 
 /* Variable-length strings of dataset `name`: refuses (with a message) when
  * the heap they live in is damaged in a way libhdf5 would not survive. */

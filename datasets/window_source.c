@@ -5,7 +5,6 @@
 
 #include <dirent.h>
 #include <hdf5.h>
-#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,33 +151,9 @@ static int read_h5_windows(const char *spec, window_set *out, int *has_windows, 
     hid_t f = h5_open_checked(spec, "window file", err);
     if (f < 0) return -1;
     *has_windows = H5Lexists(f, "windows", H5P_DEFAULT) > 0;
-    if (*has_windows) {
-        int rank = 0;
-        hsize_t dims[3] = {0, 0, 0};
-        H5T_class_t cls;
-        size_t ts;
-        if (H5LTget_dataset_ndims(f, "windows", &rank) < 0 || rank != 2 ||
-            H5LTget_dataset_info(f, "windows", dims, &cls, &ts) < 0 || cls != H5T_INTEGER) {
-            H5Fclose(f);
-            return error_set(err, "%s: '/windows' must be an integer (N, L) array", spec);
-        }
-        if (dims[0] == 0 || dims[1] == 0 || dims[1] > (1u << 24) || dims[0] > ((hsize_t)1 << 40) / dims[1]) {
-            H5Fclose(f);
-            return error_set(err, "%s: '/windows' has shape (%llu, %llu): no windows, or an absurd size", spec,
-                             (unsigned long long)dims[0], (unsigned long long)dims[1]);
-        }
-        if (h5_check_extent(f, "windows", (uint64_t)dims[0] * dims[1], sizeof(int32_t), spec, err)) {
-            H5Fclose(f);
-            return -1;
-        }
-        window_set_init(out, (int64_t)dims[0], (int)dims[1]);
-        int rc = H5LTread_dataset(f, "windows", H5T_NATIVE_INT32, out->ids) < 0;
-        H5Fclose(f);
-        if (rc) { window_set_free(out); return error_set(err, "%s: cannot read '/windows'", spec); }
-        return 0;
-    }
+    int rc = *has_windows ? h5_read_window_array(f, "windows", spec, out, err) : 0;
     H5Fclose(f);
-    return 0;
+    return rc;
 }
 
 int windows_load(const char *spec, const char *split, int length_hint, window_set *out, error_info *err) {

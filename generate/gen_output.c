@@ -131,30 +131,12 @@ static int read_generated_h5(const char *path, window_set *windows, window_set *
     if (f < 0) return -1;
     const char *names[2] = {"windows", "mask"};
     window_set *outs[2] = {windows, mask};
-    for (int k = 0; k < 2; k++) {
-        if (!outs[k]) continue;
-        int rank = 0;
-        hsize_t dims[2];
-        H5T_class_t cls;
-        size_t ts;
-        if (H5LTget_dataset_ndims(f, names[k], &rank) < 0 || rank != 2 ||
-            H5LTget_dataset_info(f, names[k], dims, &cls, &ts) < 0 || dims[1] > (1u << 24) ||
-            dims[0] > ((hsize_t)1 << 40) / (dims[1] ? dims[1] : 1)) {
-            H5Fclose(f);
-            return error_set(err, "%s: no (N, L) dataset '/%s'", path, names[k]);
-        }
-        if (h5_check_extent(f, names[k], (uint64_t)dims[0] * dims[1], sizeof(int32_t), path, err)) {
-            H5Fclose(f);
-            return -1;
-        }
-        window_set_init(outs[k], (int64_t)dims[0], (int)dims[1]);
-        if (H5LTread_dataset(f, names[k], H5T_NATIVE_INT32, outs[k]->ids) < 0) {
-            H5Fclose(f);
-            return error_set(err, "%s: cannot read '/%s'", path, names[k]);
-        }
-    }
+    int rc = 0;
+    for (int k = 0; k < 2 && !rc; k++)
+        if (outs[k]) rc = h5_read_window_array(f, names[k], path, outs[k], err);
     H5Fclose(f);
-    return 0;
+    if (rc && windows) window_set_free(windows);
+    return rc;
 }
 
 int gen_read_h5(const char *path, window_set *windows, window_set *mask, error_info *err) {
