@@ -112,15 +112,10 @@ int dataset_h5_write(const char *path, const dataset *ds, error_info *err) {
     rc |= write_string_attr(f, "events", ds->events);
     rc |= write_string_attr(f, "split", ds->split);
     rc |= write_string_attr(f, "command_line", ds->command_line);
-    if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = -1;
-    ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
-    void *image = size > 0 ? xmalloc((size_t)size) : NULL;
-    if (image && (H5Fget_file_image(f, image, (size_t)size) != size || h5_image_seal(image, (size_t)size))) rc = -1;
+    size_t size = 0;
+    void *image = rc ? NULL : h5_memory_image(f, &size);
     H5Fclose(f);
-    if (rc || size <= 0) {
-        free(image);
-        return error_set(err, "%s: building the HDF5 file failed (out of memory?)", path);
-    }
+    if (!image) return error_set(err, "%s: building the HDF5 file failed (out of memory?)", path);
     atomic_file af;
     if (atomic_file_open(&af, path, err)) {
         free(image);

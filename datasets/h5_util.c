@@ -379,7 +379,9 @@ uint32_t h5_checksum(const void *data, size_t length) {
     return c;
 }
 
-int h5_image_seal(void *image, size_t size) {
+/* Recomputes the superblock checksum of an image (see h5_memory_image); -1
+ * when it does not start with a superblock of version 2 or later. */
+static int image_seal(void *image, size_t size) {
     unsigned char *p = image;
     if (size < 12 || memcmp(p, "\x89HDF\r\n\x1a\n", 8) != 0 || p[8] < 2) return -1;
     /* signature, version, offset and length sizes, flags; four addresses. */
@@ -388,4 +390,17 @@ int h5_image_seal(void *image, size_t size) {
     uint32_t sum = h5_checksum(p, covered);
     for (int i = 0; i < 4; i++) p[covered + (size_t)i] = (unsigned char)(sum >> (8 * i));
     return 0;
+}
+
+void *h5_memory_image(hid_t f, size_t *size) {
+    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) return NULL;
+    ssize_t n = H5Fget_file_image(f, NULL, 0);
+    if (n <= 0) return NULL;
+    void *image = malloc((size_t)n);
+    if (!image || H5Fget_file_image(f, image, (size_t)n) != n || image_seal(image, (size_t)n)) {
+        free(image);
+        return NULL;
+    }
+    *size = (size_t)n;
+    return image;
 }

@@ -29,12 +29,12 @@ hid_t h5_fapl_checksummed(void);
 /* H5Fcreate (truncating) of a file in that format; -1 when it fails. */
 hid_t h5_create_checksummed(const char *path);
 
-/* Makes an image from H5Fget_file_image openable: libhdf5 1.10 clears the
- * "open for writing" flag in the image's superblock but leaves the checksum
- * computed with the flag set, so the image fails its own checksum. This
- * recomputes it. 0, or -1 when the image does not start with a superblock of
- * version 2 or later. */
-int h5_image_seal(void *image, size_t size);
+/* The bytes of a file built in memory (HDF5's core driver), flushed, for
+ * the caller to write out (and free). libhdf5 1.10 clears the "open for
+ * writing" flag in the image's superblock but leaves the checksum computed
+ * with the flag set, so the image would fail its own checksum: it is
+ * recomputed here. NULL when a step fails (out of memory). */
+void *h5_memory_image(hid_t f, size_t *size);
 
 /* Bob Jenkins' lookup3 hash, which HDF5 uses for its metadata checksums. */
 uint32_t h5_checksum(const void *data, size_t length);

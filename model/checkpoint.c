@@ -182,11 +182,9 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
     free(hb);
     free(hm);
     free(hv);
-    if (!rc && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = error_set(err, "%s: finishing the checkpoint in memory failed", path);
-    ssize_t size = rc ? -1 : H5Fget_file_image(f, NULL, 0);
-    void *image = size > 0 ? xmalloc((size_t)size) : NULL;
-    if (!rc && (!image || H5Fget_file_image(f, image, (size_t)size) != size || h5_image_seal(image, (size_t)size)))
-        rc = error_set(err, "%s: taking the image of the checkpoint failed (out of memory?)", path);
+    size_t size = 0;
+    void *image = rc ? NULL : h5_memory_image(f, &size);
+    if (!rc && !image) rc = error_set(err, "%s: taking the image of the checkpoint failed (out of memory?)", path);
     if (f >= 0) H5Fclose(f);
     if (rc) {
         free(image);
