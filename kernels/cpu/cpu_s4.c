@@ -719,24 +719,38 @@ static void toeplitz_matrix(const real_t *K, const real_t *D, int H, int L, int 
     }
 }
 
+/* Into w->spec_k: the spectrum of channel h's full circular kernel, scaled
+ * by 1/(2L) for the unnormalised inverse FFT; conjugated for the
+ * correlations of the backward pass. */
+static void kernel_spectrum(const conv_job *j, s4_thread_ws *w, int h, int conjugate) {
+    const int L = j->L;
+    const real_t scale = (real_t)(1.0 / (2.0 * L));
+    full_kernel(j->K, j->H, L, h, w->rbuf);
+    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_k);
+    for (int k = 0; k <= L; k++) w->spec_k[k] = (conjugate ? RCONJ(w->spec_k[k]) : w->spec_k[k]) * scale;
+}
+
+/* The spectrum of L samples x zero-padded to 2L (a linear, not circular,
+ * convolution), through w->rbuf. */
+static void padded_spectrum(const conv_job *j, s4_thread_ws *w, const real_t *x, rcomplex *out) {
+    memcpy(w->rbuf, x, (size_t)j->L * sizeof(real_t));
+    memset(w->rbuf + j->L, 0, (size_t)j->L * sizeof(real_t));
+    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, out);
+}
+
 static void conv_forward_fft_job(void *arg, int tid, int nth) {
     conv_job *j = arg;
     const int B = j->B, H = j->H, L = j->L;
     s4_thread_ws *w = &j->e->ws[tid];
-    const real_t scale = (real_t)(1.0 / (2.0 * L));
     int h0, h1;
     split_range(H, tid, nth, &h0, &h1);
     for (int h = h0; h < h1; h++) {
-        full_kernel(j->K, H, L, h, w->rbuf);
-        RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_k);
-        for (int k = 0; k <= L; k++) w->spec_k[k] *= scale;
+        kernel_spectrum(j, w, h, 0);
         const real_t d = j->D[h];
         for (int b = 0; b < B; b++) {
             const real_t *ub = j->u + ((size_t)b * H + h) * L;
             real_t *yb = j->y + ((size_t)b * H + h) * L;
-            memcpy(w->rbuf, ub, (size_t)L * sizeof(real_t));
-            memset(w->rbuf + L, 0, (size_t)L * sizeof(real_t));
-            RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_a);
+            padded_spectrum(j, w, ub, w->spec_a);
             spec_mul((real_t *)w->spec_a, (const real_t *)w->spec_k, L + 1);
             RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_a, w->rbuf);
             for (int t = 0; t < L; t++) yb[t] = w->rbuf[t] + d * ub[t];
@@ -752,23 +766,16 @@ static void conv_backward_fft_job(void *arg, int tid, int nth) {
     int h0, h1;
     split_range(H, tid, nth, &h0, &h1);
     for (int h = h0; h < h1; h++) {
-        full_kernel(j->K, H, L, h, w->rbuf);
-        RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_k);
-        for (int k = 0; k <= L; k++) {
-            w->spec_k[k] = RCONJ(w->spec_k[k]) * scale;
-            w->spec_acc[k] = 0;
-        }
+        kernel_spectrum(j, w, h, 1);
+        for (int k = 0; k <= L; k++) w->spec_acc[k] = 0;
         const real_t d = j->D[h];
         double dd = 0.0;
         for (int b = 0; b < B; b++) {
             const real_t *ub = j->u + ((size_t)b * H + h) * L;
             const real_t *dyb = j->dy + ((size_t)b * H + h) * L;
             real_t *dub = j->du + ((size_t)b * H + h) * L;
-            memset(w->rbuf + L, 0, (size_t)L * sizeof(real_t));
-            memcpy(w->rbuf, ub, (size_t)L * sizeof(real_t));
-            RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_a);
-            memcpy(w->rbuf, dyb, (size_t)L * sizeof(real_t));
-            RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_b);
+            padded_spectrum(j, w, ub, w->spec_a);
+            padded_spectrum(j, w, dyb, w->spec_b);
             /* dK_full = corr(dy, u): sum_b DY conj(U); du = corr(dy, k): DY conj(Kf) */
             spec_corr_mul((real_t *)w->spec_acc, (real_t *)w->spec_b, (const real_t *)w->spec_a,
                           (const real_t *)w->spec_k, L + 1);
