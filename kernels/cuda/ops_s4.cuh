@@ -71,18 +71,30 @@ __device__ __forceinline__ void s4_half_angle(int k, int L, float *c, float *s) 
     }
 }
 
+/* The Cauchy denominators of one mode at half-angle (c, s): d for the
+ * eigenvalue lam (already scaled by dt), e for its conjugate. */
+__device__ __forceinline__ void s4_cauchy_denominators(cfloat2 lam, float c, float s, cfloat2 *d, cfloat2 *e) {
+    *d = cmake(-c * lam.re, 2.0f * s - c * lam.im);
+    *e = cmake(-c * lam.re, 2.0f * s + c * lam.im);
+}
+
+/* One mode's term v / d + conj(v) / e of the Cauchy sums. */
+__device__ __forceinline__ cfloat2 s4_cauchy_term(cfloat2 v, cfloat2 d, cfloat2 e) {
+    return cadd(cdiv(v, d), cdiv(cconj(v), e));
+}
+
 /* rho_k of channel h (independent of C). */
 __device__ __forceinline__ cfloat2 s4_rho(const s4_frozen_dev &fz, int h, float c, float s, float dt) {
     cfloat2 s01 = cmake(0.0f, 0.0f), s11 = cmake(0.0f, 0.0f);
     for (int n = 0; n < fz.N2; n++) {
         long long o = ((long long)h * fz.N2 + n) * 2;
         cfloat2 lam = cscale(cload(fz.w + o), dt);
-        cfloat2 d = cmake(-c * lam.re, 2.0f * s - c * lam.im);
-        cfloat2 e = cmake(-c * lam.re, 2.0f * s + c * lam.im);
+        cfloat2 d, e;
+        s4_cauchy_denominators(lam, c, s, &d, &e);
         cfloat2 Bn = cload(fz.B + o), Pn = cload(fz.P + o), Qn = cload(fz.Q + o);
         cfloat2 v01 = cmul(Bn, Qn), v11 = cmul(Pn, Qn);
-        s01 = cadd(s01, cadd(cdiv(v01, d), cdiv(cconj(v01), e)));
-        s11 = cadd(s11, cadd(cdiv(v11, d), cdiv(cconj(v11), e)));
+        s01 = cadd(s01, s4_cauchy_term(v01, d, e));
+        s11 = cadd(s11, s4_cauchy_term(v11, d, e));
     }
     s01 = cscale(s01, dt);
     s11 = cscale(s11, dt);
@@ -105,12 +117,12 @@ __global__ void k_s4_spectrum(s4_frozen_dev fz, const float *__restrict__ C, flo
             for (int n = 0; n < fz.N2; n++) {
                 long long o = ((long long)h * fz.N2 + n) * 2;
                 cfloat2 lam = cscale(cload(fz.w + o), dt);
-                cfloat2 d = cmake(-c * lam.re, 2.0f * s - c * lam.im);
-                cfloat2 e = cmake(-c * lam.re, 2.0f * s + c * lam.im);
+                cfloat2 d, e;
+                s4_cauchy_denominators(lam, c, s, &d, &e);
                 cfloat2 Cn = cload(C + ((long long)ch * fz.H * fz.N2) * 2 + o);
                 cfloat2 v00 = cmul(cload(fz.B + o), Cn), v10 = cmul(cload(fz.P + o), Cn);
-                s00 = cadd(s00, cadd(cdiv(v00, d), cdiv(cconj(v00), e)));
-                s10 = cadd(s10, cadd(cdiv(v10, d), cdiv(cconj(v10), e)));
+                s00 = cadd(s00, s4_cauchy_term(v00, d, e));
+                s10 = cadd(s10, s4_cauchy_term(v10, d, e));
             }
             cfloat2 kf = cmul(cmake(c, s), cscale(csub(s00, cmul(rho, s10)), dt));
             float *out = khat + (((long long)ch * fz.H + h) * nfreq + k) * 2;
@@ -195,8 +207,8 @@ __global__ void k_s4_kernel_grad(s4_frozen_dev fz, const float *__restrict__ G, 
             float c, s;
             s4_half_angle(k, fz.L, &c, &s);
             cfloat2 r = cload(rho + ((long long)h * nfreq + k) * 2);
-            cfloat2 d = cmake(-c * lam.re, 2.0f * s - c * lam.im);
-            cfloat2 e = cmake(-c * lam.re, 2.0f * s + c * lam.im);
+            cfloat2 d, e;
+            s4_cauchy_denominators(lam, c, s, &d, &e);
             cfloat2 phi = cscale(cmake(c, s), dt);
             cfloat2 a = cmul(phi, cdiv(csub(Bn, cmul(r, Pn)), d));
             cfloat2 b = cmul(phi, cdiv(csub(cconj(Bn), cmul(r, cconj(Pn))), e));
