@@ -11,7 +11,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: evaluate GENERATED REAL [--mask MASK] [--train TRAIN] [--json FILE] [--html FILE]\n"
-            "                [--length L] [--threads N] [--no-nn]\n"
+            "                [--length L] [--threads N] [--head K] [--no-nn]\n"
             "\n"
             "Scores generated traces (GENERATED) against real ones (REAL).\n"
             "  GENERATED, REAL  text windows (one a line, comma-separated IDs), .npy, .h5; REAL may also be a\n"
@@ -19,11 +19,14 @@ static void usage(FILE *f) {
             "  --mask MASK      1 = observed, 0 = generated: a text/.npy file shaped like the data (or one row for\n"
             "                   all windows), or mid:K / end:K (the ICSE'25 gap of K events in the middle / at the end).\n"
             "                   Default: GENERATED.mask if it exists, else every position generated (unconditional)\n"
-            "  --train TRAIN    training windows: adds memorisation/leakage and two baselines scored on the same task\n"
+            "  --train TRAIN    training windows: adds memorisation/leakage, baselines scored on the same task, and\n"
+            "                   every reconstruction figure on the unseen test windows (found nowhere in training)\n"
             "  --json FILE      every figure as JSON\n"
             "  --html FILE      self-contained HTML report with charts\n"
             "  --length L       window length to pick when REAL is a directory holding several\n"
             "  --threads N      threads for nearest-neighbour ROUGE-L (default 2)\n"
+            "  --head K         the K most frequent real events are the head; tail accuracy scores the\n"
+            "                   generated positions whose real event is outside it (default 4)\n"
             "  --no-nn          skip nearest-neighbour ROUGE-L\n"
             "\n"
             "memory: text inputs are read whole (about 3 times the file size while parsing; .npy: 12 bytes\n"
@@ -53,7 +56,8 @@ int main(int argc, char **argv) {
             return 0;
         }
         int takes_value = !strcmp(a, "--mask") || !strcmp(a, "--train") || !strcmp(a, "--json") ||
-                          !strcmp(a, "--html") || !strcmp(a, "--length") || !strcmp(a, "--threads");
+                          !strcmp(a, "--html") || !strcmp(a, "--length") || !strcmp(a, "--threads") ||
+                          !strcmp(a, "--head");
         if (takes_value) {
             if (i + 1 >= argc) die("%s needs a value (see evaluate --help)", a);
             const char *v = argv[++i];
@@ -62,6 +66,7 @@ int main(int argc, char **argv) {
             else if (!strcmp(a, "--json")) json = v;
             else if (!strcmp(a, "--html")) html = v;
             else if (!strcmp(a, "--length")) cfg.length_hint = parse_int(a, v, 1, 1 << 24);
+            else if (!strcmp(a, "--head")) cfg.head = parse_int(a, v, 1, 1 << 20);
             else cfg.threads = parse_int(a, v, 1, 256);
         } else if (!strcmp(a, "--no-nn")) {
             cfg.skip_nn = 1;

@@ -89,16 +89,64 @@ static int load_mask(const eval_config *cfg, eval_result *res, error_info *err) 
     return 0;
 }
 
+/* Scores one reconstruction of REAL on all windows and, when known, on the
+ * unseen subset: every system goes through here, so all get the same figures. */
+static void score_system(const eval_result *res, eval_system *s, const window_set *filled) {
+    recon_compute(filled, &res->real_ws, &res->mask, &s->recon);
+    types_compute(filled, &res->real_ws, &res->mask, res->head_k, NULL, &s->types);
+    if (!res->has_unseen) return;
+    recon_compute_rows(filled, &res->real_ws, &res->mask, res->unseen_rows, &s->unseen_recon);
+    types_compute(filled, &res->real_ws, &res->mask, res->head_k, res->unseen_rows, &s->unseen_types);
+}
+
+static void system_free(eval_system *s, int unseen) {
+    recon_free(&s->recon);
+    types_free(&s->types);
+    if (unseen) {
+        recon_free(&s->unseen_recon);
+        types_free(&s->unseen_types);
+    }
+}
+
+static void add_baseline(eval_result *res, const char *key, const char *column, const char *title,
+                         const window_set *filled) {
+    eval_system *s = &res->baselines[res->n_baselines++];
+    s->key = key;
+    s->column = column;
+    s->title = title;
+    score_system(res, s, filled);
+}
+
+/* Each baseline fills REAL's generated positions and is scored like the
+ * model; adding one is a fill and an add_baseline (EVAL_MAX_BASELINES). */
 static void compute_baselines(eval_result *res, const training_index *ix) {
     window_set filled;
+    baseline_context_fill(ix, &res->real_ws, &res->mask, BASELINE_MAX_CONTEXT, &filled, &res->context);
+    add_baseline(res, "context_lookup", "context", "context lookup", &filled);
+    window_set_free(&filled);
     res->mode_event = training_mode_event(ix);
     baseline_mode_fill(&res->real_ws, &res->mask, res->mode_event, &filled);
-    recon_compute(&filled, &res->real_ws, &res->mask, &res->base_mode);
-    window_set_free(&filled);
-    baseline_context_fill(ix, &res->real_ws, &res->mask, BASELINE_MAX_CONTEXT, &filled, &res->context);
-    recon_compute(&filled, &res->real_ws, &res->mask, &res->base_context);
+    add_baseline(res, "most_frequent_event", "mode", "most frequent event", &filled);
     window_set_free(&filled);
     res->has_baselines = 1;
+}
+
+/* The unseen subset: REAL windows that occur nowhere in the training trace. */
+static void find_unseen(eval_result *res, const training_index *ix) {
+    int L = res->real_ws.length;
+    res->unseen_rows = xcalloc((size_t)(res->real_ws.count ? res->real_ws.count : 1), 1);
+    for (int64_t w = 0; w < res->real_ws.count; w++) {
+        res->unseen_rows[w] = !training_has_substring(ix, res->real_ws.ids + w * L);
+        res->unseen_windows += res->unseen_rows[w];
+    }
+    res->has_unseen = 1;
+}
+
+int eval_systems(const eval_result *res, const eval_system **out) {
+    int n = 0;
+    if (res->has_recon) out[n++] = &res->model;
+    for (int i = 0; i < res->n_baselines; i++) out[n++] = &res->baselines[i];
+    return n;
 }
 
 int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
@@ -106,6 +154,7 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     double t0 = now_seconds();
     snprintf(res->generated, sizeof res->generated, "%s", cfg->generated);
     snprintf(res->real, sizeof res->real, "%s", cfg->real);
+    res->head_k = cfg->head > 0 ? cfg->head : TYPES_DEFAULT_HEAD;
     if (windows_load(cfg->generated, "testing", cfg->length_hint, &res->gen, err)) return -1;
     if (load_real(cfg, res, err) || check_real_ids(cfg->real, &res->real_ws, err)) goto fail;
     if (res->gen.length != res->real_ws.length) {
@@ -156,12 +205,35 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     if (!res->unconditional && !nothing_generated && !res->paired)
         WARN("the mask marks observed positions but GENERATED has %lld windows and REAL %lld: they do not pair up, so no reconstruction metrics",
              (long long)res->gen.count, (long long)res->real_ws.count);
-    if (!res->unconditional && !nothing_generated && res->paired) {
-        recon_compute(&res->gen, &res->real_ws, &res->mask, &res->recon);
+    int recon_applies = !res->unconditional && !nothing_generated && res->paired;
+    int baselines_apply = !res->unconditional && !nothing_generated &&
+                          (res->mask.rows == 1 || res->mask.rows == res->real_ws.count);
+
+    /* The training index comes first: the unseen subset it defines is scored
+     * for the model and the baselines alike. */
+    training_index ix;
+    memset(&ix, 0, sizeof ix);
+    if (res->has_train) {
+        training_index_build(&res->train_ws, &ix);
+        res->train_stride = ix.stride;
+        res->train_segments = ix.segments;
+        res->train_trace_length = ix.length;
+        memorisation_compute(&ix, &res->gen, &res->real_ws, &res->memo);
+        res->has_memo = 1;
+        if (recon_applies || baselines_apply) find_unseen(res, &ix);
+        if (res->has_unseen && res->unseen_windows == 0)
+            NOTE("every test window occurs somewhere in the training trace: the unseen subset is empty, so it has no figures");
+    }
+
+    if (recon_applies) {
+        res->model.key = "model";
+        res->model.column = "model";
+        res->model.title = "model";
+        score_system(res, &res->model, &res->gen);
         res->has_recon = 1;
-        if (res->recon.observed_mismatches)
+        if (res->model.recon.observed_mismatches)
             WARN("%lld observed positions in %lld windows of GENERATED differ from REAL: the generator did not keep its conditioning (broken generator or wrong REAL/mask)",
-                 (long long)res->recon.observed_mismatches, (long long)res->recon.observed_mismatch_windows);
+                 (long long)res->model.recon.observed_mismatches, (long long)res->model.recon.observed_mismatch_windows);
     }
 
     /* Distribution scope: the generated positions when both sides can be cut
@@ -179,16 +251,7 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     }
 
     if (res->has_train) {
-        training_index ix;
-        training_index_build(&res->train_ws, &ix);
-        res->train_stride = ix.stride;
-        res->train_segments = ix.segments;
-        res->train_trace_length = ix.length;
-        memorisation_compute(&ix, &res->gen, &res->real_ws, &res->memo);
-        res->has_memo = 1;
-        int applies = !res->unconditional && !nothing_generated &&
-                      (res->mask.rows == 1 || res->mask.rows == res->real_ws.count);
-        if (applies) compute_baselines(res, &ix);
+        if (baselines_apply) compute_baselines(res, &ix);
         training_index_free(&ix);
 
         double leak = res->memo.real_count ? 100.0 * res->memo.real_in_trace / res->memo.real_count : 0;
@@ -199,15 +262,15 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
         if (res->unconditional && copied >= 50)
             WARN("%.1f%% of the generated windows are verbatim copies of training data: the model memorises", copied);
         if (res->has_baselines && res->has_recon) {
-            const char *names[2] = {"context-lookup", "most-frequent-event"};
-            const recon_metrics *b[2] = {&res->base_context, &res->base_mode};
-            for (int i = 0; i < 2; i++) {
-                if (b[i]->accuracy > res->recon.accuracy)
+            double model = res->model.recon.accuracy;
+            for (int i = 0; i < res->n_baselines; i++) {
+                const eval_system *b = &res->baselines[i];
+                if (b->recon.accuracy > model)
                     WARN("the %s baseline (%.2f%% accuracy) beats the model (%.2f%%): the model adds nothing over a lookup",
-                         names[i], b[i]->accuracy, res->recon.accuracy);
-                else if (b[i]->accuracy >= res->recon.accuracy - 2.0)
-                    WARN("the %s baseline (%.2f%% accuracy) comes within 2 points of the model (%.2f%%)", names[i],
-                         b[i]->accuracy, res->recon.accuracy);
+                         b->title, b->recon.accuracy, model);
+                else if (b->recon.accuracy >= model - 2.0)
+                    WARN("the %s baseline (%.2f%% accuracy) comes within 2 points of the model (%.2f%%)", b->title,
+                         b->recon.accuracy, model);
             }
         }
     } else if (!res->unconditional) {
@@ -225,12 +288,10 @@ void eval_result_free(eval_result *res) {
     window_set_free(&res->real_ws);
     window_set_free(&res->train_ws);
     mask_free(&res->mask);
-    if (res->has_recon) recon_free(&res->recon);
+    if (res->has_recon) system_free(&res->model, res->has_unseen);
     dist_free(&res->dist);
     if (res->has_nn) nn_free(&res->nn);
-    if (res->has_baselines) {
-        recon_free(&res->base_mode);
-        recon_free(&res->base_context);
-    }
+    for (int i = 0; i < res->n_baselines; i++) system_free(&res->baselines[i], res->has_unseen);
+    free(res->unseen_rows);
     memset(res, 0, sizeof *res);
 }

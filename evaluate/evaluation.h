@@ -9,6 +9,7 @@
 #include "mask.h"
 #include "metrics_dist.h"
 #include "metrics_recon.h"
+#include "metrics_types.h"
 #include "nn_rouge.h"
 #include "training_index.h"
 #include "windows.h"
@@ -21,7 +22,23 @@ typedef struct eval_config {
     int length_hint;         /* 0 = any */
     int threads;             /* for nearest-neighbour ROUGE-L */
     int skip_nn;             /* 1: leave nearest-neighbour ROUGE-L out */
+    int head;                /* K of the tail accuracy (0: TYPES_DEFAULT_HEAD) */
 } eval_config;
+
+#define EVAL_MAX_BASELINES 4
+
+/* One reconstruction of REAL's generated positions, scored: the model or a
+ * baseline. Every system gets the same figures, on all windows and on the
+ * unseen subset, so the reports handle them in one loop. */
+typedef struct eval_system {
+    const char *key;            /* JSON name: "model", "context_lookup", ... */
+    const char *column;         /* short column heading of the text table */
+    const char *title;          /* name in HTML, warnings and headings */
+    recon_metrics recon;
+    type_metrics types;
+    recon_metrics unseen_recon; /* valid when eval_result.has_unseen */
+    type_metrics unseen_types;
+} eval_system;
 
 #define EVAL_MAX_WARNINGS 16
 
@@ -37,7 +54,8 @@ typedef struct eval_result {
     char vocab_source[256];
 
     int has_recon;
-    recon_metrics recon;
+    eval_system model;       /* valid when has_recon */
+    int head_k;
     dist_metrics dist;
     int has_nn;
     nn_result nn;
@@ -47,10 +65,19 @@ typedef struct eval_result {
     int train_stride;
     int64_t train_segments, train_trace_length;
 
+    /* Baselines scored on the same task; a new one is one more entry
+     * (evaluation.c, compute_baselines). */
     int has_baselines;
+    int n_baselines;
+    eval_system baselines[EVAL_MAX_BASELINES];
     int32_t mode_event;
-    recon_metrics base_mode, base_context;
     context_stats context;
+
+    /* Unseen subset (with --train): test windows occurring nowhere in the
+     * stitched training trace, where a lookup cannot simply recall them. */
+    int has_unseen;
+    int64_t unseen_windows;
+    uint8_t *unseen_rows;    /* (REAL windows) 1 = unseen */
 
     int n_warnings;
     char warnings[EVAL_MAX_WARNINGS][512];
@@ -67,6 +94,9 @@ typedef struct eval_result {
 #define EVAL_BYTES_PER_TRAIN_EVENT 60.0
 
 int eval_run(const eval_config *cfg, eval_result *res, error_info *err);
+/* The scored systems in report order: the model (when has_recon), then the
+ * baselines. out holds 1 + EVAL_MAX_BASELINES; returns how many. */
+int eval_systems(const eval_result *res, const eval_system **out);
 void eval_result_free(eval_result *res);
 
 #endif

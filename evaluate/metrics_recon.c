@@ -34,6 +34,11 @@ double rouge_event_gap(const int32_t *pred, const int32_t *orig, int k) {
 }
 
 void recon_compute(const window_set *gen, const window_set *real, const eval_mask *mask, recon_metrics *out) {
+    recon_compute_rows(gen, real, mask, NULL, out);
+}
+
+void recon_compute_rows(const window_set *gen, const window_set *real, const eval_mask *mask, const uint8_t *rows,
+                        recon_metrics *out) {
     memset(out, 0, sizeof *out);
     int L = gen->length;
     out->length = L;
@@ -46,6 +51,7 @@ void recon_compute(const window_set *gen, const window_set *real, const eval_mas
     double sum_acc = 0, sum_rouge = 0, sum_pub = 0;
     int64_t perfect = 0;
     for (int64_t w = 0; w < gen->count; w++) {
+        if (rows && !rows[w]) continue;
         const int32_t *g = gen->ids + w * L, *r = real->ids + w * L;
         int k = 0, correct = 0, mismatched = 0;
         for (int j = 0; j < L; j++) {
@@ -77,6 +83,8 @@ void recon_compute(const window_set *gen, const window_set *real, const eval_mas
         out->rouge_event = 100.0 * sum_rouge / out->windows;
         out->rouge_published = 100.0 * sum_pub / out->windows;
         out->perfect = 100.0 * perfect / out->windows;
+    } else {
+        out->accuracy = out->rouge_event = out->rouge_published = out->perfect = NAN;
     }
     for (int j = 0; j < L; j++)
         out->position_accuracy[j] = out->position_count[j] ? 100.0 * position_correct[j] / out->position_count[j] : NAN;

@@ -26,8 +26,13 @@ typedef struct recon_metrics {
     int64_t observed_mismatch_windows;
 } recon_metrics;
 
-/* gen and real must have the same count and length; mask rows 1 or count. */
+/* gen and real must have the same count and length; mask rows 1 or count.
+ * With no window to score, the figures are NAN (nothing was measured). */
 void recon_compute(const window_set *gen, const window_set *real, const eval_mask *mask, recon_metrics *out);
+/* The same on a subset of the windows: only window w with rows[w] != 0
+ * (rows NULL: every window). */
+void recon_compute_rows(const window_set *gen, const window_set *real, const eval_mask *mask, const uint8_t *rows,
+                        recon_metrics *out);
 void recon_free(recon_metrics *m);
 
 /* The published ROUGE-L recipe on one gap: each event v becomes the tokens

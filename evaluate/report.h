@@ -8,6 +8,10 @@
 #include "evaluation.h"
 
 #define REPORT_HIST_BINS 20
+/* Per-type rows shown on the terminal (model, baselines); the JSON and HTML
+ * hold every row. */
+#define REPORT_TYPE_ROWS 40
+#define REPORT_TYPE_ROWS_BASELINE 10
 
 void report_text(FILE *f, const eval_result *r);
 int report_json_write(const char *path, const eval_result *r, error_info *err);
@@ -20,6 +24,10 @@ extern const char *const REPORT_MEANING_ACCURACY;
 extern const char *const REPORT_MEANING_PERFECT;
 extern const char *const REPORT_MEANING_ROUGE_EVENT;
 extern const char *const REPORT_MEANING_ROUGE_PUBLISHED;
+extern const char *const REPORT_MEANING_MACRO;
+extern const char *const REPORT_MEANING_TAIL;
+extern const char *const REPORT_MEANING_DISTINCT;
+extern const char *const REPORT_MEANING_UNSEEN;
 extern const char *const REPORT_MEANING_KL;
 extern const char *const REPORT_MEANING_JS;
 extern const char *const REPORT_MEANING_NN_GEN;

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define COLOR_MODEL "#1f77b4"
 #define COLOR_REAL "#ff7f0e"
@@ -40,11 +41,12 @@ static void rowf(FILE *f, const char *name, double v, const char *unit, const ch
     row(f, name, buf, meaning);
 }
 
-/* Grouped bars: series s of `ns`, n groups; values normalised by the caller. */
+/* Grouped bars: series s of `ns`, n groups; values normalised by the caller.
+ * counts (may be NULL): a number shown under each group's label. */
 static void svg_bars(FILE *f, const char *title, int n, int ns, const double *const *series, const char *const *names,
-                     const char *const *colors, const int *labels, double ymax, const char *ylabel,
-                     const char *xlabel) {
-    int W = 900, H = 290, left = 50, bottom = 42, top = 48;
+                     const char *const *colors, const int *labels, const int64_t *counts, double ymax,
+                     const char *ylabel, const char *xlabel) {
+    int W = 900, H = counts ? 302 : 290, left = 50, bottom = counts ? 54 : 42, top = 48;
     double pw = W - left - 10, ph = H - top - bottom;
     if (ymax <= 0) ymax = 1;
     fprintf(f, "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H, W, H);
@@ -76,6 +78,9 @@ static void svg_bars(FILE *f, const char *title, int n, int ns, const double *co
         if (i % label_every == 0)
             fprintf(f, "<text x=\"%.2f\" y=\"%g\" font-size=\"9\" text-anchor=\"middle\">%d</text>\n", left + gw * (i + 0.5),
                     top + ph + 12, labels[i]);
+        if (counts && i % label_every == 0)
+            fprintf(f, "<text x=\"%.2f\" y=\"%g\" font-size=\"8\" fill=\"#666\" text-anchor=\"middle\">%lld</text>\n",
+                    left + gw * (i + 0.5), top + ph + 23, (long long)counts[i]);
     }
     for (int s = 0; s < ns; s++) {
         int x = W - 10 - 140 * (ns - s);
@@ -89,7 +94,7 @@ static void svg_bars(FILE *f, const char *title, int n, int ns, const double *co
 
 static void histogram_chart(FILE *f, const char *title, int ns, const double *const *values, const int64_t *counts,
                             const char *const *names, const char *const *colors) {
-    double *norm[4];
+    double *norm[1 + EVAL_MAX_BASELINES];
     double ymax = 0;
     int labels[REPORT_HIST_BINS];
     for (int b = 0; b < REPORT_HIST_BINS; b++) labels[b] = b * 100 / REPORT_HIST_BINS;
@@ -102,18 +107,100 @@ static void histogram_chart(FILE *f, const char *title, int ns, const double *co
             if (norm[s][b] > ymax) ymax = norm[s][b];
         }
     }
-    svg_bars(f, title, REPORT_HIST_BINS, ns, (const double *const *)norm, names, colors, labels, ymax,
+    svg_bars(f, title, REPORT_HIST_BINS, ns, (const double *const *)norm, names, colors, labels, NULL, ymax,
              "% of windows", "ROUGE-L (%), bin start; bins 5 points wide");
     for (int s = 0; s < ns; s++) free(norm[s]);
 }
 
-static void recon_table_row(FILE *f, const char *name, const eval_result *r, double model, double ctx, double mode,
-                            const char *meaning) {
-    fprintf(f, "<tr><td>%s</td><td class=n>%.2f</td>", name, model);
-    if (r->has_baselines) fprintf(f, "<td class=n>%.2f</td><td class=n>%.2f</td>", ctx, mode);
-    fputs("<td>", f);
-    esc(f, meaning);
-    fputs("</td></tr>\n", f);
+static const char *system_color(const eval_result *r, const eval_system *s) {
+    static const char *const baseline_colors[EVAL_MAX_BASELINES] = {COLOR_CONTEXT, COLOR_MODE, "#8c564b", "#e377c2"};
+    return s == &r->model ? COLOR_MODEL : baseline_colors[s - r->baselines];
+}
+
+static void num_cell(FILE *f, double v, const char *fmt) {
+    if (isnan(v)) fputs("<td class=n>-</td>", f);
+    else {
+        fputs("<td class=n>", f);
+        fprintf(f, fmt, v);
+        fputs("</td>", f);
+    }
+}
+
+/* Metric rows by system columns, on all windows or on the unseen subset. */
+static void figure_table(FILE *f, const eval_system *const *sys, int n, int unseen) {
+    fputs("<table><tr><th>metric (%)</th>", f);
+    for (int i = 0; i < n; i++) {
+        fputs("<th>", f);
+        esc(f, sys[i]->title);
+        fputs("</th>", f);
+    }
+    fputs("<th>meaning</th></tr>\n", f);
+    const char *names[7] = {"accuracy", "perfect", "ROUGE-L (event)", "rougeL_published", "macro accuracy",
+                            "tail accuracy", "distinct generated"};
+    const char *meanings[7] = {REPORT_MEANING_ACCURACY, REPORT_MEANING_PERFECT, REPORT_MEANING_ROUGE_EVENT,
+                               REPORT_MEANING_ROUGE_PUBLISHED, REPORT_MEANING_MACRO, REPORT_MEANING_TAIL,
+                               REPORT_MEANING_DISTINCT};
+    for (int k = 0; k < 7; k++) {
+        fprintf(f, "<tr><td>%s</td>", names[k]);
+        for (int i = 0; i < n; i++) {
+            const recon_metrics *m = unseen ? &sys[i]->unseen_recon : &sys[i]->recon;
+            const type_metrics *t = unseen ? &sys[i]->unseen_types : &sys[i]->types;
+            double v[7] = {m->accuracy, m->perfect, m->rouge_event, m->rouge_published, t->macro_accuracy,
+                           t->tail_accuracy, t->distinct_generated};
+            num_cell(f, v[k], k == 6 ? "%.0f" : "%.2f");
+        }
+        fputs("<td>", f);
+        esc(f, meanings[k]);
+        fputs("</td></tr>\n", f);
+    }
+}
+
+static void type_table(FILE *f, const eval_system *s) {
+    const type_metrics *t = &s->types;
+    fprintf(f, "<details%s><summary>", s->key && !strcmp(s->key, "model") ? " open" : "");
+    esc(f, s->title);
+    fprintf(f, ": %d event types</summary><table><tr><th>id</th><th>real</th><th>correct</th><th>recall %%</th>"
+               "<th>predicted</th><th>precision %%</th><th>most frequent wrong (times)</th></tr>\n", t->n_types);
+    for (int i = 0; i < t->n_types; i++) {
+        const type_row *r = &t->rows[i];
+        fprintf(f, "<tr><td class=n>%d</td><td class=n>%lld</td><td class=n>%lld</td>", r->id, (long long)r->real,
+                (long long)r->correct);
+        num_cell(f, r->recall, "%.2f");
+        fprintf(f, "<td class=n>%lld</td>", (long long)r->predicted);
+        num_cell(f, r->precision, "%.2f");
+        if (r->top_wrong_count) fprintf(f, "<td class=n>%d (%lld)</td></tr>\n", r->top_wrong, (long long)r->top_wrong_count);
+        else fputs("<td class=n>-</td></tr>\n", f);
+    }
+    fputs("</table></details>\n", f);
+}
+
+/* Recall per event type for every system, types by real frequency (the same
+ * order for all systems, see metrics_types.h), real counts under the IDs. */
+static void type_chart(FILE *f, const eval_result *r, const eval_system *const *sys, int n_sys) {
+    const type_metrics *t0 = &sys[0]->types;
+    int n = types_real_rows(t0);
+    int *labels = calloc((size_t)(n ? n : 1), sizeof(int));
+    int64_t *counts = calloc((size_t)(n ? n : 1), sizeof(int64_t));
+    double *series[1 + EVAL_MAX_BASELINES] = {0};
+    const char *names[1 + EVAL_MAX_BASELINES] = {0}, *colors[1 + EVAL_MAX_BASELINES] = {0};
+    for (int k = 0; k < n_sys; k++) {
+        series[k] = calloc((size_t)(n ? n : 1), sizeof(double));
+        names[k] = sys[k]->title;
+        colors[k] = system_color(r, sys[k]);
+        for (int i = 0; i < n; i++) {
+            const type_row *row = types_find(&sys[k]->types, t0->rows[i].id);
+            series[k][i] = row ? row->recall : NAN;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        labels[i] = t0->rows[i].id;
+        counts[i] = t0->rows[i].real;
+    }
+    svg_bars(f, "Recall per event type (most frequent real event first)", n, n_sys, (const double *const *)series, names,
+             colors, labels, counts, 100, "recall %", "event ID; below: occurrences at generated positions in REAL");
+    for (int k = 0; k < n_sys; k++) free(series[k]);
+    free(labels);
+    free(counts);
 }
 
 static void write_html(FILE *f, const eval_result *r) {
@@ -148,62 +235,60 @@ static void write_html(FILE *f, const eval_result *r) {
     row(f, "vocabulary", buf, r->vocab_source);
     fputs("</table>\n", f);
 
-    if (r->has_recon) {
-        const recon_metrics *m = &r->recon, *c = &r->base_context, *o = &r->base_mode;
-        fprintf(f, "<h2>Reconstruction</h2><p>%lld windows, %lld generated events, scored on generated positions only.</p><table>\n",
-                (long long)m->windows, (long long)m->generated_positions);
-        fputs("<tr><th>metric (%)</th><th>model</th>", f);
-        if (r->has_baselines) fputs("<th>context lookup</th><th>most frequent event</th>", f);
-        fputs("<th>meaning</th></tr>\n", f);
-        recon_table_row(f, "accuracy", r, m->accuracy, c->accuracy, o->accuracy, REPORT_MEANING_ACCURACY);
-        recon_table_row(f, "perfect", r, m->perfect, c->perfect, o->perfect, REPORT_MEANING_PERFECT);
-        recon_table_row(f, "ROUGE-L (event)", r, m->rouge_event, c->rouge_event, o->rouge_event, REPORT_MEANING_ROUGE_EVENT);
-        recon_table_row(f, "rougeL_published", r, m->rouge_published, c->rouge_published, o->rouge_published,
-                        REPORT_MEANING_ROUGE_PUBLISHED);
-        fprintf(f, "<tr><td>observed positions changed</td><td class=n>%lld</td>%s<td>must be 0: observed events are given, not generated</td></tr>\n",
-                (long long)m->observed_mismatches, r->has_baselines ? "<td></td><td></td>" : "");
+    const eval_system *sys[1 + EVAL_MAX_BASELINES];
+    int n_sys = eval_systems(r, sys);
+    if (n_sys) {
+        if (r->has_recon)
+            fprintf(f, "<h2>Reconstruction</h2><p>%lld windows, %lld generated events, scored on generated positions only.</p>\n",
+                    (long long)r->model.recon.windows, (long long)r->model.recon.generated_positions);
+        else
+            fputs("<h2>Baselines</h2><p>Scored on REAL with this mask; GENERATED does not pair up with REAL, so there is no model column.</p>\n", f);
+        figure_table(f, sys, n_sys, 0);
+        if (r->has_recon)
+            fprintf(f, "<tr><td>observed positions changed</td><td class=n>%lld</td><td colspan=%d>must be 0: observed events are given, not generated</td></tr>\n",
+                    (long long)r->model.recon.observed_mismatches, n_sys);
         fputs("</table>\n", f);
+        const type_metrics *t0 = &sys[0]->types;
+        fprintf(f, "<p>Head (the %d most frequent real events over all positions):", t0->head_k);
+        for (int i = 0; i < t0->n_head; i++) fprintf(f, " %d", t0->head[i]);
+        fprintf(f, ". Tail positions: %lld of %lld. Distinct real events at generated positions: %d.</p>\n",
+                (long long)t0->tail_positions, (long long)t0->positions, t0->distinct_real);
         if (r->has_baselines)
             fputs("<p>Context lookup: the filler seen most often in training between the same 8 left and 8 right events "
                   "(shorter contexts when unseen, then the most frequent event). Most frequent event: every generated position "
                   "set to the training mode. A model should beat both clearly.</p>\n", f);
         /* Accuracy per generated position. */
+        const recon_metrics *m0 = &sys[0]->recon;
         int n = 0;
-        for (int j = 0; j < m->length; j++) n += m->position_count[j] > 0;
-        int *labels = malloc(sizeof(int) * (size_t)(n ? n : 1));
-        double *s[3];
-        for (int k = 0; k < 3; k++) s[k] = malloc(sizeof(double) * (size_t)(n ? n : 1));
+        for (int j = 0; j < m0->length; j++) n += m0->position_count[j] > 0;
+        int *labels = calloc((size_t)(n ? n : 1), sizeof(int));
+        double *s[1 + EVAL_MAX_BASELINES] = {0};
+        const char *names[1 + EVAL_MAX_BASELINES] = {0}, *colors[1 + EVAL_MAX_BASELINES] = {0};
+        const double *hv[1 + EVAL_MAX_BASELINES] = {0};
+        int64_t hc[1 + EVAL_MAX_BASELINES] = {0};
+        for (int k = 0; k < n_sys; k++) {
+            s[k] = calloc((size_t)(n ? n : 1), sizeof(double));
+            names[k] = sys[k]->title;
+            colors[k] = system_color(r, sys[k]);
+            hv[k] = sys[k]->recon.window_rouge;
+            hc[k] = sys[k]->recon.windows;
+        }
         n = 0;
-        for (int j = 0; j < m->length; j++)
-            if (m->position_count[j]) {
+        for (int j = 0; j < m0->length; j++)
+            if (m0->position_count[j]) {
                 labels[n] = j;
-                s[0][n] = m->position_accuracy[j];
-                s[1][n] = r->has_baselines ? c->position_accuracy[j] : NAN;
-                s[2][n] = r->has_baselines ? o->position_accuracy[j] : NAN;
+                for (int k = 0; k < n_sys; k++) s[k][n] = sys[k]->recon.position_accuracy[j];
                 n++;
             }
-        const char *names[3] = {"model", "context lookup", "most frequent"};
-        const char *colors[3] = {COLOR_MODEL, COLOR_CONTEXT, COLOR_MODE};
-        svg_bars(f, "Accuracy per generated position", n, r->has_baselines ? 3 : 1, (const double *const *)s, names,
-                 colors, labels, 100, "accuracy %", "position in the window");
-        for (int k = 0; k < 3; k++) free(s[k]);
+        svg_bars(f, "Accuracy per generated position", n, n_sys, (const double *const *)s, names, colors, labels, NULL,
+                 100, "accuracy %", "position in the window");
+        for (int k = 0; k < n_sys; k++) free(s[k]);
         free(labels);
-        const double *hv[2] = {m->window_rouge, c->window_rouge};
-        int64_t hc[2] = {m->windows, r->has_baselines ? c->windows : 0};
-        const char *hn[2] = {"model", "context lookup"};
-        const char *hcol[2] = {COLOR_MODEL, COLOR_CONTEXT};
-        histogram_chart(f, "Event-level ROUGE-L per window (generated positions)", r->has_baselines ? 2 : 1, hv, hc, hn, hcol);
-    }
-
-    if (r->has_baselines && !r->has_recon) {
-        const recon_metrics *c = &r->base_context, *o = &r->base_mode;
-        fputs("<h2>Baselines</h2><p>Scored on REAL with this mask; GENERATED does not pair up with REAL, so there is no model column.</p>"
-              "<table><tr><th>metric (%)</th><th>context lookup</th><th>most frequent event</th></tr>\n", f);
-        fprintf(f, "<tr><td>accuracy</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->accuracy, o->accuracy);
-        fprintf(f, "<tr><td>perfect</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->perfect, o->perfect);
-        fprintf(f, "<tr><td>ROUGE-L (event)</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n", c->rouge_event, o->rouge_event);
-        fprintf(f, "<tr><td>rougeL_published</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n</table>\n", c->rouge_published,
-                o->rouge_published);
+        histogram_chart(f, "Event-level ROUGE-L per window (generated positions)", n_sys, hv, hc, names, colors);
+        fputs("<h3>Per event type</h3><p>Generated positions of all windows pooled. Recall = correct / real occurrences; "
+              "precision = correct / times generated.</p>\n", f);
+        type_chart(f, r, sys, n_sys);
+        for (int k = 0; k < n_sys; k++) type_table(f, sys[k]);
     }
 
     const dist_metrics *d = &r->dist;
@@ -238,7 +323,8 @@ static void write_html(FILE *f, const eval_result *r) {
         }
         const char *names[2] = {"real", "generated"};
         const char *colors[2] = {COLOR_REAL, COLOR_MODEL};
-        svg_bars(f, "Event frequencies by ID", n, 2, (const double *const *)s, names, colors, labels, ymax, "% of events", "event ID");
+        svg_bars(f, "Event frequencies by ID", n, 2, (const double *const *)s, names, colors, labels, NULL, ymax, "% of events",
+                 "event ID");
         free(s[0]);
         free(s[1]);
         free(labels);
@@ -260,6 +346,17 @@ static void write_html(FILE *f, const eval_result *r) {
                  m->real_count ? 100.0 * m->real_in_trace / m->real_count : 0);
         row(f, "real test windows in training (windows / trace)", buf, REPORT_MEANING_LEAK);
         fputs("</table>\n", f);
+    }
+    if (r->has_unseen && n_sys) {
+        fprintf(f, "<h2>Unseen test windows</h2><p>%lld of %lld test windows occur nowhere in the training trace (",
+                (long long)r->unseen_windows, (long long)r->real_ws.count);
+        esc(f, REPORT_MEANING_UNSEEN);
+        fputs(").</p>\n", f);
+        if (r->unseen_windows) {
+            figure_table(f, sys, n_sys, 1);
+            fputs("</table>\n", f);
+        } else
+            fputs("<p>The subset is empty: every test window occurs in training, so no figure here measures generalisation.</p>\n", f);
     }
     fprintf(f, "<p style=\"color:#777;font-size:12px\">Evaluated in %.2f s.</p></body></html>\n", r->seconds);
 }

@@ -56,15 +56,49 @@ static void jarr_i(FILE *f, const int64_t *v, int64_t n) {
     fputc(']', f);
 }
 
-static void recon_object(FILE *f, const recon_metrics *m, int arrays) {
+/* The figures every system shares (all windows or the unseen subset). */
+static void figures(FILE *f, int *first, const recon_metrics *m, const type_metrics *t) {
+    key(f, first, "windows"); fprintf(f, "%lld", (long long)m->windows);
+    key(f, first, "generated_positions"); fprintf(f, "%lld", (long long)m->generated_positions);
+    key(f, first, "accuracy"); jnum(f, m->accuracy);
+    key(f, first, "perfect"); jnum(f, m->perfect);
+    key(f, first, "rougeL_event"); jnum(f, m->rouge_event);
+    key(f, first, "rougeL_published"); jnum(f, m->rouge_published);
+    key(f, first, "macro_accuracy"); jnum(f, t->macro_accuracy);
+    key(f, first, "tail_accuracy"); jnum(f, t->tail_accuracy);
+    key(f, first, "tail_positions"); fprintf(f, "%lld", (long long)t->tail_positions);
+    key(f, first, "distinct_generated"); fprintf(f, "%d", t->distinct_generated);
+    key(f, first, "distinct_real"); fprintf(f, "%d", t->distinct_real);
+}
+
+static void per_type(FILE *f, int *first, const type_metrics *t) {
+    key(f, first, "head_k"); fprintf(f, "%d", t->head_k);
+    key(f, first, "head_events");
+    fputc('[', f);
+    for (int i = 0; i < t->n_head; i++) fprintf(f, "%s%d", i ? "," : "", t->head[i]);
+    fputc(']', f);
+    key(f, first, "per_type");
+    fputc('[', f);
+    for (int i = 0; i < t->n_types; i++) {
+        const type_row *r = &t->rows[i];
+        fprintf(f, "%s\n%*s{\"id\": %d, \"real\": %lld, \"correct\": %lld, \"recall\": ", i ? "," : "", 2 * depth + 2, "",
+                r->id, (long long)r->real, (long long)r->correct);
+        jnum(f, r->recall);
+        fprintf(f, ", \"predicted\": %lld, \"precision\": ", (long long)r->predicted);
+        jnum(f, r->precision);
+        fputs(", \"most_frequent_wrong\": ", f);
+        if (r->top_wrong_count) fprintf(f, "%d", r->top_wrong);
+        else fputs("null", f);
+        fprintf(f, ", \"most_frequent_wrong_count\": %lld}", (long long)r->top_wrong_count);
+    }
+    fputc(']', f);
+}
+
+static void system_object(FILE *f, const eval_system *s, int arrays) {
+    const recon_metrics *m = &s->recon;
     int first = 1;
     open_obj(f);
-    key(f, &first, "windows"); fprintf(f, "%lld", (long long)m->windows);
-    key(f, &first, "generated_positions"); fprintf(f, "%lld", (long long)m->generated_positions);
-    key(f, &first, "accuracy"); jnum(f, m->accuracy);
-    key(f, &first, "perfect"); jnum(f, m->perfect);
-    key(f, &first, "rougeL_event"); jnum(f, m->rouge_event);
-    key(f, &first, "rougeL_published"); jnum(f, m->rouge_published);
+    figures(f, &first, m, &s->types);
     int64_t hist[REPORT_HIST_BINS];
     report_histogram(m->window_rouge, m->windows, REPORT_HIST_BINS, hist);
     key(f, &first, "histogram_rougeL_event"); jarr_i(f, hist, REPORT_HIST_BINS);
@@ -78,6 +112,26 @@ static void recon_object(FILE *f, const recon_metrics *m, int arrays) {
         key(f, &first, "windows_by_position"); jarr_i(f, m->position_count, m->length);
         key(f, &first, "window_accuracy"); jarr_d(f, m->window_accuracy, m->windows);
         key(f, &first, "window_rougeL_event"); jarr_d(f, m->window_rouge, m->windows);
+    }
+    per_type(f, &first, &s->types);
+    close_obj(f);
+}
+
+/* The unseen subset: its size, then each system's figures (null when the
+ * subset is empty: nothing was measured). */
+static void unseen_object(FILE *f, const eval_result *r) {
+    const eval_system *sys[1 + EVAL_MAX_BASELINES];
+    int n = eval_systems(r, sys), k = 1;
+    open_obj(f);
+    key(f, &k, "definition"); jstr(f, REPORT_MEANING_UNSEEN);
+    key(f, &k, "windows"); fprintf(f, "%lld", (long long)r->unseen_windows);
+    key(f, &k, "of_windows"); fprintf(f, "%lld", (long long)r->real_ws.count);
+    for (int i = 0; i < n; i++) {
+        int first = 1;
+        key(f, &k, sys[i]->key);
+        open_obj(f);
+        figures(f, &first, &sys[i]->unseen_recon, &sys[i]->unseen_types);
+        close_obj(f);
     }
     close_obj(f);
 }
@@ -116,7 +170,7 @@ static void write_json(FILE *f, const eval_result *r) {
     }
 
     key(f, &first, "reconstruction");
-    if (r->has_recon) recon_object(f, &r->recon, 1);
+    if (r->has_recon) system_object(f, &r->model, 1);
     else fputs("null", f);
 
     key(f, &first, "baselines");
@@ -124,13 +178,19 @@ static void write_json(FILE *f, const eval_result *r) {
         int k = 1;
         open_obj(f);
         key(f, &k, "most_frequent_event_id"); fprintf(f, "%d", r->mode_event);
-        key(f, &k, "most_frequent_event"); recon_object(f, &r->base_mode, 0);
-        key(f, &k, "context_lookup"); recon_object(f, &r->base_context, 0);
+        for (int i = 0; i < r->n_baselines; i++) {
+            key(f, &k, r->baselines[i].key);
+            system_object(f, &r->baselines[i], 0);
+        }
         key(f, &k, "context_lookup_gaps"); fprintf(f, "%lld", (long long)r->context.gaps);
         key(f, &k, "context_lookup_filled_at_context"); jarr_i(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
         key(f, &k, "context_lookup_note"); jstr(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");
         close_obj(f);
     } else fputs("null", f);
+
+    key(f, &first, "unseen");
+    if (r->has_unseen) unseen_object(f, r);
+    else fputs("null", f);
 
     key(f, &first, "distribution");
     {

@@ -5,11 +5,83 @@
 
 static double pct(int64_t a, int64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
 
-static void recon_row(FILE *f, const char *name, double model, const eval_result *r, double ctx, double mode,
-                      const char *meaning) {
-    fprintf(f, "  %-22s %8.2f", name, model);
-    if (r->has_baselines) fprintf(f, " %8.2f %8.2f", ctx, mode);
-    fprintf(f, "   %s\n", meaning);
+/* One figure per system: the recon figures or the per-type ones, on all
+ * windows or on the unseen subset. */
+typedef enum { FIG_ACCURACY, FIG_PERFECT, FIG_ROUGE, FIG_PUBLISHED, FIG_MACRO, FIG_TAIL, FIG_DISTINCT } figure;
+
+static double figure_of(const eval_system *s, figure which, int unseen) {
+    const recon_metrics *m = unseen ? &s->unseen_recon : &s->recon;
+    const type_metrics *t = unseen ? &s->unseen_types : &s->types;
+    switch (which) {
+    case FIG_ACCURACY: return m->accuracy;
+    case FIG_PERFECT: return m->perfect;
+    case FIG_ROUGE: return m->rouge_event;
+    case FIG_PUBLISHED: return m->rouge_published;
+    case FIG_MACRO: return t->macro_accuracy;
+    case FIG_TAIL: return t->tail_accuracy;
+    default: return t->distinct_generated;
+    }
+}
+
+static void figure_table(FILE *f, const eval_system *const *sys, int n, int unseen) {
+    static const struct { figure which; const char *name; } rows[] = {
+        {FIG_ACCURACY, "accuracy"}, {FIG_PERFECT, "perfect"}, {FIG_ROUGE, "ROUGE-L (event)"},
+        {FIG_PUBLISHED, "rougeL_published"}, {FIG_MACRO, "macro accuracy"}, {FIG_TAIL, "tail accuracy"},
+        {FIG_DISTINCT, "distinct generated"}};
+    const char *meanings[] = {REPORT_MEANING_ACCURACY, REPORT_MEANING_PERFECT, REPORT_MEANING_ROUGE_EVENT,
+                              REPORT_MEANING_ROUGE_PUBLISHED, REPORT_MEANING_MACRO, REPORT_MEANING_TAIL,
+                              REPORT_MEANING_DISTINCT};
+    fprintf(f, "  %-22s", "metric (%)");
+    for (int i = 0; i < n; i++) fprintf(f, " %8s", sys[i]->column);
+    fprintf(f, "   meaning\n");
+    for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+        fprintf(f, "  %-22s", rows[k].name);
+        for (int i = 0; i < n; i++) {
+            double v = figure_of(sys[i], rows[k].which, unseen);
+            if (rows[k].which == FIG_DISTINCT) fprintf(f, " %8.0f", v);
+            else if (isnan(v)) fprintf(f, " %8s", "-");
+            else fprintf(f, " %8.2f", v);
+        }
+        fprintf(f, "   %s\n", meanings[k]);
+    }
+}
+
+/* The head set and the tail size are the same for every system (they depend
+ * on REAL and the mask only). */
+static void head_line(FILE *f, const type_metrics *t) {
+    fprintf(f, "  head (%d most frequent real events, all positions):", t->head_k);
+    for (int i = 0; i < t->n_head; i++) fprintf(f, " %d", t->head[i]);
+    fprintf(f, "; tail positions %lld of %lld%s; distinct real events %d\n", (long long)t->tail_positions,
+            (long long)t->positions, t->tail_positions ? "" : " (no tail: tail accuracy undefined)", t->distinct_real);
+}
+
+static void type_table(FILE *f, const eval_system *s, int cap) {
+    const type_metrics *t = &s->types;
+    fprintf(f, "\nPer event type, %s (generated positions pooled; %d types, by real count)\n", s->title, t->n_types);
+    fprintf(f, "  %8s %8s %8s %8s %9s %10s   %s\n", "id", "real", "correct", "recall%", "predicted", "precision%",
+            "most frequent wrong (times)");
+    for (int i = 0; i < t->n_types && i < cap; i++) {
+        const type_row *r = &t->rows[i];
+        char rec[16] = "-", prec[16] = "-", wrong[48] = "-";
+        if (!isnan(r->recall)) snprintf(rec, sizeof rec, "%.2f", r->recall);
+        if (!isnan(r->precision)) snprintf(prec, sizeof prec, "%.2f", r->precision);
+        if (r->top_wrong_count) snprintf(wrong, sizeof wrong, "%d (%lld)", r->top_wrong, (long long)r->top_wrong_count);
+        fprintf(f, "  %8d %8lld %8lld %8s %9lld %10s   %s\n", r->id, (long long)r->real, (long long)r->correct, rec,
+                (long long)r->predicted, prec, wrong);
+    }
+    if (t->n_types > cap) fprintf(f, "  ... %d more (all in the JSON and HTML)\n", t->n_types - cap);
+}
+
+static void unseen_section(FILE *f, const eval_result *r, const eval_system *const *sys, int n) {
+    fprintf(f, "\nUnseen test windows (%s): %lld of %lld\n", REPORT_MEANING_UNSEEN, (long long)r->unseen_windows,
+            (long long)r->real_ws.count);
+    if (!r->unseen_windows) {
+        fprintf(f, "  none: every test window occurs in the training trace, so no figure measures generalisation\n");
+        return;
+    }
+    figure_table(f, sys, n, 1);
+    fprintf(f, "  (%lld generated positions; tail positions %lld)\n", (long long)sys[0]->unseen_types.positions,
+            (long long)sys[0]->unseen_types.tail_positions);
 }
 
 static void position_line(FILE *f, const recon_metrics *m) {
@@ -48,19 +120,16 @@ void report_text(FILE *f, const eval_result *r) {
                              : "1 = observed, 0 = generated");
     fprintf(f, "  vocabulary  IDs 1..%d (%s)\n", r->vocab_max, r->vocab_source);
 
-    if (r->has_recon) {
-        const recon_metrics *m = &r->recon;
-        fprintf(f, "\nReconstruction: %lld windows, %lld generated events (scored on generated positions only)\n",
-                (long long)m->windows, (long long)m->generated_positions);
-        fprintf(f, "  %-22s %8s", "metric (%)", "model");
-        if (r->has_baselines) fprintf(f, " %8s %8s", "context", "mode");
-        fprintf(f, "   meaning\n");
-        const recon_metrics *c = &r->base_context, *o = &r->base_mode;
-        recon_row(f, "accuracy", m->accuracy, r, c->accuracy, o->accuracy, REPORT_MEANING_ACCURACY);
-        recon_row(f, "perfect", m->perfect, r, c->perfect, o->perfect, REPORT_MEANING_PERFECT);
-        recon_row(f, "ROUGE-L (event)", m->rouge_event, r, c->rouge_event, o->rouge_event, REPORT_MEANING_ROUGE_EVENT);
-        recon_row(f, "rougeL_published", m->rouge_published, r, c->rouge_published, o->rouge_published,
-                  REPORT_MEANING_ROUGE_PUBLISHED);
+    const eval_system *sys[1 + EVAL_MAX_BASELINES];
+    int n_sys = eval_systems(r, sys);
+    if (n_sys) {
+        if (r->has_recon)
+            fprintf(f, "\nReconstruction: %lld windows, %lld generated events (scored on generated positions only)\n",
+                    (long long)r->model.recon.windows, (long long)r->model.recon.generated_positions);
+        else
+            fprintf(f, "\nBaselines on REAL with this mask (no model column: GENERATED does not pair up with REAL)\n");
+        figure_table(f, sys, n_sys, 0);
+        head_line(f, &sys[0]->types);
         if (r->has_baselines) {
             fprintf(f, "  baselines: context = most common training filler between the same 8 left/right events (backing off to shorter contexts, then the mode);\n");
             fprintf(f, "             mode = every generated event set to the most frequent training event (%d)\n", r->mode_event);
@@ -69,20 +138,15 @@ void report_text(FILE *f, const eval_result *r) {
                 if (r->context.filled_at[c]) fprintf(f, " %d:%lld", c, (long long)r->context.filled_at[c]);
             fprintf(f, "; fell back to the mode: %lld\n", (long long)r->context.filled_at[0]);
         }
-        position_line(f, m);
-        fprintf(f, "  observed positions changed: %lld of %lld (%lld windows) - must be 0: observed events are given, not generated\n",
-                (long long)m->observed_mismatches, (long long)m->observed_positions,
-                (long long)m->observed_mismatch_windows);
-    }
-
-    if (r->has_baselines && !r->has_recon) {
-        const recon_metrics *c = &r->base_context, *o = &r->base_mode;
-        fprintf(f, "\nBaselines on REAL with this mask (no model column: GENERATED does not pair up with REAL)\n");
-        fprintf(f, "  %-22s %8s %8s\n", "metric (%)", "context", "mode");
-        fprintf(f, "  %-22s %8.2f %8.2f\n", "accuracy", c->accuracy, o->accuracy);
-        fprintf(f, "  %-22s %8.2f %8.2f\n", "perfect", c->perfect, o->perfect);
-        fprintf(f, "  %-22s %8.2f %8.2f\n", "ROUGE-L (event)", c->rouge_event, o->rouge_event);
-        fprintf(f, "  %-22s %8.2f %8.2f\n", "rougeL_published", c->rouge_published, o->rouge_published);
+        if (r->has_recon) {
+            const recon_metrics *m = &r->model.recon;
+            position_line(f, m);
+            fprintf(f, "  observed positions changed: %lld of %lld (%lld windows) - must be 0: observed events are given, not generated\n",
+                    (long long)m->observed_mismatches, (long long)m->observed_positions,
+                    (long long)m->observed_mismatch_windows);
+        }
+        for (int i = 0; i < n_sys; i++)
+            type_table(f, sys[i], sys[i] == &r->model ? REPORT_TYPE_ROWS : REPORT_TYPE_ROWS_BASELINE);
     }
 
     const dist_metrics *d = &r->dist;
@@ -112,6 +176,8 @@ void report_text(FILE *f, const eval_result *r) {
         fprintf(f, "  real test windows in training   %6.2f %% as windows, %6.2f %% in the trace   %s\n",
                 pct(m->real_in_windows, m->real_count), pct(m->real_in_trace, m->real_count), REPORT_MEANING_LEAK);
     }
+
+    if (r->has_unseen && n_sys) unseen_section(f, r, sys, n_sys);
 
     for (int i = 0; i < r->n_notes; i++) fprintf(f, "\nnote: %s\n", r->notes[i]);
     if (r->n_warnings) fputc('\n', f);

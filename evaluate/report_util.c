@@ -6,6 +6,12 @@ const char *const REPORT_MEANING_PERFECT = "windows whose generated events are a
 const char *const REPORT_MEANING_ROUGE_EVENT = "longest common subsequence / k: credit for right events in the right order";
 const char *const REPORT_MEANING_ROUGE_PUBLISHED =
     "ICSE'25 recipe (rouge_score on \"v.0\" strings): every event adds a \"0\" token that always matches, so it reads high";
+const char *const REPORT_MEANING_MACRO =
+    "mean over event types of each type's recall: rare events count as much as frequent ones";
+const char *const REPORT_MEANING_TAIL = "accuracy on events outside the head (the K most frequent real events), pooled";
+const char *const REPORT_MEANING_DISTINCT = "different events at generated positions; a model emitting a few frequent ones scores low";
+const char *const REPORT_MEANING_UNSEEN =
+    "test windows occurring nowhere in the training trace: what a lookup cannot recall";
 const char *const REPORT_MEANING_KL = "relative entropy of event frequencies; 0 = identical";
 const char *const REPORT_MEANING_JS = "Jensen-Shannon divergence, base 2: 0 = same distribution, 1 = disjoint";
 const char *const REPORT_MEANING_NN_GEN = "each generated window vs its closest real window: are generated windows plausible?";
