@@ -184,6 +184,75 @@ static void test_dataset_h5(void) {
     CHECK_STR_CONTAINS(j, "\"accuracy\": 50,");
 }
 
+/* The per-type figures through the tool: the worked example of
+ * test_eval_types.c (L = 6, gap at positions 2-4; macro 60%, tail 50% with
+ * the default head of 4, 60% with --head 2), the exact JSON keys, and the
+ * unseen subset: training holds window 0 verbatim, so windows 1 and 2 are
+ * unseen. */
+static void test_types(void) {
+    write_file("t_real.txt", "5,5,1,1,2,5\n5,1,3,1,4,5\n5,5,2,6,1,5\n");
+    write_file("t_gen.txt", "5,5,1,2,2,5\n5,1,3,1,7,5\n5,5,1,6,3,5\n");
+    write_file("t_mask.txt", "1,1,0,0,0,1\n");
+    write_file("t_train.txt", "5,5,1,1,2,5\n9,9,9,9,9,9\n");
+    CHECK(run("t_gen.txt t_real.txt --mask t_mask.txt --train t_train.txt --no-nn --json t1.json --html t1.html") == 0);
+    char *j = read_file("t1.json");
+    const char *model = strstr(j, "\"reconstruction\": {");
+    CHECK(model != NULL);
+    if (model) {
+        CHECK_STR_CONTAINS(model, "\"macro_accuracy\": 60,");
+        CHECK_STR_CONTAINS(model, "\"tail_accuracy\": 50,");
+        CHECK_STR_CONTAINS(model, "\"tail_positions\": 2,");
+        CHECK_STR_CONTAINS(model, "\"distinct_generated\": 5,");
+        CHECK_STR_CONTAINS(model, "\"distinct_real\": 5");
+        CHECK_STR_CONTAINS(model, "\"head_events\": [5,1,2,3]");
+        CHECK_STR_CONTAINS(model, "\"per_type\": [");
+        CHECK_STR_CONTAINS(model, "{\"id\": 1, \"real\": 4, \"correct\": 2, \"recall\": 50, \"predicted\": 3, "
+                                  "\"precision\": 66.66666667, \"most_frequent_wrong\": 2, \"most_frequent_wrong_count\": 1}");
+        CHECK_STR_CONTAINS(model, "{\"id\": 7, \"real\": 0, \"correct\": 0, \"recall\": null");
+    }
+    const char *base = strstr(j, "\"context_lookup\": {");
+    CHECK(base != NULL);
+    if (base) {
+        CHECK_STR_CONTAINS(base, "\"macro_accuracy\"");
+        CHECK_STR_CONTAINS(base, "\"per_type\": [");
+    }
+    const char *unseen = strstr(j, "\"unseen\": {");
+    CHECK(unseen != NULL);
+    if (unseen) {
+        CHECK_STR_CONTAINS(unseen, "\"windows\": 2,");
+        CHECK_STR_CONTAINS(unseen, "\"model\": {");
+        CHECK_STR_CONTAINS(unseen, "\"most_frequent_event\": {");
+    }
+    CHECK_STR_CONTAINS(out_text, "macro accuracy");
+    CHECK_STR_CONTAINS(out_text, "head (4 most frequent real events, all positions): 5 1 2 3");
+    CHECK_STR_CONTAINS(out_text, "Unseen test windows");
+    char *h = read_file("t1.html");
+    CHECK_STR_CONTAINS(h, "Recall per event type");
+    CHECK_STR_CONTAINS(h, "Unseen test windows");
+
+    CHECK(run("t_gen.txt t_real.txt --mask t_mask.txt --head 2 --no-nn --json t2.json") == 0);
+    j = read_file("t2.json");
+    model = strstr(j, "\"reconstruction\": {");
+    CHECK(model != NULL);
+    if (model) {
+        CHECK_STR_CONTAINS(model, "\"tail_accuracy\": 60,");
+        CHECK_STR_CONTAINS(model, "\"tail_positions\": 5,");
+    }
+    CHECK_STR_CONTAINS(j, "\"unseen\": null");
+
+    /* --head 6 covers every real event: no tail, tail_accuracy null. */
+    CHECK(run("t_gen.txt t_real.txt --mask t_mask.txt --head 6 --no-nn --json t3.json") == 0);
+    CHECK_STR_CONTAINS(read_file("t3.json"), "\"tail_accuracy\": null,");
+
+    const char *bad[3] = {"0", "-1", "x"};
+    for (int i = 0; i < 3; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "t_gen.txt t_real.txt --mask t_mask.txt --head %s", bad[i]);
+        CHECK(run(args) != 0);
+        CHECK_STR_CONTAINS(out_text, "--head");
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_eval_cli PATH_TO_EVALUATE\n");
@@ -194,5 +263,6 @@ int main(int argc, char **argv) {
     test_json();
     test_npy_input();
     test_dataset_h5();
+    test_types();
     return test_finish("test_eval_cli");
 }

@@ -715,6 +715,12 @@ static void section_evaluate(void) {
     expect_failure("opt-threads-zero", ARGS(E, "%gen.txt", "%real.txt", "--threads", "0"), NEEDS("--threads 0"), 0);
     new_case("opt-length-negative");
     expect_failure("opt-length-negative", ARGS(E, "%gen.txt", "%real.txt", "--length", "-4"), NEEDS("--length -4"), 0);
+    new_case("opt-head-zero");
+    expect_failure("opt-head-zero", ARGS(E, "%gen.txt", "%real.txt", "--head", "0"), NEEDS("--head 0"), 0);
+    new_case("opt-head-negative");
+    expect_failure("opt-head-negative", ARGS(E, "%gen.txt", "%real.txt", "--head", "-3"), NEEDS("--head -3"), 0);
+    new_case("opt-head-text");
+    expect_failure("opt-head-text", ARGS(E, "%gen.txt", "%real.txt", "--head", "many"), NEEDS("--head many"), 0);
     new_case("opt-unknown");
     expect_failure("opt-unknown", ARGS(E, "%gen.txt", "%real.txt", "--frobnicate"), NEEDS("--frobnicate"), 0);
     new_case("opt-missing-value");
