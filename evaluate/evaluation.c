@@ -110,6 +110,7 @@ static void system_free(eval_system *s, int unseen) {
 
 static void add_baseline(eval_result *res, const char *key, const char *column, const char *title,
                          const window_set *filled) {
+    if (res->n_baselines == EVAL_MAX_BASELINES) die("more baselines than EVAL_MAX_BASELINES (%d)", EVAL_MAX_BASELINES);
     eval_system *s = &res->baselines[res->n_baselines++];
     s->key = key;
     s->column = column;
