@@ -12,7 +12,7 @@
 #include "error.h"
 
 /* Extensions at least this likely are scored first (see ngram_beam_fill). */
-#define LIKELY 1e-3
+#define LIKELY 5e-2
 
 struct ngram_beam {
     const ngram_model *m;
@@ -83,7 +83,7 @@ static int history(const ngram_beam *b, const int32_t *left, int nl, const int32
 
 /* Is candidate i better than j at step t: higher score, or the same score and
  * a lexicographically smaller filling? */
-static int better(const ngram_beam *b, int32_t i, int32_t j, int t) {
+static inline int better(const ngram_beam *b, int32_t i, int32_t j, int t) {
     if (b->c_score[i] != b->c_score[j]) return b->c_score[i] > b->c_score[j];
     if (b->c_parent[i] != b->c_parent[j]) {
         const int32_t *x = b->seq + (size_t)b->c_parent[i] * (size_t)b->max_gap;
@@ -170,7 +170,7 @@ static int select_best(ngram_beam *b, int64_t n, int t) {
         if (kept < b->width) {
             b->heap[kept] = c;
             sift_up(b, kept++, t);
-        } else if (better(b, c, b->heap[0], t)) {
+        } else if (b->c_score[c] >= b->c_score[b->heap[0]] && better(b, c, b->heap[0], t)) {
             b->heap[0] = c;
             sift_down(b, kept, 0, t);
         }
