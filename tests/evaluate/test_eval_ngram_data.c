@@ -4,20 +4,13 @@
  * comparison, the order chosen and the time taken. Nothing is asserted on the
  * figures but that observed positions are kept; skips when the data is absent.
  * Usage: test_eval_ngram_data [DIR...] (default: the compress-gzip set). */
-#include <time.h>
-
 #include "baselines.h"
 #include "ngram_infill.h"
 #include "test_util.h"
+#include "timer.h"
 #include "training_index.h"
 
 #define RARE_TOP 4
-
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* The RARE_TOP most frequent events of the test set (ties: smaller ID). */
 static void top_events(const window_set *ws, int32_t top[RARE_TOP]) {
@@ -72,14 +65,14 @@ static int run(const char *dir) {
     if (windows_read_text(sp, &test, &err) != 0) { fprintf(stderr, "%s\n", err.message); return 0; }
     eval_mask m;
     CHECK(mask_from_shorthand("mid:10", test.length, &m, &err) == 0);
-    double t0 = seconds();
+    double t0 = now_seconds();
     training_index ix;
     training_index_build(&train, &ix);
-    double t1 = seconds();
+    double t1 = now_seconds();
     window_set fill, ctx;
     ngram_stats st;
     baseline_ngram_fill(&ix, &test, &m, &fill, &st);
-    double t2 = seconds();
+    double t2 = now_seconds();
     context_stats cs;
     baseline_context_fill(&ix, &test, &m, BASELINE_MAX_CONTEXT, &ctx, &cs);
     int kept = 1;
