@@ -154,6 +154,16 @@ typedef struct backend_ops {
      * dpred = 2 (pred-z)(1-m) / sum(1-m) (overwrite). Returns the loss to the host. */
     double (*masked_mse)(backend *be, const real_t *pred, const real_t *z, const real_t *m, real_t *dpred, int B,
                          int L);
+    /* Softmax cross-entropy over the channel dimension of logits (B, V, L) at the
+     * positions with weight w[b,l] > 0 (weights (B, L)); target (B, L) int32 class
+     * indices in 0..V-1 (ignored where w == 0).
+     * loss = sum_{b,l} w[b,l] * (logsumexp_v logits[b,:,l] - logits[b,target,l]) / sum w
+     * dlogits[b,v,l] = w[b,l] * (softmax(logits[b,:,l])_v - [v == target]) / sum w   (overwrite; 0 where w == 0)
+     * Returns the loss to the host (0 and dlogits all 0 when sum w == 0). Numerically stable (max subtracted).
+     * Weights <= 0 count as 0 (also in sum w); logits there do not affect the result. A target outside 0..V-1
+     * at a weighted position matches no class: that position adds w * logsumexp and w * softmax. */
+    double (*softmax_xent)(backend *be, const real_t *logits, const int32_t *target, const real_t *w,
+                           real_t *dlogits, int B, int V, int L);
     /* Keep observed values: x = x*(1-m) + x0*m */
     void (*apply_observed)(backend *be, real_t *x, const real_t *x0, const real_t *m, long long n);
     /* DDPM update at step t (same for all items):

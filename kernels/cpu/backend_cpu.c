@@ -81,6 +81,7 @@ static const backend_ops cpu_ops = {
     .normal_fill = cpu_normal_fill,
     .diffusion_noise = cpu_diffusion_noise,
     .masked_mse = cpu_masked_mse,
+    .softmax_xent = cpu_softmax_xent,
     .apply_observed = cpu_apply_observed,
     .ddpm_step = cpu_ddpm_step,
     .ddim_step = cpu_ddim_step,

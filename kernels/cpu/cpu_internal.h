@@ -125,6 +125,10 @@ void cpu_ddpm_step(backend *be, real_t *x, const real_t *eps, const real_t *nois
 void cpu_ddim_step(backend *be, real_t *x, const real_t *eps, const real_t *noise, double abar_t, double abar_prev,
                    double sigma, long long n);
 
+/* categorical loss (cpu_xent.c) */
+double cpu_softmax_xent(backend *be, const real_t *logits, const int32_t *target, const real_t *w, real_t *dlogits,
+                        int B, int V, int L);
+
 /* optimiser (cpu_adam.c) */
 void cpu_adam_update(backend *be, real_t *param, const real_t *grad, real_t *m, real_t *v, long long n,
                      adam_params p);

@@ -22,6 +22,7 @@
 #include "ops_pointwise.cuh"
 #include "ops_reduce.cuh"
 #include "ops_s4.cuh"
+#include "ops_xent.cuh"
 
 /* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
  * operands and m/n, keep the transpose flags and leading dimensions. */
@@ -157,6 +158,20 @@ static double gpu_masked_mse(backend *be, const real_t *pred, const real_t *z, c
     gpu_read_sync(be, sums, out, sizeof sums);
     return sums[1] > 0.0 ? sums[0] / sums[1] : 0.0;
 }
+static double gpu_softmax_xent(backend *be, const real_t *logits, const int32_t *target, const real_t *w,
+                               real_t *dlogits, int B, int V, int L) {
+    long long n = (long long)B * L;
+    if (n <= 0 || V <= 0) return 0.0;
+    /* The reduction's scratch (partials, then the two sums), then the per-column statistics. */
+    size_t reduce_bytes = sssd_reduce_scratch_bytes();
+    char *scratch = (char *)gpu_scratch(be, reduce_bytes + softmax_xent_column_bytes(n));
+    double *partial = (double *)scratch, *out = partial + 2 * SSSD_REDUCE_MAX_PARTIALS;
+    launch_softmax_xent(gpu_stream(be), logits, target, w, dlogits, B, V, L, partial, out,
+                        (float *)(scratch + reduce_bytes));
+    double sums[2];
+    gpu_read_sync(be, sums, out, sizeof sums);
+    return sums[1] > 0.0 ? sums[0] / sums[1] : 0.0;
+}
 static void gpu_apply_observed(backend *be, real_t *x, const real_t *x0, const real_t *m, long long n) {
     launch_apply_observed(gpu_stream(be), x, x0, m, n);
 }
@@ -204,6 +219,7 @@ static void gpu_fill_compute_ops(backend_ops *o) {
     o->normal_fill = gpu_normal_fill;
     o->diffusion_noise = gpu_diffusion_noise;
     o->masked_mse = gpu_masked_mse;
+    o->softmax_xent = gpu_softmax_xent;
     o->apply_observed = gpu_apply_observed;
     o->ddpm_step = gpu_ddpm_step;
     o->ddim_step = gpu_ddim_step;

@@ -790,6 +790,69 @@ static void check_diffusion(backend *be, int B, int L) {
     free(ones), free(zeros), free(x), free(r);
 }
 
+/* softmax_xent: logits (B, V, L) uniform in offset +- scale; positive weights
+ * of several sizes, every fourth position unweighted with a NaN logit and a
+ * target out of range there (both must be ignored), and one weighted
+ * position whose target is out of range (it matches no class). Loss and
+ * gradient against the double definition; then determinism, and zero total
+ * weight. dlogits starts as garbage (overwrite). */
+static void check_softmax_xent(backend *be, int B, int V, int L, double offset, double scale) {
+    char what[128];
+    size_t n = (size_t)B * V * L, nc = (size_t)B * L;
+    real_t *x = opc_host_random(n, offset - scale, offset + scale), *w = opc_host_random(nc, 0.1, 2.0);
+    int32_t *t = opc_zalloc(nc * sizeof *t);
+    for (size_t c = 0; c < nc; c++) {
+        t[c] = (int32_t)opc_uniform(0, V);
+        if (c % 4 == 3) {
+            w[c] = 0;
+            t[c] = -7;
+            x[(c / (size_t)L) * V * L + c % (size_t)L] = NAN;
+        }
+    }
+    if (nc > 2) t[1] = V; /* weighted (1 % 4 != 3) */
+    double sum_w = 0, total = 0;
+    double *rd = opc_zalloc(n * sizeof *rd);
+    for (size_t c = 0; c < nc; c++)
+        if (w[c] > 0) sum_w += w[c];
+    for (size_t c = 0; c < nc; c++) {
+        if (!(w[c] > 0)) continue;
+        const real_t *xc = x + (c / (size_t)L) * V * L + c % (size_t)L;
+        double mx = -INFINITY, s = 0;
+        for (int v = 0; v < V; v++) mx = fmax(mx, (double)xc[(size_t)v * L]);
+        for (int v = 0; v < V; v++) s += exp((double)xc[(size_t)v * L] - mx);
+        double lse = mx + log(s);
+        int has_class = t[c] >= 0 && t[c] < V;
+        total += w[c] * (has_class ? lse - xc[(size_t)t[c] * L] : lse);
+        for (int v = 0; v < V; v++)
+            rd[(c / (size_t)L) * V * L + (size_t)v * L + c % (size_t)L] =
+                w[c] / sum_w * (exp((double)xc[(size_t)v * L] - lse) - (v == t[c] ? 1.0 : 0.0));
+    }
+    real_t *dx = opc_dev(be, x, n * sizeof *x), *dw = opc_dev(be, w, nc * sizeof *w);
+    int32_t *dt = (int32_t *)opc_dev(be, t, nc * sizeof *t);
+    real_t *garbage = opc_host_random(n, -9, 9);
+    real_t *dd = opc_dev(be, garbage, n * sizeof *dd);
+    double loss = be->ops->softmax_xent(be, dx, dt, dw, dd, B, V, L);
+    snprintf(what, sizeof what, "softmax_xent loss B=%d V=%d L=%d offset=%g", B, V, L, offset);
+    opc_compare_scalar(what, loss, sum_w > 0 ? total / sum_w : 0, 1e-5);
+    real_t *g = opc_get(be, dd, n);
+    snprintf(what, sizeof what, "softmax_xent dlogits B=%d V=%d L=%d offset=%g", B, V, L, offset);
+    opc_compare(what, g, rd, n, 1e-5);
+    free(g);
+    double again = be->ops->softmax_xent(be, dx, dt, dw, dd, B, V, L);
+    CHECK_MSG(memcmp(&loss, &again, sizeof loss) == 0, "softmax_xent not deterministic: %.17g vs %.17g", loss, again);
+    /* no weighted position: zero loss and gradient */
+    be->ops->upload(be, dd, garbage, n * sizeof *dd);
+    be->ops->zero(be, dw, nc * sizeof *w);
+    double l0 = be->ops->softmax_xent(be, dx, dt, dw, dd, B, V, L);
+    opc_compare_scalar("softmax_xent no weighted position", l0, 0, 0);
+    g = opc_get(be, dd, n);
+    memset(rd, 0, n * sizeof *rd);
+    opc_compare("softmax_xent no weighted position dlogits", g, rd, n, 0);
+    free(g);
+    be->ops->free(be, dx), be->ops->free(be, dw), be->ops->free(be, dt), be->ops->free(be, dd);
+    free(x), free(w), free(t), free(rd), free(garbage);
+}
+
 static void check_adam(backend *be, long long n) {
     char what[96];
     real_t *p = opc_host_random((size_t)n, -1, 1), *gr = opc_host_random((size_t)n, -1, 1);
@@ -1123,6 +1186,11 @@ static void op_checks_run(backend *be, int big) {
         check_layernorm(be, B, C < 17 ? C : 17, L < 64 ? L : 40);
         check_diffusion(be, B, L);
     }
+    check_softmax_xent(be, 1, 1, 1, 0, 1);
+    check_softmax_xent(be, 2, 5, 3, 0, 3);
+    check_softmax_xent(be, 3, 61, 17, 0, 4);
+    check_softmax_xent(be, 3, 61, 17, 80, 10);
+    if (big) check_softmax_xent(be, 4, 257, 200, 0, 6);
     check_weight_norm(be, 1, 1);
     check_weight_norm(be, 5, 3);
     check_weight_norm(be, 33, 17);

@@ -1,7 +1,8 @@
 /* Known answers for the CPU backend's operations in float (the precision the
  * tools run in): SSSD's step embedding at t = 0 and 1 (values worked out by
  * hand below), exact GELU, LayerNorm, weight norm, Philox noise, the diffusion
- * updates, Adam, and identical results with one and two threads. */
+ * updates, softmax cross-entropy, Adam, and identical results with one and
+ * two threads. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -121,6 +122,46 @@ static void test_noise_and_steps(backend *be) {
     CHECK(xo[0] == 1 && xo[1] == 6);
 }
 
+static void test_softmax_xent(backend *be) {
+    /* One column, logits (0, ln 2, 0), target 1: softmax (1/4, 1/2, 1/4),
+     * loss = ln(1 + 2 + 1) - ln 2 = ln 2, gradient softmax - e_1. */
+    real_t x1[3] = {0, (real_t)log(2.0), 0}, w1[1] = {1}, d1[3];
+    int32_t t1[1] = {1};
+    double loss = be->ops->softmax_xent(be, x1, t1, w1, d1, 1, 3, 1);
+    CHECK_CLOSE(loss, log(2.0), 1e-7, 1e-6);
+    CHECK_CLOSE(d1[0], 0.25, 1e-7, 1e-6);
+    CHECK_CLOSE(d1[1], -0.5, 1e-7, 1e-6);
+    CHECK_CLOSE(d1[2], 0.25, 1e-7, 1e-6);
+
+    /* Three columns (L = 3), weights 1, 3, 0 (sum 4): column 0 as above,
+     * column 1 uniform over 3 classes with target 0, column 2 unweighted with
+     * a NaN logit and a target out of range, which must change nothing.
+     * loss = (1 ln 2 + 3 ln 3) / 4. */
+    real_t x[9] = {0, 0, NAN, (real_t)log(2.0), 0, 1, 0, 0, 2}, w[3] = {1, 3, 0}, d[9];
+    int32_t t[3] = {1, 0, 9};
+    for (int i = 0; i < 9; i++) d[i] = 7; /* overwritten */
+    loss = be->ops->softmax_xent(be, x, t, w, d, 1, 3, 3);
+    CHECK_CLOSE(loss, (log(2.0) + 3 * log(3.0)) / 4, 1e-7, 1e-6);
+    const double want[9] = {0.25 / 4, 0.75 * (1.0 / 3 - 1), 0, -0.5 / 4, 0.75 / 3, 0, 0.25 / 4, 0.75 / 3, 0};
+    for (int i = 0; i < 9; i++) CHECK_CLOSE(d[i], want[i], 1e-7, 1e-6);
+    CHECK(d[2] == 0 && d[5] == 0 && d[8] == 0);
+
+    /* Large equal logits: exp(1000) overflows unless the max is subtracted. */
+    real_t xb[3] = {1000, 1000, 1000}, db[3];
+    int32_t tb[1] = {2};
+    loss = be->ops->softmax_xent(be, xb, tb, w1, db, 1, 3, 1);
+    CHECK_CLOSE(loss, log(3.0), 1e-7, 1e-6);
+    CHECK_CLOSE(db[2], 1.0 / 3 - 1, 1e-7, 1e-6);
+    CHECK_CLOSE(db[0], 1.0 / 3, 1e-7, 1e-6);
+
+    /* No weighted position: loss 0 and an all-zero gradient. */
+    real_t w0[3] = {0, 0, 0};
+    for (int i = 0; i < 9; i++) d[i] = 7;
+    loss = be->ops->softmax_xent(be, x, t, w0, d, 1, 3, 3);
+    CHECK(loss == 0);
+    for (int i = 0; i < 9; i++) CHECK(d[i] == 0);
+}
+
 static void test_reductions(backend *be) {
     real_t x[3] = {1, 2, 3}, y[3] = {1, 1, 1};
     CHECK_CLOSE(be->ops->sum_squares(be, x, 3), 14, 0, 0);
@@ -193,6 +234,17 @@ static void test_threads(backend *one, backend *two) {
     two->ops->layernorm_backward(two, x, g, m2, r2, x, y2, dg2, db2, B, C, L);
     CHECK(memcmp(y1, y2, n * sizeof(real_t)) == 0);
     CHECK(memcmp(dg1, dg2, C * sizeof(real_t)) == 0);
+    /* softmax cross-entropy over the C channels, every third position unweighted */
+    int32_t *tgt = malloc((size_t)B * L * sizeof *tgt);
+    for (long long i = 0; i < (long long)B * L; i++) {
+        tgt[i] = (int32_t)((i * 37) % C);
+        m1[i] = i % 3 == 0 ? 0.0f : 0.5f + (real_t)(i % 5);
+    }
+    double xl1 = one->ops->softmax_xent(one, x, tgt, m1, y1, B, C, L);
+    double xl2 = two->ops->softmax_xent(two, x, tgt, m1, y2, B, C, L);
+    CHECK(memcmp(&xl1, &xl2, sizeof xl1) == 0);
+    CHECK(memcmp(y1, y2, n * sizeof(real_t)) == 0);
+    free(tgt);
     free(x), free(y1), free(y2), free(g), free(b), free(m1), free(r1), free(m2), free(r2);
     free(dg1), free(db1), free(dg2), free(db2);
 }
@@ -204,6 +256,7 @@ int main(void) {
     test_activations(be);
     test_norms(be);
     test_noise_and_steps(be);
+    test_softmax_xent(be);
     test_reductions(be);
     test_adam(be);
     test_threads(one, be);

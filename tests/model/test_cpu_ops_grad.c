@@ -245,6 +245,41 @@ static void check_masked_mse(void) {
     check_fd("masked_mse dpred", pred, dpred, B * L, mse_loss, &c);
 }
 
+/* ---------------- softmax cross-entropy ---------------- */
+typedef struct xent_ctx {
+    real_t *logits, *w, *dlogits;
+    int32_t *target;
+    int B, V, L;
+} xent_ctx;
+static double xent_loss(void *c) {
+    xent_ctx *s = c;
+    return be->ops->softmax_xent(be, s->logits, s->target, s->w, s->dlogits, s->B, s->V, s->L);
+}
+/* Weights non-uniform, every third position unweighted (its gradient must be
+ * 0, and so is the difference quotient); with `stray`, one weighted position
+ * has a target outside 0..V-1 (then the loss there is w * logsumexp). */
+static void check_softmax_xent(int B, int V, int L, int stray) {
+    char what[96];
+    long long n = (long long)B * V * L, nc = (long long)B * L;
+    real_t *x = malloc(n * sizeof *x), *d = malloc(n * sizeof *d), *scratch = malloc(n * sizeof *d);
+    real_t *w = malloc(nc * sizeof *w);
+    int32_t *t = malloc(nc * sizeof *t);
+    fill(x, n, 3.0);
+    fill(w, nc, 1.0);
+    for (long long i = 0; i < nc; i++) {
+        w[i] = i % 3 == 1 ? 0 : (real_t)fabs(w[i]) + (real_t)0.1;
+        t[i] = (int32_t)((i * 7 + 2) % V);
+    }
+    if (stray && nc > 2) t[2] = V;
+    double loss = be->ops->softmax_xent(be, x, t, w, d, B, V, L);
+    CHECK_MSG(isfinite(loss) && (V > 1 ? loss > 0 : loss == 0), "softmax_xent loss %g (B %d, V %d, L %d)", loss, B,
+              V, L);
+    xent_ctx c = {x, w, scratch, t, B, V, L};
+    snprintf(what, sizeof what, "softmax_xent dlogits (B %d, V %d, L %d)", B, V, L);
+    check_fd(what, x, d, n, xent_loss, &c);
+    free(x), free(d), free(scratch), free(w), free(t);
+}
+
 /* ---------------- adjoint pairs ---------------- */
 static void check_adjoints(int B, int C, int L) {
     long long n = (long long)B * C * L;
@@ -370,6 +405,10 @@ int main(void) {
     check_s4_kernel(3, 8, 1);
     check_s4_kernel(1, 6, 10);
     check_masked_mse();
+    check_softmax_xent(2, 5, 7, 1);
+    check_softmax_xent(1, 1, 4, 0);
+    check_softmax_xent(2, 63, 3, 0);
+    check_softmax_xent(3, 2, 1, 0);
     check_adjoints(2, 3, 5);
     check_adjoints(1, 2, 1);
     check_adjoints(3, 1, 2);
