@@ -37,16 +37,18 @@ typedef struct config_field {
     const char *name;
     size_t offset;
     int is_double;
+    int optional;     /* absent in files written before the field existed: keeps its default */
 } config_field;
 
-#define INT_FIELD(f) {#f, offsetof(sssd_config, f), 0}
-#define DBL_FIELD(f) {#f, offsetof(sssd_config, f), 1}
+#define INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 0}
+#define DBL_FIELD(f) {#f, offsetof(sssd_config, f), 1, 0}
+#define OPTIONAL_INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 1}
 static const config_field config_fields[] = {
     INT_FIELD(in_channels),  INT_FIELD(out_channels),     INT_FIELD(res_channels), INT_FIELD(skip_channels),
     INT_FIELD(num_res_layers), INT_FIELD(s4_d_state),     INT_FIELD(s4_lmax),      INT_FIELD(s4_bidirectional),
     INT_FIELD(s4_layernorm), INT_FIELD(emb_in),           INT_FIELD(emb_mid),      INT_FIELD(emb_out),
     INT_FIELD(T),            DBL_FIELD(beta_0),           DBL_FIELD(beta_T),       DBL_FIELD(dt_min),
-    DBL_FIELD(dt_max),
+    DBL_FIELD(dt_max),       OPTIONAL_INT_FIELD(encoding), OPTIONAL_INT_FIELD(vocab_size),
 };
 #define N_CONFIG_FIELDS ((int)(sizeof config_fields / sizeof config_fields[0]))
 
@@ -262,6 +264,7 @@ static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *
         char name[96];
         snprintf(name, sizeof name, "config_%s", config_fields[i].name);
         char *p = (char *)cfg + config_fields[i].offset;
+        if (config_fields[i].optional && H5Aexists(f, name) == 0) continue;
         if (read_number_attr(f, name, config_fields[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
     }
     error_info why;
@@ -443,6 +446,10 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     if (count) rc = error_set(err, "%s: does not match the model it describes (%d problem%s): %s%s", path, count,
                               count == 1 ? "" : "s", problems, count > 8 ? "; ..." : "");
     if (!rc) rc = read_vocab(f, &mt->vocab, path, err);
+    const sssd_config *mc = sssd_model_config(m);
+    if (!rc && mc->encoding != 0 && mt->vocab.size > 0 && mt->vocab.size != mc->vocab_size)
+        rc = error_set(err, "%s: the model encodes %d event types but the vocabulary stored with it has %d", path,
+                       mc->vocab_size, mt->vocab.size);
     if (!rc) read_meta(f, mt);
     H5Fclose(f);
     if (!rc) {

@@ -12,8 +12,10 @@
 #include "error.h"
 
 typedef struct sssd_config {
-    int in_channels;          /* 1: events are one raw float channel */
+    int in_channels;          /* 1 for raw float IDs; set by the encoding (model/encoding.h) */
     int out_channels;         /* 1 */
+    int encoding;             /* event_encoding: 0 id (SSSD's float IDs), 1 bits, 2 masked */
+    int vocab_size;           /* V, the events' IDs 1..V (0: unknown, id encoding only) */
     int res_channels;         /* C: 256 in the paper */
     int skip_channels;        /* 256 */
     int num_res_layers;       /* 36 */
@@ -32,6 +34,9 @@ void sssd_config_default(sssd_config *cfg);
 /* Presets: "tiny", "small" (128 channels x 4 layers), "paper". Returns -1 on
  * an unknown name. `length` sets s4_lmax. */
 int sssd_config_preset(const char *name, int length, sssd_config *cfg, error_info *err);
+/* Choose how events are encoded (model/encoding.h) for a vocabulary of V
+ * events: sets encoding, vocab_size and the input/output channels. */
+void sssd_config_set_encoding(sssd_config *cfg, int encoding, int vocab_size);
 /* Refuse absurd values (zero or negative sizes, odd embedding sizes...). */
 int sssd_config_validate(const sssd_config *cfg, error_info *err);
 

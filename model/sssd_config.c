@@ -3,6 +3,7 @@
  * of a forward pass for benchmarks. */
 #include <string.h>
 
+#include "encoding.h"
 #include "sssd.h"
 
 void sssd_config_default(sssd_config *cfg) {
@@ -46,6 +47,12 @@ int sssd_config_preset(const char *name, int length, sssd_config *cfg, error_inf
     return error_set(err, "unknown preset '%s' (expected tiny, small or paper)", name);
 }
 
+void sssd_config_set_encoding(sssd_config *cfg, int encoding, int vocab_size) {
+    cfg->encoding = encoding;
+    cfg->vocab_size = vocab_size;
+    encoding_channels(encoding, vocab_size, &cfg->in_channels, &cfg->out_channels);
+}
+
 int sssd_config_validate(const sssd_config *c, error_info *err) {
     if (c->in_channels < 1 || c->out_channels < 1)
         return error_set(err, "in_channels and out_channels must be at least 1 (got %d, %d)", c->in_channels,
@@ -71,7 +78,20 @@ int sssd_config_validate(const sssd_config *c, error_info *err) {
         return error_set(err, "the S4 timescales need 0 < dt_min <= dt_max (got %g, %g)", c->dt_min, c->dt_max);
     /* Upper bounds far beyond any real model, so a damaged or mistyped
      * configuration is refused with a message instead of exhausting memory. */
-    if (c->in_channels > 64 || c->out_channels > 64)
+    if (c->encoding < 0 || c->encoding >= ENCODING_COUNT)
+        return error_set(err, "encoding %d is not one of 0 (id), 1 (bits), 2 (masked)", c->encoding);
+    if (c->vocab_size < 0 || c->vocab_size > ENCODING_MAX_VOCAB)
+        return error_set(err, "vocab_size must be in 0..%d (got %d)", ENCODING_MAX_VOCAB, c->vocab_size);
+    if (c->encoding != ENCODING_ID) {
+        int in, out;
+        encoding_channels(c->encoding, c->vocab_size, &in, &out);
+        if (c->vocab_size < 2)
+            return error_set(err, "the %s encoding needs a vocabulary of at least 2 events (got %d)",
+                             encoding_name(c->encoding), c->vocab_size);
+        if (c->in_channels != in || c->out_channels != out)
+            return error_set(err, "the %s encoding of %d events needs %d input and %d output channels (got %d, %d)",
+                             encoding_name(c->encoding), c->vocab_size, in, out, c->in_channels, c->out_channels);
+    } else if (c->in_channels > 64 || c->out_channels > 64)
         return error_set(err, "in_channels and out_channels must be at most 64 (got %d, %d)", c->in_channels, c->out_channels);
     if (c->res_channels > 16384 || c->skip_channels > 16384 || c->num_res_layers > 1024)
         return error_set(err, "res_channels and skip_channels must be at most 16384 and num_res_layers at most 1024 (got %d, %d, %d)",
