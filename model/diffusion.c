@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diffusion_internal.h"
+#include "encoding.h"
 #include "gap_chunks.h"
 #include "philox.h"
 
@@ -39,8 +41,6 @@ void diffusion_schedule_free(diffusion_schedule *s) {
 
 /* ---------------- masks ---------------- */
 
-/* Uniform integer in [0, n) from a 32-bit draw (multiply-shift: no modulo bias worth naming). */
-static uint32_t uniform_below(uint32_t bits, uint32_t n) { return (uint32_t)(((uint64_t)bits * n) >> 32); }
 
 static int parse_int(const char *s, int *out) {
     if (!*s) return -1;
@@ -181,19 +181,6 @@ void diffusion_values_to_ids(const float *values, long long n, int clamp_to, int
 
 /* ---------------- training and sampling context ---------------- */
 
-struct diffusion_context {
-    sssd_model *m;
-    backend *be;
-    diffusion_schedule s;
-    int L, max_batch;
-    /* backend memory */
-    real_t *x0, *mask, *cond, *eps, *z, *xt, *eps_hat, *dpred, *noise, *abar;
-    int32_t *t;
-    /* host staging */
-    real_t *h_x0, *h_mask, *h_cond, *h_out;
-    int32_t *h_t;
-};
-
 diffusion_context *diffusion_context_create(sssd_model *m) {
     diffusion_context *d = xcalloc(1, sizeof *d);
     const sssd_config *cfg = sssd_model_config(m);
@@ -201,25 +188,36 @@ diffusion_context *diffusion_context_create(sssd_model *m) {
     d->be = sssd_model_backend(m);
     d->L = cfg->s4_lmax;
     d->max_batch = sssd_model_max_batch(m);
+    d->encoding = cfg->encoding;
+    d->V = cfg->vocab_size;
+    d->cin = cfg->in_channels;
+    d->cout = cfg->out_channels;
     diffusion_schedule_init(&d->s, cfg->T, cfg->beta_0, cfg->beta_T);
     backend *be = d->be;
-    size_t n = (size_t)d->max_batch * (size_t)d->L * sizeof(real_t);
-    d->x0 = be->ops->alloc(be, n);
-    d->mask = be->ops->alloc(be, n);
-    d->cond = be->ops->alloc(be, 2 * n);
-    d->eps = be->ops->alloc(be, n);
-    d->z = be->ops->alloc(be, n);
-    d->xt = be->ops->alloc(be, n);
-    d->eps_hat = be->ops->alloc(be, n);
-    d->dpred = be->ops->alloc(be, n);
-    d->noise = be->ops->alloc(be, n);
+    size_t BL = (size_t)d->max_batch * (size_t)d->L;
+    size_t n_in = BL * (size_t)d->cin * sizeof(real_t), n_out = BL * (size_t)d->cout * sizeof(real_t);
+    d->x0 = be->ops->alloc(be, n_in);
+    d->mask = be->ops->alloc(be, n_in);
+    d->cond = be->ops->alloc(be, 2 * n_in);
+    d->eps = be->ops->alloc(be, n_in);
+    d->z = be->ops->alloc(be, n_in);
+    d->xt = be->ops->alloc(be, n_in);
+    d->noise = be->ops->alloc(be, n_in);
+    d->eps_hat = be->ops->alloc(be, n_out);
+    d->dpred = be->ops->alloc(be, n_out);
+    d->weight = be->ops->alloc(be, BL * sizeof(real_t));
+    d->target = be->ops->alloc(be, BL * sizeof(int32_t));
     d->abar = be->ops->alloc(be, (size_t)cfg->T * sizeof(real_t));
     d->t = be->ops->alloc(be, (size_t)d->max_batch * sizeof(int32_t));
-    d->h_x0 = xmalloc(n);
-    d->h_mask = xmalloc(n);
-    d->h_cond = xmalloc(2 * n);
-    d->h_out = xmalloc(n);
+    d->t_rows = be->ops->alloc(be, (size_t)d->max_batch * (size_t)d->cin * sizeof(int32_t));
+    d->h_x0 = xmalloc(n_in);
+    d->h_mask = xmalloc(n_in);
+    d->h_cond = xmalloc(2 * n_in);
+    d->h_out = xmalloc(n_out > n_in ? n_out : n_in);
+    d->h_weight = xmalloc(BL * sizeof(real_t));
+    d->h_target = xmalloc(BL * sizeof(int32_t));
     d->h_t = xmalloc((size_t)d->max_batch * sizeof(int32_t));
+    d->h_t_rows = xmalloc((size_t)d->max_batch * (size_t)d->cin * sizeof(int32_t));
     real_t *abar = xmalloc((size_t)cfg->T * sizeof(real_t));
     for (int i = 0; i < cfg->T; i++) abar[i] = (real_t)d->s.abar[i];
     be->ops->upload(be, d->abar, abar, (size_t)cfg->T * sizeof(real_t));
@@ -230,82 +228,101 @@ diffusion_context *diffusion_context_create(sssd_model *m) {
 void diffusion_context_free(diffusion_context *d) {
     if (!d) return;
     backend *be = d->be;
-    real_t *bufs[] = {d->x0, d->mask, d->cond, d->eps, d->z, d->xt, d->eps_hat, d->dpred, d->noise, d->abar};
+    void *bufs[] = {d->x0,     d->mask,   d->cond,   d->eps,    d->z, d->xt, d->noise, d->eps_hat, d->dpred,
+                    d->weight, d->target, d->abar,   d->t,      d->t_rows};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) be->ops->free(be, bufs[i]);
-    be->ops->free(be, d->t);
     free(d->h_x0);
     free(d->h_mask);
     free(d->h_cond);
     free(d->h_out);
+    free(d->h_weight);
+    free(d->h_target);
     free(d->h_t);
+    free(d->h_t_rows);
     diffusion_schedule_free(&d->s);
     free(d);
 }
 
 const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d) { return &d->s; }
 
-static void check_batch(const diffusion_context *d, int B) {
+void diffusion_check_batch(const diffusion_context *d, int B) {
     if (B < 1 || B > d->max_batch) die("diffusion: batch of %d windows, but the model was built for 1..%d", B, d->max_batch);
 }
 
-/* Stage x0, per-window masks (B, L) and cond = [x0 m, m] (B, 2, L) on the backend. */
+/* ---------------- Gaussian diffusion (id and bits encodings) ----------------
+ * A window becomes ch = in_channels rows of L values: the raw ID (id) or the
+ * -1/+1 bits of ID-1 (bits). The per-row operations of the backend then run
+ * on B*ch rows, each row of window b at window b's step t_b. */
+
+/* Stage x0 encoded (B, ch, L), masks (B, ch, L) and cond = [x0 m, m] (B, 2ch, L). */
 static void upload_inputs(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window) {
-    int L = d->L;
+    int L = d->L, ch = d->cin, bits = d->encoding == ENCODING_BITS ? ch : 0;
+    float code[32];
     for (int b = 0; b < B; b++) {
         const float *mrow = mask + (mask_per_window ? (size_t)b * L : 0);
+        real_t *cx = d->h_cond + (size_t)b * 2 * ch * L, *cm = cx + (size_t)ch * L;
         for (int l = 0; l < L; l++) {
-            size_t i = (size_t)b * L + l;
-            real_t v = (real_t)x0[i], mv = (real_t)mrow[l];
-            d->h_x0[i] = v;
-            d->h_mask[i] = mv;
-            d->h_cond[(size_t)b * 2 * L + l] = v * mv;
-            d->h_cond[(size_t)b * 2 * L + L + l] = mv;
+            float v = x0[(size_t)b * L + l];
+            if (bits) encoding_bits_encode((int32_t)v, bits, code, 1);
+            else code[0] = v;
+            real_t mv = (real_t)mrow[l];
+            for (int c = 0; c < ch; c++) {
+                size_t i = ((size_t)b * ch + c) * L + l;
+                d->h_x0[i] = (real_t)code[c];
+                d->h_mask[i] = mv;
+                cx[(size_t)c * L + l] = (real_t)code[c] * mv;
+                cm[(size_t)c * L + l] = mv;
+            }
         }
     }
     backend *be = d->be;
-    size_t n = (size_t)B * L * sizeof(real_t);
+    size_t n = (size_t)B * ch * L * sizeof(real_t);
     be->ops->upload(be, d->x0, d->h_x0, n);
     be->ops->upload(be, d->mask, d->h_mask, n);
     be->ops->upload(be, d->cond, d->h_cond, 2 * n);
 }
 
-double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
-                            uint64_t iteration) {
-    check_batch(d, B);
+/* The model's steps (B) and the same repeated for each of a window's rows (B*ch). */
+static void upload_steps(diffusion_context *d, int B) {
+    int ch = d->cin;
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < ch; c++) d->h_t_rows[b * ch + c] = d->h_t[b];
+    d->be->ops->upload(d->be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+    d->be->ops->upload(d->be, d->t_rows, d->h_t_rows, (size_t)B * ch * sizeof(int32_t));
+}
+
+static double gaussian_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
+                                  uint64_t iteration) {
     backend *be = d->be;
-    int L = d->L, T = d->s.T;
+    int L = d->L, T = d->s.T, ch = d->cin;
     upload_inputs(d, B, x0, mask, 0);
     uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
     for (int b = 0; b < B; b++) d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
-    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
-    be->ops->normal_fill(be, d->eps, (long long)B * L, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration), 0);
-    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t, d->abar, d->z, d->xt, B, L);
+    upload_steps(d, B);
+    be->ops->normal_fill(be, d->eps, (long long)B * ch * L, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration), 0);
+    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t_rows, d->abar, d->z, d->xt, B * ch, L);
     sssd_zero_grads(d->m);
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
-    double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B, L);
+    double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B * ch, L);
     sssd_backward(d->m, d->dpred);
     return loss;
 }
 
-double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
-                           const uint64_t *window_ids, uint64_t seed, double *count_out) {
-    check_batch(d, B);
+static double gaussian_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
+                                 const uint64_t *window_ids, uint64_t seed) {
     backend *be = d->be;
-    int L = d->L, T = d->s.T;
+    int L = d->L, T = d->s.T, ch = d->cin;
     upload_inputs(d, B, x0, mask, 1);
-    double missing = 0;
-    for (size_t i = 0; i < (size_t)B * L; i++) missing += 1.0 - (double)mask[i];
     for (int b = 0; b < B; b++) {
         uint64_t ts = diffusion_stream(DIFFUSION_STREAM_VALID_T, window_ids[b]);
         d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, ts, 0), (uint32_t)T);
-        be->ops->normal_fill(be, d->eps + (size_t)b * L, L, seed, diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0);
+        be->ops->normal_fill(be, d->eps + (size_t)b * ch * L, (long long)ch * L, seed,
+                             diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0);
     }
-    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
-    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t, d->abar, d->z, d->xt, B, L);
+    upload_steps(d, B);
+    be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t_rows, d->abar, d->z, d->xt, B * ch, L);
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
-    if (count_out) *count_out = missing;
-    if (missing == 0) return 0.0;
-    return be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B, L);
+    return be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B * ch, L);
 }
 
 void diffusion_ddim_timesteps(int T, int S, int *tau) {
@@ -320,10 +337,10 @@ void diffusion_ddim_timesteps(int T, int S, int *tau) {
 static void fill_window_noise(diffusion_context *d, real_t *dst, int B, const uint64_t *noise_ids, uint64_t seed,
                               int slot) {
     backend *be = d->be;
-    int L = d->L;
+    long long n = (long long)d->L * d->cin;
     for (int b = 0; b < B; b++)
-        be->ops->normal_fill(be, dst + (size_t)b * L, L, seed, diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]),
-                             (unsigned long long)slot * (unsigned long long)L);
+        be->ops->normal_fill(be, dst + (size_t)b * n, n, seed, diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]),
+                             (unsigned long long)slot * (unsigned long long)n);
 }
 
 static void set_steps(diffusion_context *d, int B, int t) {
@@ -331,12 +348,11 @@ static void set_steps(diffusion_context *d, int B, int t) {
     d->be->ops->upload(d->be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
 }
 
-void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
-                      const diffusion_sample_options *opt, float *out) {
-    check_batch(d, B);
+static void gaussian_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                            const diffusion_sample_options *opt, float *out) {
     backend *be = d->be;
-    int L = d->L, T = d->s.T;
-    long long n = (long long)B * L;
+    int L = d->L, T = d->s.T, ch = d->cin;
+    long long n = (long long)B * ch * L;
     upload_inputs(d, B, x0, mask, 1);
     real_t *x = d->xt;
     fill_window_noise(d, x, B, noise_ids, opt->seed, 0);
@@ -373,5 +389,41 @@ void diffusion_sample(diffusion_context *d, int B, const float *x0, const float 
      * update. Put them back so observed events come out exactly. */
     be->ops->apply_observed(be, x, d->x0, d->mask, n);
     be->ops->download(be, d->h_out, x, (size_t)n * sizeof(real_t));
-    for (long long i = 0; i < n; i++) out[i] = (float)d->h_out[i];
+    if (d->encoding == ENCODING_BITS) {
+        float code[32];
+        for (int b = 0; b < B; b++)
+            for (int l = 0; l < L; l++) {
+                for (int c = 0; c < ch; c++) code[c] = (float)d->h_out[((size_t)b * ch + c) * L + l];
+                out[(size_t)b * L + l] = (float)encoding_bits_decode(code, 1, ch, d->V);
+            }
+    } else {
+        for (long long i = 0; i < n; i++) out[i] = (float)d->h_out[i];
+    }
+}
+
+/* ---------------- entry points: one per task, whatever the encoding ---------------- */
+
+double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
+                            uint64_t iteration) {
+    diffusion_check_batch(d, B);
+    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, mask, seed, iteration);
+    return gaussian_train_step(d, B, x0, mask, seed, iteration);
+}
+
+double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
+                           const uint64_t *window_ids, uint64_t seed, double *count_out) {
+    diffusion_check_batch(d, B);
+    double missing = 0;
+    for (size_t i = 0; i < (size_t)B * d->L; i++) missing += 1.0 - (double)mask[i];
+    if (count_out) *count_out = missing;
+    if (missing == 0) return 0.0;
+    if (d->encoding == ENCODING_MASKED) return masked_eval_loss(d, B, x0, mask, window_ids, seed);
+    return gaussian_eval_loss(d, B, x0, mask, window_ids, seed);
+}
+
+void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                      const diffusion_sample_options *opt, float *out) {
+    diffusion_check_batch(d, B);
+    if (d->encoding == ENCODING_MASKED) masked_sample(d, B, x0, mask, noise_ids, opt, out);
+    else gaussian_sample(d, B, x0, mask, noise_ids, opt, out);
 }

@@ -111,12 +111,23 @@ typedef struct diffusion_sample_options {
     /* Called after every network pass (may be NULL): done/total passes. */
     void (*progress)(void *user, int done, int total);
     void *progress_user;
+    /* Masked encoding only. temperature: 0 fills each position with its most
+     * probable event (deterministic), > 0 draws from the softmax at that
+     * temperature. probs: NULL, or (B, L, V) host memory that receives, at
+     * each generated position, the distribution the event was drawn from. */
+    double temperature;
+    float *probs;
 } diffusion_sample_options;
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts
  * from): tau_i = T-1 - floor((S-1-i) T / S), i = 0..S-1, ascending; S = T
  * gives every step, S = 20 of T = 200 gives 9, 19, ..., 199. Writes S values. */
 void diffusion_ddim_timesteps(int T, int S, int *tau);
+
+/* Masked encoding (model/encoding.h): a gap of k events is filled in
+ * min(S, k) passes (S = opt->steps; every pass reveals an equal share of the
+ * positions still masked, those the network is most sure of first); DDPM and
+ * DDIM do not apply. The other encodings follow the description below. */
 
 /* Sample B windows: x0 (B, L) observed values (anything at generated
  * positions), mask (B, L), noise_ids (B): window b's noise is

@@ -1,0 +1,237 @@
+/* Masked discrete diffusion for the masked encoding (model/encoding.h), in the
+ * style of MDLM (Sahoo et al. 2024) and MaskGIT: an event is either visible
+ * or [MASK]; training hides each generated position with probability (t+1)/T
+ * at a step t drawn uniformly and teaches a softmax head, by cross-entropy on
+ * the hidden positions, which event was there; sampling starts with the whole
+ * gap hidden and reveals it over a few passes, the positions the network is
+ * surest of first. The loss is the plain mean cross-entropy over hidden
+ * positions (MDLM's 1/t weighting of the bound favours nearly complete
+ * windows, whose positions are the easiest; for filling gaps the plain mean
+ * trains every masking level alike).
+ *
+ * Network input, per window: a one-hot (V+1, L) of the visible events with
+ * channel V for [MASK]; cond (2(V+1), L) = [one-hot of the observed events,
+ * the observation mask on every channel], SSSD's [x0 m, m] conditioning. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diffusion_internal.h"
+#include "philox.h"
+
+#define SYMBOL_MASK(d) ((d)->V)
+
+/* Event ID (1..V) of an input value to its class 0..V-1 (IDs outside clamp:
+ * the tools check inputs against the vocabulary before they get here). */
+static int32_t class_of(const diffusion_context *d, float v) {
+    long id = lrintf(v);
+    if (id < 1) id = 1;
+    if (id > d->V) id = d->V;
+    return (int32_t)(id - 1);
+}
+
+/* cond = [one-hot of observed events, mask on every channel] for B windows. */
+static void stage_cond(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window) {
+    int L = d->L, ch = d->cin;
+    memset(d->h_cond, 0, (size_t)B * 2 * ch * L * sizeof(real_t));
+    for (int b = 0; b < B; b++) {
+        const float *mrow = mask + (mask_per_window ? (size_t)b * L : 0);
+        real_t *cx = d->h_cond + (size_t)b * 2 * ch * L, *cm = cx + (size_t)ch * L;
+        for (int l = 0; l < L; l++) {
+            if (mrow[l] == 0.0f) continue;
+            cx[(size_t)class_of(d, x0[(size_t)b * L + l]) * L + l] = 1;
+            for (int c = 0; c < ch; c++) cm[(size_t)c * L + l] = 1;
+        }
+    }
+    d->be->ops->upload(d->be, d->cond, d->h_cond, (size_t)B * 2 * ch * L * sizeof(real_t));
+}
+
+/* The network input: one-hot (B, V+1, L) of symbols (B, L) (class or SYMBOL_MASK). */
+static void stage_symbols(diffusion_context *d, int B, const int32_t *symbols) {
+    int L = d->L, ch = d->cin;
+    memset(d->h_x0, 0, (size_t)B * ch * L * sizeof(real_t));
+    for (int b = 0; b < B; b++)
+        for (int l = 0; l < L; l++) d->h_x0[((size_t)b * ch + symbols[(size_t)b * L + l]) * L + l] = 1;
+    d->be->ops->upload(d->be, d->xt, d->h_x0, (size_t)B * ch * L * sizeof(real_t));
+}
+
+/* Hide generated positions of window b with probability (t+1)/T, using
+ * uniform draws u(l) = philox(seed, stream, first + l); at least one is hidden when
+ * the window generates anything, so every window teaches something. Fills
+ * symbols, targets and weights of the window. */
+static void hide_window(diffusion_context *d, int b, const float *x0, const float *mrow, int t, uint64_t seed,
+                        uint64_t stream, uint64_t first, int32_t *symbols) {
+    int L = d->L, T = d->s.T;
+    double p = (double)(t + 1) / (double)T;
+    int hidden = 0, lowest = -1;
+    float lowest_u = 2.0f;
+    for (int l = 0; l < L; l++) {
+        size_t i = (size_t)b * L + l;
+        int32_t cls = class_of(d, x0[i]);
+        symbols[i] = cls;
+        d->h_target[i] = cls;
+        d->h_weight[i] = 0;
+        if (mrow[l] != 0.0f) continue;
+        float u = philox_uniform(philox_u32(seed, stream, first + (uint64_t)l));
+        if (u < lowest_u) {
+            lowest_u = u;
+            lowest = l;
+        }
+        if ((double)u < p) {
+            symbols[i] = SYMBOL_MASK(d);
+            d->h_weight[i] = 1;
+            hidden++;
+        }
+    }
+    if (!hidden && lowest >= 0) {
+        symbols[(size_t)b * L + lowest] = SYMBOL_MASK(d);
+        d->h_weight[(size_t)b * L + lowest] = 1;
+    }
+}
+
+/* Forward and cross-entropy over the hidden positions staged in h_target/h_weight. */
+static double masked_loss(diffusion_context *d, int B, const int32_t *symbols) {
+    backend *be = d->be;
+    size_t BL = (size_t)B * d->L;
+    stage_symbols(d, B, symbols);
+    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+    be->ops->upload(be, d->target, d->h_target, BL * sizeof(int32_t));
+    be->ops->upload(be, d->weight, d->h_weight, BL * sizeof(real_t));
+    sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+    return be->ops->softmax_xent(be, d->eps_hat, d->target, d->weight, d->dpred, B, d->V, d->L);
+}
+
+double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
+                         uint64_t iteration) {
+    int L = d->L, T = d->s.T;
+    int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
+    stage_cond(d, B, x0, mask, 0);
+    uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
+    /* The draws that hide events take the place of the Gaussian noise: one
+     * stream per iteration, window b's at b*L + l. */
+    uint64_t hide_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration);
+    for (int b = 0; b < B; b++) {
+        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
+        hide_window(d, b, x0, mask, d->h_t[b], seed, hide_stream, (uint64_t)b * L, symbols);
+    }
+    sssd_zero_grads(d->m);
+    double loss = masked_loss(d, B, symbols);
+    sssd_backward(d->m, d->dpred);
+    free(symbols);
+    return loss;
+}
+
+double masked_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *window_ids,
+                        uint64_t seed) {
+    int L = d->L, T = d->s.T;
+    int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
+    stage_cond(d, B, x0, mask, 1);
+    for (int b = 0; b < B; b++) {
+        uint64_t ts = diffusion_stream(DIFFUSION_STREAM_VALID_T, window_ids[b]);
+        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, ts, 0), (uint32_t)T);
+        hide_window(d, b, x0, mask + (size_t)b * L, d->h_t[b], seed,
+                    diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0, symbols);
+    }
+    double loss = masked_loss(d, B, symbols);
+    free(symbols);
+    return loss;
+}
+
+/* Softmax of V logits at stride L into p (double), at temperature 1. */
+static void softmax_column(const real_t *logits, long stride, int V, double *p) {
+    double mx = -INFINITY;
+    for (int v = 0; v < V; v++) mx = fmax(mx, (double)logits[v * stride]);
+    double sum = 0;
+    for (int v = 0; v < V; v++) sum += p[v] = exp((double)logits[v * stride] - mx);
+    for (int v = 0; v < V; v++) p[v] /= sum;
+}
+
+/* The event to reveal at one position: the most probable (temperature 0,
+ * ties to the smaller ID) or a draw from p^(1/temperature) with uniform u. */
+static int choose_event(const double *p, int V, double temperature, float u) {
+    int best = 0;
+    for (int v = 1; v < V; v++)
+        if (p[v] > p[best]) best = v;
+    if (temperature <= 0) return best;
+    double total = 0;
+    for (int v = 0; v < V; v++) total += p[v] > 0 ? pow(p[v] / p[best], 1.0 / temperature) : 0;
+    double r = (double)u * total, acc = 0;
+    for (int v = 0; v < V; v++) {
+        acc += p[v] > 0 ? pow(p[v] / p[best], 1.0 / temperature) : 0;
+        if (r < acc) return v;
+    }
+    return best;
+}
+
+typedef struct candidate {
+    double confidence;
+    int pos, event;
+} candidate;
+
+static int by_confidence(const void *a, const void *b) {
+    const candidate *x = a, *y = b;
+    if (x->confidence != y->confidence) return x->confidence > y->confidence ? -1 : 1;
+    return x->pos - y->pos;
+}
+
+void masked_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                   const diffusion_sample_options *opt, float *out) {
+    backend *be = d->be;
+    int L = d->L, T = d->s.T, V = d->V;
+    int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
+    int *generated = xcalloc((size_t)B, sizeof(int)), *hidden = xcalloc((size_t)B, sizeof(int));
+    int most = 0;
+    for (int b = 0; b < B; b++) {
+        for (int l = 0; l < L; l++) {
+            size_t i = (size_t)b * L + l;
+            int observed = mask[i] != 0.0f;
+            symbols[i] = observed ? class_of(d, x0[i]) : SYMBOL_MASK(d);
+            generated[b] += !observed;
+        }
+        hidden[b] = generated[b];
+        if (generated[b] > most) most = generated[b];
+    }
+    int passes = opt->steps > 0 && opt->steps < most ? opt->steps : most;
+    if (passes > 0) stage_cond(d, B, x0, mask, 1);
+    double *p = xmalloc(sizeof(double) * (size_t)V);
+    candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
+    size_t BVL = (size_t)B * V * L;
+    for (int pass = 0; pass < passes; pass++) {
+        /* The step whose masking rate (t+1)/T matches the share still hidden. */
+        for (int b = 0; b < B; b++) {
+            int t = generated[b] ? (int)ceil((double)hidden[b] * T / generated[b]) - 1 : 0;
+            d->h_t[b] = t < 0 ? 0 : t > T - 1 ? T - 1 : t;
+        }
+        stage_symbols(d, B, symbols);
+        be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+        sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+        be->ops->download(be, d->h_out, d->eps_hat, BVL * sizeof(real_t));
+        for (int b = 0; b < B; b++) {
+            if (!hidden[b]) continue;
+            int reveal = (hidden[b] + (passes - pass) - 1) / (passes - pass);
+            int n = 0;
+            uint64_t stream = diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]);
+            for (int l = 0; l < L; l++) {
+                if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
+                softmax_column(d->h_out + (size_t)b * V * L + l, L, V, p);
+                float u = philox_uniform(philox_u32(opt->seed, stream, (uint64_t)pass * L + l));
+                int ev = choose_event(p, V, opt->temperature, u);
+                cands[n++] = (candidate){p[ev], l, ev};
+                if (opt->probs) {
+                    float *dst = opt->probs + ((size_t)b * L + l) * V;
+                    for (int v = 0; v < V; v++) dst[v] = (float)p[v];
+                }
+            }
+            qsort(cands, (size_t)n, sizeof *cands, by_confidence);
+            for (int k = 0; k < reveal && k < n; k++) symbols[(size_t)b * L + cands[k].pos] = cands[k].event;
+            hidden[b] -= reveal < n ? reveal : n;
+        }
+        if (opt->progress) opt->progress(opt->progress_user, pass + 1, passes);
+    }
+    for (size_t i = 0; i < (size_t)B * L; i++) out[i] = mask[i] != 0.0f ? x0[i] : (float)(symbols[i] + 1);
+    free(p);
+    free(cands);
+    free(symbols);
+    free(generated);
+    free(hidden);
+}
