@@ -1,0 +1,345 @@
+/* Tests of the event encodings (model/encoding.h) in double precision: the
+ * analog-bits code and its nearest-valid-code decoding, the channel counts
+ * and configuration checks, the masked encoding's training loss (ln V exactly
+ * from the zero-initialised head, gradients against central finite
+ * differences, determinism), its sampler (observed events exact, one pass per
+ * generated event or --steps passes, batch independence, probabilities that
+ * sum to 1, the most probable event at temperature 0), the bits encoding's
+ * sampler, and the encoding's round trip through a checkpoint (files written
+ * before the field existed read as the id encoding). */
+#include <hdf5.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "diffusion.h"
+#include "encoding.h"
+#include "philox.h"
+#include "test_util.h"
+
+static void test_bits_code(void) {
+    CHECK(encoding_bits(1) == 1 && encoding_bits(2) == 1 && encoding_bits(3) == 2 && encoding_bits(4) == 2);
+    CHECK(encoding_bits(5) == 3 && encoding_bits(62) == 6 && encoding_bits(64) == 6 && encoding_bits(65) == 7);
+    int in, out;
+    encoding_channels(ENCODING_ID, 62, &in, &out);
+    CHECK(in == 1 && out == 1);
+    encoding_channels(ENCODING_BITS, 62, &in, &out);
+    CHECK(in == 6 && out == 6);
+    encoding_channels(ENCODING_MASKED, 62, &in, &out);
+    CHECK(in == 63 && out == 62);
+
+    /* Every ID of a vocabulary that is not a power of two comes back. */
+    int round_trip = 1;
+    float code[8];
+    for (int id = 1; id <= 62; id++) {
+        encoding_bits_encode(id, 6, code, 1);
+        for (int i = 0; i < 6; i++)
+            if (code[i] != 1.0f && code[i] != -1.0f) round_trip = 0;
+        if (encoding_bits_decode(code, 1, 6, 62) != id) round_trip = 0;
+    }
+    CHECK(round_trip);
+    /* ID 6 = code 5 = bits 1,0,1 (least significant first), strided. */
+    float strided[6] = {0};
+    encoding_bits_encode(6, 3, strided, 2);
+    CHECK(strided[0] == 1.0f && strided[2] == -1.0f && strided[4] == 1.0f);
+    /* V = 5: the thresholded code 7 (all +) names no event; the nearest
+     * valid code maximises v.c: code 3 (+,+,-) scores 1, better than 4, 1, 2 (-1). */
+    float all_plus[3] = {1, 1, 1};
+    CHECK(encoding_bits_decode(all_plus, 1, 3, 5) == 4);
+    /* v = (0.9, -0.1, 0.8) thresholds to code 5 (invalid); v.c over codes 0..4:
+     * -1.6, 0.2, -1.8, 0.0, 0.0, so code 1 = ID 2. */
+    float v[3] = {0.9f, -0.1f, 0.8f};
+    CHECK(encoding_bits_decode(v, 1, 3, 5) == 2);
+
+    event_encoding e;
+    error_info err;
+    CHECK(encoding_parse("masked", &e, &err) == 0 && e == ENCODING_MASKED);
+    CHECK(encoding_parse("bits", &e, &err) == 0 && e == ENCODING_BITS);
+    CHECK(encoding_parse("id", &e, &err) == 0 && e == ENCODING_ID);
+    CHECK(encoding_parse("onehot", &e, &err) == -1);
+    CHECK_STR_CONTAINS(err.message, "masked, bits or id");
+}
+
+static sssd_config tiny_config(int L, int T, int encoding, int V) {
+    sssd_config cfg;
+    error_info err;
+    sssd_config_preset("tiny", L, &cfg, &err);
+    cfg.res_channels = cfg.skip_channels = 8;
+    cfg.num_res_layers = 1;
+    cfg.s4_d_state = 8;
+    cfg.emb_in = 16;
+    cfg.emb_mid = cfg.emb_out = 16;
+    cfg.T = T;
+    sssd_config_set_encoding(&cfg, encoding, V);
+    return cfg;
+}
+
+static void test_config(void) {
+    error_info err;
+    sssd_config c = tiny_config(12, 10, ENCODING_MASKED, 7);
+    CHECK(c.in_channels == 8 && c.out_channels == 7 && c.vocab_size == 7);
+    CHECK(sssd_config_validate(&c, &err) == 0);
+    c.in_channels = 7;
+    CHECK(sssd_config_validate(&c, &err) == -1);
+    CHECK_STR_CONTAINS(err.message, "needs 8 input and 7 output channels");
+    c = tiny_config(12, 10, ENCODING_MASKED, 1);
+    CHECK(sssd_config_validate(&c, &err) == -1);
+    c = tiny_config(12, 10, ENCODING_BITS, ENCODING_MAX_VOCAB + 1);
+    CHECK(sssd_config_validate(&c, &err) == -1);
+    c = tiny_config(12, 10, ENCODING_ID, 62);
+    CHECK(sssd_config_validate(&c, &err) == 0 && c.in_channels == 1);
+    c.encoding = 3;
+    CHECK(sssd_config_validate(&c, &err) == -1);
+}
+
+/* Add small noise to every parameter, so that no output is trivially zero. */
+static void perturb(sssd_model *m, double scale, uint64_t seed) {
+    backend *be = sssd_model_backend(m);
+    long long n = sssd_model_num_params(m);
+    real_t *p = malloc(sizeof(real_t) * (size_t)n);
+    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
+    for (long long i = 0; i < n; i++) p[i] += (real_t)(scale * philox_normal(seed, 9, (uint64_t)i));
+    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+    sssd_model_parameters_changed(m);
+    free(p);
+}
+
+static void fill_windows(float *x0, float *mask, int B, int L, int V, int gap_start, int gap_len) {
+    for (int i = 0; i < B * L; i++) {
+        x0[i] = (float)(1 + (i * 7 + i / L) % V);
+        int l = i % L;
+        mask[i] = l >= gap_start && l < gap_start + gap_len ? 0.0f : 1.0f;
+    }
+}
+
+static void test_masked_loss(void) {
+    backend *be = backend_cpu_create(1);
+    int L = 12, T = 10, B = 3, V = 7;
+    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
+    diffusion_context *d = diffusion_context_create(m);
+    float x0[36], mask3[36], mask[12];
+    fill_windows(x0, mask3, B, L, V, 3, 5);
+    memcpy(mask, mask3, sizeof mask);
+
+    /* The head starts at zero: every logit is 0, so the cross-entropy is ln V exactly. */
+    double l0 = diffusion_train_step(d, B, x0, mask, 3, 1);
+    CHECK_CLOSE(l0, log((double)V), 1e-12, 0);
+    uint64_t ids[3] = {4, 5, 6};
+    double cnt = 0;
+    CHECK_CLOSE(diffusion_eval_loss(d, B, x0, mask3, ids, 3, &cnt), log((double)V), 1e-12, 0);
+    CHECK(cnt == 15.0);
+
+    /* Gradients of the loss of one (seed, iteration) against central differences. */
+    perturb(m, 0.2, 11);
+    double loss = diffusion_train_step(d, B, x0, mask, 3, 2);
+    CHECK(isfinite(loss) && loss > 0);
+    CHECK(diffusion_train_step(d, B, x0, mask, 3, 2) == loss);
+    long long n = sssd_model_num_params(m);
+    real_t *grad = malloc(sizeof(real_t) * (size_t)n), *p = malloc(sizeof(real_t) * (size_t)n);
+    be->ops->download(be, grad, sssd_model_grads(m), sizeof(real_t) * (size_t)n);
+    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
+    double worst = 0;
+    int checked = 0;
+    for (int k = 0; k < 40; k++) {
+        long long i = (long long)(philox_u32(77, 1, (uint64_t)k) % (uint64_t)n);
+        /* and always the head's last layer, which every logit depends on */
+        if (k < 4) i = n - 1 - k;
+        double h = 1e-6, saved = p[i];
+        p[i] = (real_t)(saved + h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double up = diffusion_train_step(d, B, x0, mask, 3, 2);
+        p[i] = (real_t)(saved - h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double down = diffusion_train_step(d, B, x0, mask, 3, 2);
+        p[i] = (real_t)saved;
+        double fd = (up - down) / (2 * h);
+        /* Rounding limits central differences of a loss near 2 with h = 1e-6
+         * to about 2e-16 / 1e-6 = 2e-10 absolute: the bound is 1e-9 plus 1e-6 relative. */
+        double err = fabs(fd - (double)grad[i]) / (1e-9 + 1e-6 * fabs((double)grad[i]));
+        if (err > worst) worst = err;
+        checked += fabs(fd) > 1e-5; /* a parameter the loss really depends on */
+    }
+    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+    sssd_model_parameters_changed(m);
+    CHECK_MSG(checked >= 30, "only %d of 40 sampled parameters move the loss", checked);
+    printf("masked loss gradient: %d parameters checked, worst error %.2f of the bound\n", checked, worst);
+    CHECK_MSG(worst <= 1.0, "masked loss: a gradient is off by %g times the bound", worst);
+    free(grad);
+    free(p);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
+typedef struct pass_count {
+    int passes, last_total;
+} pass_count;
+
+static void count_pass(void *user, int done, int total) {
+    pass_count *c = user;
+    c->passes++;
+    c->last_total = total;
+    (void)done;
+}
+
+static void test_masked_sampling(void) {
+    backend *be = backend_cpu_create(1);
+    int L = 12, T = 10, B = 3, V = 7;
+    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
+    perturb(m, 0.3, 12);
+    diffusion_context *d = diffusion_context_create(m);
+    float x0[36], mask[36], out[36], out1[36], out2[36];
+    fill_windows(x0, mask, B, L, V, 4, 5);
+    uint64_t ids[3] = {10, 11, 12};
+    float *probs = malloc(sizeof(float) * 36 * V);
+    pass_count pc = {0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs};
+    diffusion_sample(d, B, x0, mask, ids, &so, out);
+    CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
+    int exact = 1, valid = 1, sums = 1;
+    for (int i = 0; i < B * L; i++) {
+        if (mask[i] != 0 && out[i] != x0[i]) exact = 0;
+        if (out[i] < 1 || out[i] > V || out[i] != floorf(out[i])) valid = 0;
+        if (mask[i] == 0) {
+            double s = 0;
+            for (int v = 0; v < V; v++) s += probs[(size_t)i * V + v];
+            if (fabs(s - 1) > 1e-6) sums = 0;
+        }
+    }
+    CHECK(exact);
+    CHECK(valid);
+    CHECK(sums);
+    /* Batch independence and determinism. */
+    so.progress = NULL;
+    so.probs = NULL;
+    diffusion_sample(d, 1, x0, mask, ids, &so, out1);
+    diffusion_sample(d, 2, x0 + L, mask + L, ids + 1, &so, out1 + L);
+    CHECK(memcmp(out, out1, sizeof out) == 0);
+    /* --steps 2: the gap of 5 in two passes (3 then 2). */
+    pc.passes = 0;
+    so.progress = count_pass;
+    so.steps = 2;
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(pc.passes == 2);
+    exact = 1;
+    for (int i = 0; i < B * L; i++)
+        if (mask[i] != 0 && out2[i] != x0[i]) exact = 0;
+    CHECK(exact);
+    so.progress = NULL;
+    so.steps = 0;
+    /* Temperature 1 draws: a function of the seed. */
+    so.temperature = 1.0;
+    diffusion_sample(d, B, x0, mask, ids, &so, out1);
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(memcmp(out1, out2, sizeof out1) == 0);
+    int differs = 0;
+    for (uint64_t seed = 6; seed < 12 && !differs; seed++) {
+        so.seed = seed;
+        diffusion_sample(d, B, x0, mask, ids, &so, out2);
+        differs = memcmp(out1, out2, sizeof out1) != 0;
+    }
+    CHECK(differs);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+
+    /* A head whose bias makes event 5 overwhelmingly likely: the greedy sampler fills every gap with it. */
+    m = sssd_model_create(&cfg, be, B, 43);
+    const sssd_tensor_info *bias = sssd_model_find_tensor(m, "final_conv/2/conv/bias");
+    CHECK(bias != NULL && bias->count == V);
+    if (bias) {
+        real_t b[7] = {0, 0, 0, 0, 20, 0, 0};
+        be->ops->upload(be, sssd_model_params(m) + bias->offset, b, sizeof b);
+        sssd_model_parameters_changed(m);
+    }
+    d = diffusion_context_create(m);
+    so.temperature = 0;
+    diffusion_sample(d, B, x0, mask, ids, &so, out);
+    int all_five = 1;
+    for (int i = 0; i < B * L; i++)
+        if (mask[i] == 0 && out[i] != 5.0f) all_five = 0;
+    CHECK(all_five);
+    free(probs);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
+static void test_bits_diffusion(void) {
+    backend *be = backend_cpu_create(1);
+    int L = 12, T = 10, B = 3, V = 5;
+    sssd_config cfg = tiny_config(L, T, ENCODING_BITS, V);
+    CHECK(cfg.in_channels == 3 && cfg.out_channels == 3);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
+    perturb(m, 0.05, 13);
+    diffusion_context *d = diffusion_context_create(m);
+    float x0[36], mask[36], out[36], out1[36];
+    fill_windows(x0, mask, B, L, V, 2, 6);
+    uint64_t ids[3] = {1, 2, 3};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL};
+    diffusion_sample(d, B, x0, mask, ids, &so, out);
+    int exact = 1, valid = 1;
+    for (int i = 0; i < B * L; i++) {
+        if (mask[i] != 0 && out[i] != x0[i]) exact = 0;
+        if (out[i] < 1 || out[i] > V || out[i] != floorf(out[i])) valid = 0;
+    }
+    CHECK(exact);
+    CHECK(valid);
+    diffusion_sample(d, 2, x0, mask, ids, &so, out1);
+    diffusion_sample(d, 1, x0 + 2 * L, mask + 2 * L, ids + 2, &so, out1 + 2 * L);
+    CHECK(memcmp(out, out1, sizeof out) == 0);
+    /* The loss is the epsilon MSE over the generated positions of all 3 bit rows. */
+    double l1 = diffusion_train_step(d, B, x0, mask, 3, 7);
+    CHECK(isfinite(l1) && l1 > 0);
+    CHECK(diffusion_train_step(d, B, x0, mask, 3, 7) == l1);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
+static void test_checkpoint_encoding(void) {
+    backend *be = backend_cpu_create(1);
+    sssd_config cfg = tiny_config(12, 10, ENCODING_MASKED, 7);
+    sssd_model *m = sssd_model_create(&cfg, be, 1, 42);
+    checkpoint_meta meta;
+    checkpoint_meta_init(&meta);
+    error_info err;
+    const char *path = "test_encodings.ckpt";
+    CHECK(checkpoint_save(path, m, &meta, 0, &err) == 0);
+    sssd_config back;
+    CHECK(checkpoint_read_config(path, &back, &err) == 0);
+    CHECK(back.encoding == ENCODING_MASKED && back.vocab_size == 7 && back.in_channels == 8 && back.out_channels == 7);
+    sssd_model_free(m);
+
+    /* An id-encoded checkpoint from before the encoding was recorded: no such attributes. */
+    cfg = tiny_config(12, 10, ENCODING_ID, 0);
+    m = sssd_model_create(&cfg, be, 1, 42);
+    CHECK(checkpoint_save(path, m, &meta, 0, &err) == 0);
+    sssd_model_free(m);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CHECK(f >= 0);
+    CHECK(H5Adelete(f, "config_encoding") >= 0 && H5Adelete(f, "config_vocab_size") >= 0);
+    H5Fclose(f);
+    CHECK(checkpoint_read_config(path, &back, &err) == 0);
+    CHECK(back.encoding == ENCODING_ID && back.vocab_size == 0 && back.in_channels == 1);
+    m = checkpoint_load(path, be, 1, NULL, &err);
+    CHECK_MSG(m != NULL, "%s", err.message);
+    sssd_model_free(m);
+    remove(path);
+    backend_free(be);
+}
+
+int main(void) {
+    test_bits_code();
+    test_config();
+    test_masked_loss();
+    test_masked_sampling();
+    test_bits_diffusion();
+    test_checkpoint_encoding();
+    return test_finish("test_encodings");
+}
