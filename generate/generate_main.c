@@ -12,6 +12,7 @@
 #include "checkpoint.h"
 #include "cli_options.h"
 #include "diffusion.h"
+#include "encoding.h"
 #include "gen_output.h"
 #include "json.h"
 #include "snap.h"
@@ -32,6 +33,8 @@ typedef struct gen_options {
     double eta;
     int samples;
     int top;
+    double temperature;       /* masked encoding; < 0: 0 for one sample, 1 for several */
+    int steps_given, eta_given, sampler_given;
     int snap;
     int clamp;
     char out[4096];
@@ -59,12 +62,19 @@ static void usage(FILE *f) {
             "  NAME.h5: its --split, testing by default); --limit N takes the first N windows.\n"
             "\n"
             "sampling:\n"
+            "  models with the masked encoding (the default) unmask the gap: one network pass per generated\n"
+            "  event, the positions the model is surest of first; --steps S reveals it in S passes instead.\n"
+            "  --temperature T       masked: 0 takes the most probable event (default with one sample),\n"
+            "                        T > 0 draws from the softmax at temperature T (default 1 with --samples)\n"
+            "  models with the bits or id encoding run Gaussian diffusion:\n"
             "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
             "  --steps S             DDIM steps (default 20)\n"
             "  --eta E               DDIM noise, 0 (default, deterministic given x_T) .. 1 (DDPM's)\n"
             "  --samples S           S samples per window: the output is the per-position majority,\n"
             "                        its confidence goes to OUT.confidence (default 1)\n"
-            "  --top K               print the K most frequent events of each generated position\n"
+            "  --top K               print the K most likely events of each generated position: the model's\n"
+            "                        probabilities (masked encoding, averaged over samples) or the\n"
+            "                        frequencies among --samples (other encodings)\n"
             "  --snap                entry-exit data: repair unmatched entry/exit pairs (says how many)\n"
             "  --no-clamp            keep rounded IDs outside the vocabulary (the paper did not clamp)\n"
             "  --seed S              (default 1); results do not depend on --batch\n"
@@ -96,6 +106,7 @@ static void parse_options(gen_options *o, int argc, char **argv) {
     o->sampler = SAMPLER_DDPM;
     o->steps = 20;
     o->samples = 1;
+    o->temperature = -1;
     o->clamp = 1;
     snprintf(o->out, sizeof o->out, "generated.txt");
     o->seed = 1;
@@ -103,7 +114,6 @@ static void parse_options(gen_options *o, int argc, char **argv) {
     snprintf(o->device, sizeof o->device, "auto");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = n > 0 ? (int)n : 1;
-    int steps_given = 0, eta_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
@@ -127,12 +137,14 @@ static void parse_options(gen_options *o, int argc, char **argv) {
             if (!strcmp(v, "ddpm")) o->sampler = SAMPLER_DDPM;
             else if (!strcmp(v, "ddim")) o->sampler = SAMPLER_DDIM;
             else cli_bad_value(a, v, "expected ddpm or ddim");
-        } else if (!strcmp(a, "--steps")) { o->steps = (int)cli_integer(a, v, 1, 1000000); steps_given = 1; }
+            o->sampler_given = 1;
+        } else if (!strcmp(a, "--steps")) { o->steps = (int)cli_integer(a, v, 1, 1000000); o->steps_given = 1; }
+        else if (!strcmp(a, "--temperature")) o->temperature = cli_number(a, v, 0, 100, 0);
         else if (!strcmp(a, "--eta")) {
             char *end;
             o->eta = strtod(v, &end);
             if (!*v || *end || !(o->eta >= 0 && o->eta <= 1)) cli_bad_value(a, v, "expected a number from 0 to 1");
-            eta_given = 1;
+            o->eta_given = 1;
         } else if (!strcmp(a, "--samples")) o->samples = (int)cli_integer(a, v, 1, 65535);
         else if (!strcmp(a, "--top")) o->top = (int)cli_integer(a, v, 1, 1000);
         else if (!strcmp(a, "--out")) copy_opt(o->out, sizeof o->out, a, v);
@@ -160,10 +172,7 @@ static void parse_options(gen_options *o, int argc, char **argv) {
     if (!o->num && !o->input[0]) die("choose a mode: --input WINDOWS (reconstruct or --forecast K) or --num N (synthesise)");
     if (o->forecast && o->mask[0]) die("--forecast K sets the mask itself; drop --mask");
     if (o->length && !o->num) die("--length only applies to --num (inputs have their own length)");
-    if (o->sampler == SAMPLER_DDPM && (steps_given || eta_given))
-        die("--steps and --eta belong to --sampler ddim (DDPM always runs the model's T steps)");
     if (o->save_input[0] && o->num) die("--save-input needs --input (synthesis has no input windows)");
-    if (o->top && o->samples < 2) die("--top needs --samples 2 or more (frequencies come from several samples)");
 }
 
 /* ---- progress on a terminal ---- */
@@ -204,6 +213,24 @@ static void checkpoint_events(const checkpoint_meta *meta, char *out, size_t siz
     json_free(&v);
 }
 
+/* One line of --top from the model's probabilities: the K most likely events
+ * (ties to the smaller ID), named when the vocabulary has names. */
+static void print_top_probs(int64_t w, int l, const float *p, int V, int K, const vocabulary *vocab) {
+    printf("window %lld position %d:", (long long)w + 1, l);
+    unsigned char *used = xcalloc((size_t)V, 1);
+    for (int k = 0; k < K && k < V; k++) {
+        int pick = -1;
+        for (int v = 0; v < V; v++)
+            if (!used[v] && (pick < 0 || p[v] > p[pick])) pick = v;
+        used[pick] = 1;
+        const char *name = vocab->names && pick < vocab->size ? vocab->names[pick] : NULL;
+        if (name && strcmp(name, "") && atoi(name) != pick + 1) printf(" %d:%s %.3f", pick + 1, name, (double)p[pick]);
+        else printf(" %d %.3f", pick + 1, (double)p[pick]);
+    }
+    printf("\n");
+    free(used);
+}
+
 int main(int argc, char **argv) {
     error_set_program_name("generate");
     /* HDF5's own exit handler crashes when a file failed to close (disk
@@ -218,6 +245,20 @@ int main(int argc, char **argv) {
     sssd_config cfg;
     if (checkpoint_read_config(o.checkpoint, &cfg, &err)) die("--checkpoint: %s", err.message);
     int L = cfg.s4_lmax;
+    int masked = cfg.encoding == ENCODING_MASKED;
+    if (masked && (o.sampler_given || o.eta_given))
+        die("--sampler and --eta apply to Gaussian diffusion; this checkpoint's model uses the masked encoding, "
+            "which unmasks the gap (--steps S sets the passes, --temperature T the draws)");
+    if (!masked && o.sampler == SAMPLER_DDPM && (o.steps_given || o.eta_given))
+        die("--steps and --eta belong to --sampler ddim (DDPM always runs the model's T steps)");
+    if (!masked && o.temperature >= 0)
+        die("--temperature applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
+    if (!masked && o.top && o.samples < 2)
+        die("--top needs --samples 2 or more with the %s encoding (frequencies come from several samples)",
+            encoding_name(cfg.encoding));
+    if (masked && !o.steps_given) o.steps = 0; /* one pass per generated event */
+    if (o.temperature < 0) o.temperature = o.samples > 1 ? 1.0 : 0.0;
 
     /* ---- inputs and masks ---- */
     window_set input;
@@ -253,7 +294,7 @@ int main(int argc, char **argv) {
     checkpoint_meta_init(&meta);
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
-    int V = meta.vocab.size;
+    int V = meta.vocab.size > 0 ? meta.vocab.size : cfg.vocab_size;
 
     if (!o.num) {
         mask_spec spec;
@@ -341,7 +382,14 @@ int main(int argc, char **argv) {
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, N * S, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg};
+    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL};
+    /* The model's probabilities, averaged over samples, for --top (masked encoding). */
+    float *item_probs = NULL, *mean_probs = NULL;
+    if (masked && o.top) {
+        item_probs = xmalloc(sizeof(float) * (size_t)items * L * V);
+        mean_probs = xcalloc(NL * (size_t)V + 1, sizeof(float));
+        so.probs = item_probs;
+    }
     long long total_items = (long long)N * S;
     double t_start = now_seconds();
     for (long long k0 = 0; k0 < total_items; k0 += items) {
@@ -363,6 +411,11 @@ int main(int argc, char **argv) {
         diffusion_values_to_ids(outv, (long long)b_n * L, o.clamp ? V : 0, votes);
         for (int b = 0; b < b_n; b++) {
             long long k = k0 + b;
+            if (mean_probs) {
+                float *dst = mean_probs + (size_t)(k / S) * L * V;
+                const float *src = item_probs + (size_t)b * L * V;
+                for (size_t j = 0; j < (size_t)L * V; j++) dst[j] += src[j] / (float)S;
+            }
             memcpy(all_ids + (size_t)k * L, votes + (size_t)b * L, sizeof(int32_t) * (size_t)L);
             /* Observed events come back exactly (the sampler restores them). */
             int64_t w = k / S;
@@ -400,7 +453,9 @@ int main(int argc, char **argv) {
                 confidence[i] = (float)cnt[best] / (float)S;
                 if (!observed[i]) conf_sum += confidence[i];
             }
-            if (o.top && !observed[i]) {
+            if (mean_probs && !observed[i]) {
+                print_top_probs(w, l, mean_probs + i * (size_t)V, V, o.top, &meta.vocab);
+            } else if (o.top && !observed[i]) {
                 printf("window %lld position %d:", (long long)w + 1, l);
                 for (int t = 0; t < o.top && t < nc; t++) {
                     /* selection of the t-th most frequent */
@@ -433,7 +488,10 @@ int main(int argc, char **argv) {
     /* ---- output ---- */
     char provenance[8192], written[16384];
     char sampler_text[64];
-    if (o.sampler == SAMPLER_DDPM) snprintf(sampler_text, sizeof sampler_text, "DDPM, %d steps", cfg.T);
+    if (masked) {
+        if (o.steps) snprintf(sampler_text, sizeof sampler_text, "unmasking in at most %d passes, temperature %g", o.steps, o.temperature);
+        else snprintf(sampler_text, sizeof sampler_text, "unmasking one event per pass, temperature %g", o.temperature);
+    } else if (o.sampler == SAMPLER_DDPM) snprintf(sampler_text, sizeof sampler_text, "DDPM, %d steps", cfg.T);
     else snprintf(sampler_text, sizeof sampler_text, "DDIM, %d steps, eta %g", o.steps < cfg.T ? o.steps : cfg.T, o.eta);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
@@ -459,6 +517,8 @@ int main(int argc, char **argv) {
     }
 
     free(votes);
+    free(item_probs);
+    free(mean_probs);
     free(all_ids);
     free(x0);
     free(mask);

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "data_loader.h"
 #include "diffusion.h"
+#include "encoding.h"
 #include "memory.h"
 #include "timer.h"
 #include "train_log.h"
@@ -122,7 +123,7 @@ static val_result validate(run_state *rs) {
     int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)B * L);
     uint64_t *wid = xmalloc(sizeof(uint64_t) * (size_t)B);
     double loss_sum = 0, count_sum = 0, right = 0, generated = 0, perfect = 0;
-    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL};
+    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL};
     for (int j0 = 0; j0 < nv; j0 += B) {
         int b_n = nv - j0 < B ? nv - j0 : B;
         for (int b = 0; b < b_n; b++) {
@@ -214,7 +215,15 @@ int main(int argc, char **argv) {
                 "dataset (or --length %d)", o.dataset, rs.L, rs.path_last, cfg.s4_lmax, cfg.s4_lmax);
         if (rs.meta.vocab.size > 0 && !vocab_equal(&rs.meta.vocab, &rs.ds.vocab, why, sizeof why))
             die("--dataset %s does not match the checkpoint %s: %s", o.dataset, rs.path_last, why);
-    } else if (train_model_config(&o, rs.L, &cfg, &err)) die("model configuration: %s", err.message);
+        if ((o.given & OPT_ENCODING) && o.encoding != cfg.encoding)
+            fprintf(stderr, "train: note: --encoding %s is ignored on --resume: the checkpoint's model uses %s\n",
+                    encoding_name(o.encoding), encoding_name(cfg.encoding));
+        o.encoding = cfg.encoding;
+    } else {
+        if (train_model_config(&o, rs.L, &cfg, &err)) die("model configuration: %s", err.message);
+        sssd_config_set_encoding(&cfg, o.encoding, rs.ds.vocab.size);
+        if (sssd_config_validate(&cfg, &err)) die("--encoding %s: %s", encoding_name(o.encoding), err.message);
+    }
 
     if (o.batch == 0) o.batch = default_batch(o.preset);
     rs.B = o.batch;
@@ -265,8 +274,8 @@ int main(int argc, char **argv) {
     train_log_say(&rs.log, "train: %s: %lld training windows of %d events, %lld test windows, %d event types%s",
                   o.dataset, n_train, rs.L, (long long)rs.ds.testing.count, rs.ds.vocab.size,
                   rs.ds.events[0] && strcmp(rs.ds.events, "unknown") ? (strcmp(rs.ds.events, "entry-exit") ? " (one per call)" : " (entry and exit)") : "");
-    train_log_say(&rs.log, "train: model %d channels x %d layers, T %d, %.2fM parameters; device %s%s", cfg.res_channels,
-                  cfg.num_res_layers, cfg.T, (double)sssd_model_num_params(rs.model) / 1e6, rs.be->ops->name,
+    train_log_say(&rs.log, "train: model %d channels x %d layers, %s encoding, T %d, %.2fM parameters; device %s%s", cfg.res_channels,
+                  cfg.num_res_layers, encoding_name(cfg.encoding), cfg.T, (double)sssd_model_num_params(rs.model) / 1e6, rs.be->ops->name,
                   strcmp(rs.be->ops->name, "cpu") ? "" : (o.threads == 1 ? " (1 thread)" : ""));
     train_log_say(&rs.log, "train: task --mask %s (loss on generated positions), batch %d, %lld batches per epoch%s",
                   o.mask, rs.B, (long long)dl.batches_per_epoch,

@@ -2,6 +2,7 @@
  * JSON configuration and SSSD's config_SSSDS4.json layout. */
 #include "train_options.h"
 #include "cli_options.h"
+#include "encoding.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 void train_options_init(train_options *o) {
     memset(o, 0, sizeof *o);
     snprintf(o->preset, sizeof o->preset, "small");
+    o->encoding = ENCODING_MASKED;  /* categorical: right on rare events, unlike float IDs (README) */
     o->iters = 10000;               /* the ICSE'25 runs */
     o->lr = 2e-4;                   /* SSSD's default */
     o->seed = 1;
@@ -40,6 +42,9 @@ void train_usage(FILE *f) {
             "  --dataset SPEC      shipped name (compress-gzip), dataset dir, NAME.h5 or the paper layout\n"
             "  --length L          window length (needed when a paper-layout dir has several)\n"
             "  --preset P          tiny | small (128 ch x 4 layers, default) | paper (256 x 36)\n"
+            "  --encoding E        how events enter the network: masked (categorical, softmax head and\n"
+            "                      masked diffusion; default), bits (analog bits), id (one float channel, as\n"
+            "                      the paper; for reproducing it)\n"
             "  --config FILE       JSON: our layout {\"preset\", \"model\": {...}, \"train\": {...}}\n"
             "                      or SSSD's config_SSSDS4.json (wavenet_config, diffusion_config, train_config)\n"
             "  --mask SPEC         the task: mid:K (default mid:10), end:K, random-gap:K, missing:FRACTION,\n"
@@ -85,6 +90,12 @@ static int apply_option(train_options *o, const char *name, const char *v) {
         if (strcmp(v, "tiny") && strcmp(v, "small") && strcmp(v, "paper")) cli_bad_value(opt, v, "expected tiny, small or paper");
         set_string(o->preset, sizeof o->preset, opt, v);
         o->given |= OPT_PRESET;
+    } else if (!strcmp(name, "encoding")) {
+        event_encoding e;
+        error_info err;
+        if (encoding_parse(v, &e, &err)) cli_bad_value(opt, v, "expected masked, bits or id");
+        o->encoding = (int)e;
+        o->given |= OPT_ENCODING;
     } else if (!strcmp(name, "iters")) { o->iters = cli_integer(opt, v, 1, 1000000000LL); o->given |= OPT_ITERS; }
     else if (!strcmp(name, "batch")) { o->batch = (int)cli_integer(opt, v, 1, 1 << 16); o->given |= OPT_BATCH; }
     else if (!strcmp(name, "lr")) { o->lr = cli_number(opt, v, 0, 10, 1); o->given |= OPT_LR; }
@@ -224,6 +235,9 @@ static void apply_config_file(train_options *o, const char *path) {
     if (root.type != JSON_OBJECT) die("%s: expected a JSON object", path);
     if (json_get(&root, "wavenet_config") || json_get(&root, "diffusion_config") || json_get(&root, "train_config")) {
         apply_sssd_config(o, path, &root);
+        /* SSSD's own configuration asks for SSSD's model: raw float IDs
+         * (an --encoding on the command line still wins). */
+        o->encoding = ENCODING_ID;
         json_free(&root);
         return;
     }
@@ -351,10 +365,10 @@ void train_options_to_json(const train_options *o, const char *events, char *buf
     json_write_string(ev, sizeof ev, events ? events : "unknown");
     json_write_string(preset, sizeof preset, o->preset);
     snprintf(buf, size,
-             "{\"tool\":\"train\",\"dataset\":%s,\"preset\":%s,\"events\":%s,\"iters\":%lld,\"batch\":%d,"
+             "{\"tool\":\"train\",\"dataset\":%s,\"preset\":%s,\"encoding\":\"%s\",\"events\":%s,\"iters\":%lld,\"batch\":%d,"
              "\"lr\":%.17g,\"weight_decay\":%.17g,\"seed\":\"%llu\",\"mask\":%s,\"warmup\":%lld,\"decay\":%s,"
              "\"clip\":%.17g,\"val_every\":%lld,\"val_windows\":%d,\"val_steps\":%d,\"ckpt_every\":%lld}",
-             ds, preset, ev, o->iters, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed, mask, o->warmup,
+             ds, preset, encoding_name(o->encoding), ev, o->iters, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed, mask, o->warmup,
              decay, o->clip, o->val_every, o->val_windows, o->val_steps, o->ckpt_every);
 }
 
@@ -362,7 +376,7 @@ int train_options_from_checkpoint(train_options *o, const char *json_text, error
     json_value root;
     if (json_parse(json_text, "checkpoint training state", &root, err)) return -1;
     static const struct { const char *key; unsigned bit; } keys[] = {
-        {"dataset", OPT_DATASET}, {"preset", OPT_PRESET}, {"iters", OPT_ITERS}, {"batch", OPT_BATCH},
+        {"dataset", OPT_DATASET}, {"preset", OPT_PRESET}, {"encoding", OPT_ENCODING}, {"iters", OPT_ITERS}, {"batch", OPT_BATCH},
         {"lr", OPT_LR}, {"weight_decay", OPT_WEIGHT_DECAY}, {"seed", OPT_SEED}, {"mask", OPT_MASK},
         {"warmup", OPT_WARMUP}, {"decay", OPT_DECAY}, {"clip", OPT_CLIP}, {"val_every", OPT_VAL_EVERY},
         {"val_windows", OPT_VAL_WINDOWS}, {"val_steps", OPT_VAL_STEPS}, {"ckpt_every", OPT_CKPT_EVERY}};

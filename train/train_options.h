@@ -17,13 +17,14 @@ enum {
     OPT_DATASET = 1 << 0, OPT_LENGTH = 1 << 1, OPT_PRESET = 1 << 2, OPT_ITERS = 1 << 3, OPT_BATCH = 1 << 4,
     OPT_LR = 1 << 5, OPT_SEED = 1 << 6, OPT_MASK = 1 << 7, OPT_WARMUP = 1 << 8, OPT_DECAY = 1 << 9,
     OPT_CLIP = 1 << 10, OPT_VAL_EVERY = 1 << 11, OPT_VAL_WINDOWS = 1 << 12, OPT_VAL_STEPS = 1 << 13,
-    OPT_CKPT_EVERY = 1 << 14, OPT_MODEL = 1 << 15, OPT_WEIGHT_DECAY = 1 << 16
+    OPT_CKPT_EVERY = 1 << 14, OPT_MODEL = 1 << 15, OPT_WEIGHT_DECAY = 1 << 16, OPT_ENCODING = 1 << 17
 };
 
 typedef struct train_options {
     char dataset[4096];
     int length;               /* 0: the dataset's */
     char preset[32];
+    int encoding;             /* event_encoding (model/encoding.h) */
     char config_path[4096];
     long long iters;
     int batch;                /* 0: the preset's */

@@ -925,6 +925,7 @@ static void section_train(void) {
         {"opt-mask-beyond", "--mask", "mid:500", "mid:500|--mask"},
         {"opt-mask-garbage", "--mask", "sideways", "--mask"},
         {"opt-preset", "--preset", "enormous", "--preset|enormous"},
+        {"opt-encoding", "--encoding", "onehot", "--encoding|onehot"},
         {"opt-seed-text", "--seed", "abc", "--seed"},
         {"opt-threads-zero", "--threads", "0", "--threads"},
         {"opt-device", "--device", "tpu", "--device|tpu"},
@@ -1119,17 +1120,24 @@ static void section_train_faults(void) {
 
 /* ---- generate ---- */
 
-/* A checkpoint of window length 20 and vocabulary 8: trained for two steps
- * when train exists (it records the vocabulary), else freshly initialised. */
-static int make_checkpoint(const char *path_rel) {
+/* A checkpoint of window length 20 and vocabulary 8 with the given encoding:
+ * trained for two steps when train exists (it records the vocabulary), else
+ * freshly initialised (id encoding). */
+static int make_checkpoint(const char *path_rel, const char *encoding) {
     paper_dir(shared("data"), 20, 8, 24, 8);
     if (tool_train) {
-        if (expect_success("checkpoint", ARGS(tool_train, "--dataset", "%data", "--iters", "2", "--out", "%ckrun",
-                                              "--preset", "tiny", "--batch", "4", "--val-every", "0", "--quiet")))
+        char run[64];
+        snprintf(run, sizeof run, "%%ckrun-%s", encoding);
+        if (expect_success("checkpoint", ARGS(tool_train, "--dataset", "%data", "--iters", "2", "--out", run,
+                                              "--preset", "tiny", "--batch", "4", "--val-every", "0", "--quiet",
+                                              "--encoding", encoding)))
             return -1;
-        test_copy_prefix(shared("ckrun/last.ckpt"), shared(path_rel), -1);
+        char last[96];
+        snprintf(last, sizeof last, "ckrun-%s/last.ckpt", encoding);
+        test_copy_prefix(shared(last), shared(path_rel), -1);
         return 0;
     }
+    if (strcmp(encoding, "id")) return -1;
     if (tool_forward)
         return expect_success("checkpoint", ARGS(tool_forward, "--init", "--preset", "tiny", "--length", "20", "--save",
                                                  shared(path_rel)));
@@ -1138,7 +1146,9 @@ static int make_checkpoint(const char *path_rel) {
 }
 
 static void section_generate(void) {
-    if (make_checkpoint("ck.h5")) return;
+    /* The Gaussian samplers' options are exercised on an id-encoded model,
+     * the masked encoding's own options on a masked one below. */
+    if (make_checkpoint("ck.h5", "id")) return;
     const char *G = tool_generate, *ck = shared("ck.h5");
     write_windows(shared("in.txt"), 6, 20, 8, 21);
 
@@ -1282,6 +1292,32 @@ static void section_generate(void) {
     if (sparse_file(expand("@in.txt"), "1,2,3\n", 1LL << 42) == 0)
         expect_failure("huge-input", ARGS(G, "--checkpoint", "%ck.h5", "--input", "@in.txt", "--mask", "mid:5", "--out", "@g.txt"),
                        NEEDS("in.txt", "memory"), 0);
+    new_case("opt-temperature-id-model");
+    expect_failure("opt-temperature-id-model", ARGS(G, "--checkpoint", "%ck.h5", "--input", "%in.txt", "--mask", "mid:5",
+                                                    "--temperature", "1", "--out", "@g.txt"),
+                   NEEDS("--temperature", "masked encoding"), 0);
+
+    if (!tool_train || make_checkpoint("ckm.h5", "masked")) return;
+    new_case("masked-sampler");
+    expect_failure("masked-sampler", ARGS(G, "--checkpoint", "%ckm.h5", "--input", "%in.txt", "--mask", "mid:5",
+                                          "--sampler", "ddim", "--out", "@g.txt"),
+                   NEEDS("--sampler", "masked encoding"), 0);
+    new_case("masked-eta");
+    expect_failure("masked-eta", ARGS(G, "--checkpoint", "%ckm.h5", "--input", "%in.txt", "--mask", "mid:5", "--eta",
+                                      "0.5", "--out", "@g.txt"),
+                   NEEDS("--eta", "masked encoding"), 0);
+    new_case("masked-temperature-negative");
+    expect_failure("masked-temperature-negative", ARGS(G, "--checkpoint", "%ckm.h5", "--input", "%in.txt", "--mask",
+                                                       "mid:5", "--temperature", "-1", "--out", "@g.txt"),
+                   NEEDS("--temperature"), 0);
+    new_case("masked-steps-zero");
+    expect_failure("masked-steps-zero", ARGS(G, "--checkpoint", "%ckm.h5", "--input", "%in.txt", "--mask", "mid:5",
+                                             "--steps", "0", "--out", "@g.txt"),
+                   NEEDS("--steps"), 0);
+    new_case("masked-full-disk");
+    expect_failure("masked-full-disk", ARGS(G, "--checkpoint", "%ckm.h5", "--input", "%many.txt", "--mask", "mid:5",
+                                            "--steps", "2", "--out", "@g.txt"),
+                   NEEDS("g.", "File too large|disk full"), 4096);
 }
 
 /* ---- forward ---- */

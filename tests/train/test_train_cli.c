@@ -174,7 +174,8 @@ static void test_sssd_config(void) {
     char *log = cli_slurp("tt/sssd.log");
     CHECK_MSG(rc == 0, "SSSD config refused: %s", log);
     CHECK_STR_CONTAINS(log, "random-gap:4");
-    CHECK_STR_CONTAINS(log, "8 channels x 1 layers, T 20");
+    /* SSSD's configuration asks for SSSD's model: float IDs. */
+    CHECK_STR_CONTAINS(log, "8 channels x 1 layers, id encoding, T 20");
     CHECK_STR_CONTAINS(log, "step 3/3");
     free(log);
     /* masking rm: k random points of the data's window (16 here), not of s4_lmax. */
