@@ -10,6 +10,7 @@
 #include "metrics_dist.h"
 #include "metrics_recon.h"
 #include "metrics_types.h"
+#include "ngram_infill.h"
 #include "nn_rouge.h"
 #include "training_index.h"
 #include "windows.h"
@@ -72,6 +73,7 @@ typedef struct eval_result {
     eval_system baselines[EVAL_MAX_BASELINES];
     int32_t mode_event;
     context_stats context;
+    ngram_stats ngram;
 
     /* Unseen subset (with --train): test windows occurring nowhere in the
      * stitched training trace, where a lookup cannot simply recall them. */

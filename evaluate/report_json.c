@@ -182,6 +182,8 @@ static void write_json(FILE *f, const eval_result *r) {
             key(f, &k, r->baselines[i].key);
             system_object(f, &r->baselines[i], 0);
         }
+        key(f, &k, "ngram_order"); fprintf(f, "%d", r->ngram.order);
+        key(f, &k, "ngram_note"); jstr(f, "bidirectional n-gram infill: the filling maximising the interpolated Kneser-Ney probability of the gap and the observed events after it given those before it; order chosen by held-out log-likelihood on the training trace");
         key(f, &k, "context_lookup_gaps"); fprintf(f, "%lld", (long long)r->context.gaps);
         key(f, &k, "context_lookup_filled_at_context"); jarr_i(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
         key(f, &k, "context_lookup_note"); jstr(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");

@@ -132,6 +132,9 @@ void report_text(FILE *f, const eval_result *r) {
         head_line(f, &sys[0]->types);
         if (r->has_baselines) {
             fprintf(f, "  baselines: context = most common training filler between the same 8 left/right events (backing off to shorter contexts, then the mode);\n");
+            fprintf(f, "             n-gram = the jointly most likely filling given both sides under an interpolated Kneser-Ney\n"
+                       "             %d-gram model of the training trace (order chosen on held-out training data; beam %d);\n",
+                    r->ngram.order, NGRAM_BEAM);
             fprintf(f, "             mode = every generated event set to the most frequent training event (%d)\n", r->mode_event);
             fprintf(f, "  context lookup: %lld gaps; matched with context", (long long)r->context.gaps);
             for (int c = BASELINE_MAX_CONTEXT; c >= 1; c--)
