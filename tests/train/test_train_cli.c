@@ -18,7 +18,9 @@ static const char *tiny_config =
     "{\"preset\": \"tiny\", \"model\": {\"res_channels\": 8, \"skip_channels\": 8, \"num_res_layers\": 1,\n"
     " \"s4_d_state\": 8, \"emb_in\": 16, \"emb_mid\": 16, \"emb_out\": 16, \"T\": 20}}\n";
 
-#define COMMON "--config tt/tiny.json --device cpu --threads 1 --batch 4 --val-windows 4 --val-steps 2"
+/* A constant learning rate: the resume tests extend runs to more iterations,
+ * which a cosine schedule (the default) would stretch. */
+#define COMMON "--config tt/tiny.json --device cpu --threads 1 --batch 4 --val-windows 4 --val-steps 2 --decay none"
 
 /* The "loss" values of the train entries of a log, as text, in order. */
 static void losses(const char *log_path, char *out, size_t size) {
@@ -56,7 +58,7 @@ static void test_train_and_resume(void) {
     CHECK_MSG(rc == 0, "train failed: %s", log);
     CHECK_STR_CONTAINS(log, "step 6/6");
     CHECK_STR_CONTAINS(log, "val  step 3");
-    CHECK_STR_CONTAINS(log, "DDIM");
+    CHECK_STR_CONTAINS(log, "unmasking");
     free(log);
     CHECK(access("tt/straight/last.ckpt", F_OK) == 0);
     CHECK(access("tt/straight/best.ckpt", F_OK) == 0);
