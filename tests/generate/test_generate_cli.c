@@ -7,6 +7,7 @@
 
 #include "../train/cli_util.h"
 #include "checkpoint.h"
+#include "encoding.h"
 #include "gen_output.h"
 #include "philox.h"
 #include "snap.h"
@@ -18,8 +19,9 @@ static char cmd[16384];
 #define L 16
 #define V 6
 
-/* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6", entry-exit data, task mid:4. */
-static void make_checkpoint(const char *path) {
+/* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6",
+ * entry-exit data, task mid:4, events encoded as `encoding`. */
+static void make_checkpoint(const char *path, int encoding) {
     sssd_config cfg;
     error_info err;
     sssd_config_preset("tiny", L, &cfg, &err);
@@ -29,6 +31,7 @@ static void make_checkpoint(const char *path) {
     cfg.emb_in = 16;
     cfg.emb_mid = cfg.emb_out = 16;
     cfg.T = 20;
+    sssd_config_set_encoding(&cfg, encoding, V);
     backend *be = backend_cpu_create(1);
     sssd_model *m = sssd_model_create(&cfg, be, 1, 3);
     long long n = sssd_model_num_params(m);
@@ -217,6 +220,104 @@ static void test_samples_top_snap(void) {
     window_set_free(&v);
 }
 
+/* Models with the masked and bits encodings through the tool. */
+static void test_encodings(void) {
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 --input tg/data --out tg/m.txt --batch 3",
+             gen_bin);
+    int rc = cli_run(cmd, "tg/m.log");
+    char *log = cli_slurp("tg/m.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "unmasking one event per pass");
+    free(log);
+    window_set in, out;
+    CHECK(load_text("tg/data/testing", &in) == 0);
+    CHECK(load_text("tg/m.txt", &out) == 0);
+    int exact = 1, in_vocab = 1;
+    for (int64_t i = 0; i < in.count * L; i++) {
+        int l = (int)(i % L);
+        if ((l < 8 || l >= 12) && out.ids[i] != in.ids[i]) exact = 0;
+        if (out.ids[i] < 1 || out.ids[i] > V) in_vocab = 0;
+    }
+    CHECK(exact);
+    CHECK(in_vocab);
+    window_set_free(&out);
+    /* The same with another batch size. */
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 --input tg/data --out tg/m1.txt --batch 1",
+             gen_bin);
+    CHECK(cli_run(cmd, "tg/m1.log") == 0);
+    char *a = cli_slurp("tg/m.txt"), *b = cli_slurp("tg/m1.txt");
+    CHECK(strlen(a) > 0 && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    /* --top with one sample prints the model's probabilities, most likely first. */
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 --input tg/data --limit 1 --top 2 "
+             "--out tg/mt.txt", gen_bin);
+    CHECK(cli_run(cmd, "tg/mt.log") == 0);
+    log = cli_slurp("tg/mt.log");
+    const char *line = strstr(log, "window 1 position 9:");
+    CHECK(line != NULL);
+    if (line) {
+        int e1 = 0, e2 = 0;
+        char n1[16], n2[16];
+        double p1 = -1, p2 = -1;
+        CHECK(sscanf(line, "window 1 position 9: %d:%15s %lf %d:%15s %lf", &e1, n1, &p1, &e2, n2, &p2) == 6);
+        CHECK(e1 >= 1 && e1 <= V && e2 >= 1 && e2 <= V && e1 != e2);
+        CHECK(p1 >= p2 && p2 > 0 && p1 + p2 <= 1.0 + 1e-6);
+    }
+    free(log);
+    /* Several samples drawn at temperature 1 vote; fewer passes; forecast; synthesis. */
+    const char *modes[] = {"--input tg/data --samples 3 --top 1", "--input tg/data --steps 2",
+                           "--input tg/data --forecast 3", "--num 2", "--input tg/data --temperature 0.5"};
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 %s --out tg/mm.txt", gen_bin,
+                 modes[i]);
+        rc = cli_run(cmd, "tg/mm.log");
+        log = cli_slurp("tg/mm.log");
+        CHECK_MSG(rc == 0, "%s: %s", modes[i], log);
+        free(log);
+        CHECK(load_text("tg/mm.txt", &out) == 0);
+        in_vocab = 1;
+        for (int64_t j = 0; j < out.count * L; j++)
+            if (out.ids[j] < 1 || out.ids[j] > V) in_vocab = 0;
+        CHECK_MSG(in_vocab, "%s", modes[i]);
+        window_set_free(&out);
+    }
+    /* A bits model samples with DDIM and decodes to valid IDs. */
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/bits.ckpt --device cpu --threads 1 --input tg/data --sampler ddim "
+             "--steps 3 --out tg/bb.txt", gen_bin);
+    rc = cli_run(cmd, "tg/bb.log");
+    log = cli_slurp("tg/bb.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    free(log);
+    CHECK(load_text("tg/bb.txt", &out) == 0);
+    exact = 1;
+    in_vocab = 1;
+    for (int64_t i = 0; i < in.count * L; i++) {
+        int l = (int)(i % L);
+        if ((l < 8 || l >= 12) && out.ids[i] != in.ids[i]) exact = 0;
+        if (out.ids[i] < 1 || out.ids[i] > V) in_vocab = 0;
+    }
+    CHECK(exact);
+    CHECK(in_vocab);
+    window_set_free(&out);
+    window_set_free(&in);
+    /* Options of the other kind of sampler are refused with the reason. */
+    struct { const char *ck, *args, *needle; } bad[] = {
+        {"tg/masked.ckpt", "--input tg/data --sampler ddim", "masked encoding"},
+        {"tg/masked.ckpt", "--input tg/data --eta 0.5", "masked encoding"},
+        {"tg/bits.ckpt", "--input tg/data --temperature 1", "bits encoding"},
+        {"tg/bits.ckpt", "--input tg/data --top 2", "--samples"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(cmd, sizeof cmd, "%s --checkpoint %s --device cpu --threads 1 %s --out tg/x.txt", gen_bin, bad[i].ck,
+                 bad[i].args);
+        CHECK_MSG(cli_run(cmd, "tg/x.log") != 0, "'%s' accepted", bad[i].args);
+        log = cli_slurp("tg/x.log");
+        CHECK_MSG(strstr(log, bad[i].needle) != NULL, "'%s': \"%s\" lacks \"%s\"", bad[i].args, log, bad[i].needle);
+        free(log);
+    }
+}
+
 static void test_refusals(void) {
     struct { const char *args, *needle; } cases[] = {
         {"--input tg/data12", "12 events"},
@@ -288,11 +389,14 @@ int main(int argc, char **argv) {
     cli_make_dataset("tg/data", L, 12, 6, V);
     cli_make_dataset("tg/data12", 12, 12, 6, V);
     cli_make_dataset("tg/data9", L, 12, 6, 9);
-    make_checkpoint("tg/model.ckpt");
+    make_checkpoint("tg/model.ckpt", ENCODING_ID);
+    make_checkpoint("tg/masked.ckpt", ENCODING_MASKED);
+    make_checkpoint("tg/bits.ckpt", ENCODING_BITS);
     test_reconstruct();
     test_forecast_synthesise();
     test_formats();
     test_samples_top_snap();
+    test_encodings();
     test_refusals();
     return test_finish("test_generate_cli");
 }
