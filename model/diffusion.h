@@ -1,4 +1,4 @@
-/* The DDPM around the network (../shared/docs/SSSD-S4.md §4): noise schedule,
+/* The DDPM around the network (model/README.md, "Diffusion"): noise schedule,
  * masked training loss and gradients, and the DDPM and DDIM samplers, on any
  * backend. Noise comes from the counter-based RNG, so runs are reproducible
  * and identical across backends for the same seed. Also the masks the tools

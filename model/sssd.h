@@ -1,4 +1,4 @@
-/* The SSSD-S4 denoising network (../shared/docs/SSSD-S4.md §2-3): configuration,
+/* The SSSD-S4 denoising network (model/README.md): configuration,
  * parameters in flat buffers (llm.c style), forward and backward on any
  * backend (kernels/backend.h). Training and sampling loops live elsewhere
  * (model/diffusion.h); checkpoints in model/checkpoint.h. */

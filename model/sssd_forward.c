@@ -1,5 +1,5 @@
 /* The forward pass of SSSDS4Imputer on the backend table, following
- * SSSDS4Imputer.forward (../shared/docs/SSSD-S4.md §2-3), keeping what
+ * SSSDS4Imputer.forward (model/README.md), keeping what
  * sssd_backward needs. Also the batched 1x1-convolution GEMM helpers. */
 #include <math.h>
 

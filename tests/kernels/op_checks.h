@@ -1,6 +1,6 @@
 /* Every operation of a backend (kernels/backend.h) checked against
  * double-precision references written here from the definitions in
- * backend.h and ../shared/docs/SSSD-S4.md (independent of every backend),
+ * backend.h and model/README.md (independent of every backend),
  * by normalised error sqrt(sum (got-ref)^2 / sum ref^2); a non-finite value
  * fails. Gradients are checked against central finite differences of the
  * double reference forward, and accumulating outputs start from random
