@@ -49,9 +49,10 @@ typedef struct gen_options {
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: generate --checkpoint FILE MODE [options]\n"
+            "usage: generate --checkpoint FILE [MODE] [options]\n"
             "\n"
-            "modes:\n"
+            "modes (none given: reconstruct the test windows of the checkpoint's own dataset with the task it\n"
+            "was trained on, into generated.txt; `evaluate generated.txt DATASET` scores them):\n"
             "  --input WINDOWS [--mask SPEC|FILE]   reconstruct: observed events are copied exactly.\n"
             "        SPEC: mid:K (ICSE'25 gap), end:K, gap:START:K, none; FILE: 0/1 per position\n"
             "        (1 = observed), one line for all windows or one per window. Default: the\n"
@@ -169,7 +170,6 @@ static void parse_options(gen_options *o, int argc, char **argv) {
     if (!o->checkpoint[0]) die("--checkpoint is required (e.g. runs/compress-gzip/best.ckpt)");
     if (o->num && (o->input[0] || o->mask[0] || o->forecast))
         die("--num synthesises windows from nothing; it cannot be combined with --input, --mask or --forecast");
-    if (!o->num && !o->input[0]) die("choose a mode: --input WINDOWS (reconstruct or --forecast K) or --num N (synthesise)");
     if (o->forecast && o->mask[0]) die("--forecast K sets the mask itself; drop --mask");
     if (o->length && !o->num) die("--length only applies to --num (inputs have their own length)");
     if (o->save_input[0] && o->num) die("--save-input needs --input (synthesis has no input windows)");
@@ -243,8 +243,25 @@ int main(int argc, char **argv) {
     if (o.format[0]) gen_format_parse(o.format, &format);
 
     sssd_config cfg;
-    if (checkpoint_read_config(o.checkpoint, &cfg, &err)) die("--checkpoint: %s", err.message);
+    checkpoint_meta facts;
+    if (checkpoint_read_config_meta(o.checkpoint, &cfg, &facts, &err)) die("--checkpoint: %s", err.message);
     int L = cfg.s4_lmax;
+    if (!o.num && !o.input[0]) {
+        /* No mode: the checkpoint's own dataset, its test windows, the task it trained on. */
+        char where[4096];
+        if (!facts.dataset[0])
+            die("choose a mode: --input WINDOWS (reconstruct, or --forecast K) or --num N (synthesise); the checkpoint "
+                "%s does not record the dataset it was trained on", o.checkpoint);
+        if (dataset_resolve(facts.dataset, where, sizeof where, &err))
+            die("the checkpoint's dataset cannot be found (%s); pass the test windows with --input WINDOWS, or "
+                "choose --num N to synthesise", err.message);
+        snprintf(o.input, sizeof o.input, "%s", facts.dataset);
+        if (!o.quiet)
+            fprintf(stderr, "generate: no mode given: %s the %s windows of the checkpoint's dataset %s%s%s; "
+                            "--input WINDOWS, --forecast K or --num N choose another mode\n",
+                    o.forecast ? "forecasting" : "reconstructing", o.split, facts.dataset,
+                    o.mask[0] || o.forecast ? "" : " with its training task ", o.mask[0] || o.forecast ? "" : facts.task);
+    }
     int masked = cfg.encoding == ENCODING_MASKED;
     if (masked && (o.sampler_given || o.eta_given))
         die("--sampler and --eta apply to Gaussian diffusion; this checkpoint's model uses the masked encoding, "
@@ -534,6 +551,7 @@ int main(int argc, char **argv) {
     diffusion_context_free(diff);
     sssd_model_free(model);
     checkpoint_meta_free(&meta);
+    checkpoint_meta_free(&facts);
     backend_free(be);
     return 0;
 }

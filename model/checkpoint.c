@@ -272,11 +272,21 @@ static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *
     return 0;
 }
 
+static void read_meta(hid_t f, checkpoint_meta *meta);
+
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err) {
+    return checkpoint_read_config_meta(path, cfg, NULL, err);
+}
+
+int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_meta *meta, error_info *err) {
     if (h5_probe(path, "checkpoint", "checkpoint", err)) return -1;
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return -1;
     int rc = read_config(f, path, cfg, err);
+    if (!rc && meta) {
+        checkpoint_meta_init(meta);
+        read_meta(f, meta);
+    }
     H5Fclose(f);
     return rc;
 }

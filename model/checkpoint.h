@@ -36,6 +36,9 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
 
 /* Read only the configuration (to build a model of the right shape). */
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err);
+/* The configuration and the metadata attributes (step, dataset, task...;
+ * not the vocabulary), without the tensors. meta is initialised here. */
+int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_meta *meta, error_info *err);
 
 /* Build a model on `be` from a checkpoint, validating every name, shape and
  * type; loads Adam moments when present. Returns NULL with a message that

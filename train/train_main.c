@@ -2,6 +2,7 @@
  * validate on its test windows, checkpoint, and resume exactly. */
 #include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,6 +98,7 @@ typedef struct run_state {
     checkpoint_meta meta;
     int meta_owns_vocab;
     char path_last[4200], path_best[4200], path_log[4200];
+    char dataset_source[4096];   /* where the data came from, for generate's default mode */
     train_log log;
     int L, B;
 } run_state;
@@ -106,7 +108,7 @@ static void save_checkpoint(run_state *rs, const char *path, long long step, int
     rs->meta.step = step;
     rs->meta.seed = rs->o->seed;
     rs->meta.rng_offset = (uint64_t)step; /* every draw is a function of (seed, iteration) */
-    snprintf(rs->meta.dataset, sizeof rs->meta.dataset, "%s", rs->o->dataset);
+    snprintf(rs->meta.dataset, sizeof rs->meta.dataset, "%s", rs->dataset_source);
     snprintf(rs->meta.task, sizeof rs->meta.task, "%s", rs->o->mask);
     train_options_to_json(rs->o, rs->ds.events[0] ? rs->ds.events : "unknown", rs->meta.extra_json,
                           sizeof rs->meta.extra_json);
@@ -213,6 +215,12 @@ int main(int argc, char **argv) {
     if (!o.dataset[0]) die("--dataset is required");
 
     if (dataset_load(o.dataset, o.length, &rs.ds, &err)) die("--dataset: %s", err.message);
+    /* A path is recorded absolute, so the checkpoint finds its data from any
+     * directory; a shipped dataset's name stays a name. */
+    struct stat ds_st;
+    char ds_real[PATH_MAX];
+    const char *source = stat(o.dataset, &ds_st) == 0 && realpath(o.dataset, ds_real) ? ds_real : o.dataset;
+    snprintf(rs.dataset_source, sizeof rs.dataset_source, "%s", source);
     rs.L = rs.ds.length;
     if (rs.ds.training.count == 0) die("--dataset %s: no training windows", o.dataset);
 

@@ -232,6 +232,39 @@ static void test_signal(int sig) {
     CHECK(checkpoint_step(ck) >= steps);
 }
 
+/* The three commands as users type them, in another directory: train on a
+ * dataset, `generate --checkpoint best.ckpt` with no mode (the checkpoint's
+ * dataset, test windows, training task), `evaluate generated.txt DATASET`. */
+static void test_three_commands(const char *generate_bin, const char *evaluate_bin) {
+    char here[4096];
+    CHECK(getcwd(here, sizeof here) != NULL);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 4 --val-every 0 --out tt/three", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/three.log") == 0);
+    CHECK(system("mkdir -p tt/elsewhere") == 0);
+    snprintf(cmd, sizeof cmd, "(cd tt/elsewhere && %s --checkpoint ../three/best.ckpt --device cpu --threads 1)", generate_bin);
+    int rc = cli_run(cmd, "tt/three-gen.log");
+    char *log = cli_slurp("tt/three-gen.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "no mode given");
+    CHECK_STR_CONTAINS(log, "mid:10");
+    free(log);
+    CHECK(access("tt/elsewhere/generated.txt", F_OK) == 0 && access("tt/elsewhere/generated.txt.mask", F_OK) == 0);
+    snprintf(cmd, sizeof cmd, "(cd tt/elsewhere && %s generated.txt %s/tt/data --no-nn)", evaluate_bin, here);
+    rc = cli_run(cmd, "tt/three-eval.log");
+    log = cli_slurp("tt/three-eval.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "accuracy");
+    free(log);
+    /* The dataset moved away: the message says how to pass the windows. */
+    CHECK(system("mv tt/data tt/data-moved") == 0);
+    snprintf(cmd, sizeof cmd, "(cd tt/elsewhere && %s --checkpoint ../three/best.ckpt --device cpu --threads 1)", generate_bin);
+    CHECK(cli_run(cmd, "tt/three-gone.log") != 0);
+    log = cli_slurp("tt/three-gone.log");
+    CHECK_STR_CONTAINS(log, "--input");
+    free(log);
+    CHECK(system("mv tt/data-moved tt/data") == 0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_train_cli TRAIN_BINARY\n");
@@ -252,5 +285,6 @@ int main(int argc, char **argv) {
     test_sssd_config();
     test_signal(SIGINT);
     test_signal(SIGTERM);
+    if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
 }
