@@ -479,8 +479,10 @@ static int cmd_report(int argc, char **argv) {
         else if (!strchr(inputs[i], '/')) datasets++;
         else {
             int e = errno;
+            char path[4096];
+            snprintf(path, sizeof path, "%s", inputs[i]);
             free(inputs);
-            die("report: %s: cannot open: %s", inputs[i], strerror(e));
+            die("report: %s: cannot open: %s", path, strerror(e));
         }
     }
     if (datasets && n > 1) {

@@ -137,6 +137,7 @@ void trace_report_html(FILE *f, const trace_report *r) {
     if (r->has_duration) {
         fputs("<section id=\"durations\"><h2>Durations (-T)</h2>\n", f);
         double all[REPORT_DUR_BINS] = {0}, ymax = 0;
+        int first = REPORT_DUR_BINS, last = 0;
         const char *labels[REPORT_DUR_BINS];
         char lab[REPORT_DUR_BINS][16];
         int64_t timed = 0;
@@ -147,10 +148,15 @@ void trace_report_html(FILE *f, const trace_report *r) {
             if (all[k] > ymax) ymax = all[k];
             report_dur_bin_label(k, lab[k], sizeof lab[k]);
             labels[k] = lab[k];
+            if (all[k] > 0) {
+                if (k < first) first = k;
+                last = k + 1;
+            }
         }
-        const double *series[1] = {all};
+        if (first >= last) first = 0, last = 1; /* bins outside the data are left out */
+        const double *series[1] = {all + first};
         const char *names[1] = {"all timed calls"}, *colors[1] = {SVG_PALETTE[0]};
-        svg_bars_text(f, "Time spent in a call (-T), all calls", REPORT_DUR_BINS, 1, series, names, colors, labels, NULL, ymax,
+        svg_bars_text(f, "Time spent in a call (-T), all calls", last - first, 1, series, names, colors, labels + first, NULL, ymax,
                       "% of calls", "duration, bin start (bins double in width)");
         fputs("</section>\n", f);
     }
@@ -293,7 +299,7 @@ void trace_report_html(FILE *f, const trace_report *r) {
         const char *labels[REPORT_MAX_N + 1] = {"0 (most frequent)", "1", "2", "3", "4"};
         for (int n = 0; n <= REPORT_MAX_N; n++) acc[n] = 100 * r->predict_accuracy[n];
         const double *series[1] = {acc};
-        const char *names[1] = {"accuracy on the last 20%"}, *colors[1] = {SVG_PALETTE[2]};
+        const char *names[1] = {"last 20%"}, *colors[1] = {SVG_PALETTE[2]};
         svg_bars_text(f, "Next call predicted from the previous n calls (table from the first 80%)", REPORT_MAX_N + 1, 1, series,
                       names, colors, labels, NULL, 100, "accuracy %", "n (previous calls used)");
     }

@@ -8,8 +8,10 @@
  * each side is a candidate; its score is the JS divergence between the call
  * mix of [t - w, t) and that of [t, t + w). The best candidate splits the
  * segment when its score exceeds both 0.1 bits and what chance gives for two
- * windows of w calls drawn from one mix (G = 4 w ln2 JS is chi-squared with
- * k - 1 degrees of freedom for k distinct calls; its 99.9% quantile). The
+ * windows of w calls drawn from one mix: G = 4 w ln2 JS is chi-squared with
+ * k - 1 degrees of freedom for k distinct calls, and the best of a segment's
+ * positions is the best of about (length / w) independent tries, so the
+ * quantile is taken at 0.001 / (length / w) (Bonferroni). The
  * segment whose best split scores highest is split first, until no segment
  * has a split or REPORT_MAX_PHASES phases exist. Phases are at least w calls
  * long, so w, about a fortieth of the trace (20..5000 calls), is the
@@ -42,6 +44,13 @@ static inline double js_term(int64_t l, int64_t r, int w) {
     if (p > 0) s += 0.5 * p * log2(p / m);
     if (q > 0) s += 0.5 * q * log2(q / m);
     return s;
+}
+
+/* Upper standard normal quantile for a small tail probability p
+ * (Abramowitz and Stegun 26.2.23). */
+static double normal_upper_quantile(double p) {
+    double t = sqrt(-2.0 * log(p));
+    return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
 
 /* Chi-squared quantile (Wilson-Hilferty) for df degrees of freedom at z. */
@@ -103,7 +112,8 @@ static split best_split(const trace_report *r, int64_t a, int64_t b, int w, int 
     for (int64_t i = top_at; i < top_at + w; i++) R[c[i].name]++;
     int k = 0;
     for (int i = 0; i < V; i++) k += L[i] || R[i];
-    double chance = chi2_quantile(k - 1, 3.09) / (4.0 * w * log(2.0));
+    double tries = (double)(b - a) / w;
+    double chance = chi2_quantile(k - 1, normal_upper_quantile(0.001 / (tries > 1 ? tries : 1))) / (4.0 * w * log(2.0));
     if (top > MIN_EFFECT_BITS && top > chance) {
         best.js = top;
         best.at = top_at;

@@ -35,8 +35,8 @@ void report_dur_bin_label(int bin, char *buf, size_t n) {
     if (bin == 0) { snprintf(buf, n, "<1us"); return; }
     double us = ldexp(1.0, bin - 1);
     if (us < 1000) snprintf(buf, n, "%.0fus", us);
-    else if (us < 1e6) snprintf(buf, n, "%.3gms", us / 1000);
-    else snprintf(buf, n, "%.3gs", us / 1e6);
+    else if (us < 1e6) snprintf(buf, n, "%.2gms", us / 1000);
+    else snprintf(buf, n, "%.2gs", us / 1e6);
 }
 
 static int cmp_double(const void *a, const void *b) {
