@@ -17,7 +17,7 @@
 #define REPORT_DUR_BINS 26       /* < 1 us, then [2^(k-1), 2^k) us, the last open-ended */
 #define REPORT_MAX_N 4           /* next-call prediction from the previous 1..4 calls */
 #define REPORT_SLICES 100        /* timeline columns */
-#define REPORT_MAX_PHASES 12
+#define REPORT_MAX_PHASES 32
 #define REPORT_TOP_TRANSITIONS 20
 #define REPORT_HEAT_CALLS 16     /* the heat map's most frequent calls */
 
@@ -63,7 +63,7 @@ typedef struct report_process {
 typedef struct report_phase {
     int64_t start, end;        /* call indices [start, end) */
     double t_start, t_end;     /* times, when the timeline is by time */
-    double boundary_js;        /* divergence at its start (bits); 0 for the first */
+    double boundary_js;        /* divergence at its start (bits); 0 for the first, -1 where a trace starts */
     int n_top;
     int32_t top[3];            /* its most frequent calls */
     double top_share[3];

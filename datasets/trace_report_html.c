@@ -231,7 +231,7 @@ void trace_report_html(FILE *f, const trace_report *r) {
         for (int k = 1; k < r->n_phases; k++) {
             const report_phase *ph = &r->phases[k];
             markers[nm].x = r->timeline_by_time ? ph->t_start - r->calls[0].time : (double)ph->start;
-            snprintf(markers[nm].label, sizeof markers[nm].label, "P%d", k + 1);
+            snprintf(markers[nm].label, sizeof markers[nm].label, ph->boundary_js < 0 ? "P%d|" : "P%d", k + 1);
             nm++;
         }
         svg_stacked(f, "Calls per slice by category, with phase boundaries", r->n_slices, CAT_COUNT, values, names, SVG_PALETTE, 0,
@@ -248,7 +248,8 @@ void trace_report_html(FILE *f, const trace_report *r) {
         const report_phase *ph = &r->phases[k];
         fprintf(f, "<tr><td>P%d</td><td class=n>%lld-%lld</td>", k + 1, (long long)ph->start, (long long)ph->end - 1);
         if (r->timeline_by_time) fprintf(f, "<td class=n>%.3f-%.3f</td>", ph->t_start, ph->t_end);
-        cell_d(f, k ? ph->boundary_js : NAN, 1, "%.3f");
+        if (ph->boundary_js < 0) fputs("<td>next trace</td>", f);
+        else cell_d(f, k ? ph->boundary_js : NAN, 1, "%.3f");
         fputs("<td>", f);
         svg_escape(f, syscall_category_name(ph->category));
         fputs("</td><td>", f);

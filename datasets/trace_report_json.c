@@ -153,7 +153,8 @@ void trace_report_json(FILE *f, const trace_report *r) {
         fputs(", \"t_end\": ", f);
         jnum(f, ph->t_end);
         fputs(", \"boundary_js\": ", f);
-        jnum(f, ph->boundary_js);
+        jnum(f, ph->boundary_js < 0 ? NAN : ph->boundary_js);
+        fprintf(f, ", \"starts_trace\": %s", ph->boundary_js < 0 || k == 0 ? "true" : "false");
         fputs(", \"category\": ", f);
         jstr(f, syscall_category_name(ph->category));
         fputs(", \"top\": [", f);

@@ -13,7 +13,8 @@
  * positions is the best of about (length / w) independent tries, so the
  * quantile is taken at 0.001 / (length / w) (Bonferroni). The
  * segment whose best split scores highest is split first, until no segment
- * has a split or REPORT_MAX_PHASES phases exist. Phases are at least w calls
+ * has a split or REPORT_MAX_PHASES phases exist. With several traces (runs),
+ * each starts a phase of its own and is segmented inside. Phases are at least w calls
  * long, so w, about a fortieth of the trace (20..5000 calls), is the
  * resolution: a boundary is found within a window's width of the change. */
 #include "trace_report.h"
@@ -174,11 +175,15 @@ void trace_report_phases(trace_report *r) {
     int64_t start[REPORT_MAX_PHASES + 1];
     double js_at[REPORT_MAX_PHASES];
     split cand[REPORT_MAX_PHASES];
-    int n = 1;
-    start[0] = 0;
-    start[1] = N;
-    js_at[0] = 0;
-    cand[0] = best_split(r, 0, N, w, V, L, R);
+    /* Each trace starts a phase (a run's start is a change no window should
+     * straddle), unless there are too many traces: then one stream. */
+    int n = r->n_traces <= REPORT_MAX_PHASES / 2 ? r->n_traces : 1;
+    for (int k = 0; k < n; k++) {
+        start[k] = r->trace_start[k];
+        js_at[k] = k ? -1 : 0;
+    }
+    start[n] = N;
+    for (int k = 0; k < n; k++) cand[k] = best_split(r, start[k], start[k + 1], w, V, L, R);
     while (n < REPORT_MAX_PHASES) {
         int pick = -1;
         for (int k = 0; k < n; k++)

@@ -157,7 +157,8 @@ void trace_report_text(FILE *f, const trace_report *r) {
         const report_phase *ph = &r->phases[k];
         fprintf(f, "  %2d  calls %lld-%lld", k + 1, (long long)ph->start, (long long)ph->end - 1);
         if (r->timeline_by_time) fprintf(f, " (%.3f-%.3f s)", ph->t_start, ph->t_end);
-        if (k) fprintf(f, " [JS %.2f]", ph->boundary_js);
+        if (ph->boundary_js < 0) fprintf(f, " [next trace]");
+        else if (k) fprintf(f, " [JS %.2f]", ph->boundary_js);
         fprintf(f, " %s:", syscall_category_name(ph->category));
         for (int j = 0; j < ph->n_top; j++) fprintf(f, " %s %.0f%%", report_name(r, ph->top[j]), 100 * ph->top_share[j]);
         fputc('\n', f);
