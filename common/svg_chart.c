@@ -144,8 +144,10 @@ void svg_stacked(FILE *f, const char *title, int n, int ns, const double *values
         double y = top + ph - ph * t / 4.0;
         fprintf(f, "<text x=\"%d\" y=\"%g\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n", left - 4, y + 3, ymax * t / 4.0);
         double xv = x0 + (x1 - x0) * t / 4.0;
-        fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"10\" text-anchor=\"middle\">%.4g</text>\n", left + pw * t / 4.0,
-                top + ph + 13, xv);
+        /* whole numbers for call indices, the last label kept inside the chart */
+        fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"10\" text-anchor=\"%s\">", left + pw * t / 4.0, top + ph + 13,
+                t == 4 ? "end" : "middle");
+        fprintf(f, x1 - x0 >= 100 ? "%.0f</text>\n" : "%.4g</text>\n", xv);
     }
     fprintf(f, "<text x=\"4\" y=\"%d\" font-size=\"10\">", top - 8);
     svg_escape(f, ylabel);
