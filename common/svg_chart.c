@@ -184,7 +184,7 @@ void svg_heatmap(FILE *f, const char *title, int n, const char *const *labels, c
                  const char *const *cell_text, const char *row_axis, const char *col_axis) {
     int cell = n > 0 ? (n > 24 ? 640 / n : 26) : 26, left = 130, top = 120;
     int W = left + cell * n + 20, H = top + cell * n + 30;
-    if (W < 420) W = 420;
+    if (W < 640) W = 640; /* room for the title */
     fprintf(f, "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H, W, H);
     fprintf(f, "<text x=\"4\" y=\"14\" font-size=\"13\" font-weight=\"bold\">");
     svg_escape(f, title);
