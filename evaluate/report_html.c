@@ -1,7 +1,8 @@
 /* HTML view of an evaluation: one self-contained file (inline CSS and SVG, no
- * scripts, fonts or links to fetch) that opens offline. */
+ * scripts, fonts or links to fetch) that opens offline; charts from svg_chart.h. */
 #include "report.h"
 #include "atomic_file.h"
+#include "svg_chart.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,17 +13,7 @@
 #define COLOR_CONTEXT "#2ca02c"
 #define COLOR_MODE "#9467bd"
 
-static void esc(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
+static void esc(FILE *f, const char *s) { svg_escape(f, s); }
 
 static void row(FILE *f, const char *name, const char *value, const char *meaning) {
     fputs("<tr><td>", f);
@@ -39,57 +30,6 @@ static void rowf(FILE *f, const char *name, double v, const char *unit, const ch
     if (isfinite(v)) snprintf(buf, sizeof buf, "%.4g%s", v, unit);
     else snprintf(buf, sizeof buf, "n/a");
     row(f, name, buf, meaning);
-}
-
-/* Grouped bars: series s of `ns`, n groups; values normalised by the caller.
- * counts (may be NULL): a number shown under each group's label. */
-static void svg_bars(FILE *f, const char *title, int n, int ns, const double *const *series, const char *const *names,
-                     const char *const *colors, const int *labels, const int64_t *counts, double ymax,
-                     const char *ylabel, const char *xlabel) {
-    int W = 900, H = counts ? 302 : 290, left = 50, bottom = counts ? 54 : 42, top = 48;
-    double pw = W - left - 10, ph = H - top - bottom;
-    if (ymax <= 0) ymax = 1;
-    fprintf(f, "<figure><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H, W, H);
-    fprintf(f, "<text x=\"%d\" y=\"14\" font-size=\"13\" font-weight=\"bold\">", left);
-    esc(f, title);
-    fputs("</text>\n", f);
-    fprintf(f, "<line x1=\"%d\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#333\"/>\n", left, top + ph, left + pw, top + ph);
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%g\" stroke=\"#333\"/>\n", left, top, left, top + ph);
-    for (int t = 0; t <= 4; t++) {
-        double y = top + ph - ph * t / 4.0;
-        fprintf(f, "<text x=\"%d\" y=\"%g\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n", left - 4, y + 3, ymax * t / 4.0);
-    }
-    fprintf(f, "<text x=\"4\" y=\"%d\" font-size=\"10\">", top - 10);
-    esc(f, ylabel);
-    fputs("</text>\n", f);
-    fprintf(f, "<text x=\"%g\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">", left + pw / 2, H - 6);
-    esc(f, xlabel);
-    fputs("</text>\n", f);
-    double gw = n ? pw / n : pw, bw = gw * 0.8 / ns;
-    int label_every = n > 40 ? (n + 39) / 40 : 1;
-    for (int i = 0; i < n; i++) {
-        for (int s = 0; s < ns; s++) {
-            double v = series[s][i];
-            if (!isfinite(v)) continue;
-            double h = ph * (v > ymax ? ymax : v) / ymax;
-            fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>%d: %.4g</title></rect>\n",
-                    left + gw * i + gw * 0.1 + bw * s, top + ph - h, bw, h, colors[s], labels[i], v);
-        }
-        if (i % label_every == 0)
-            fprintf(f, "<text x=\"%.2f\" y=\"%g\" font-size=\"9\" text-anchor=\"middle\">%d</text>\n", left + gw * (i + 0.5),
-                    top + ph + 12, labels[i]);
-        if (counts && i % label_every == 0)
-            fprintf(f, "<text x=\"%.2f\" y=\"%g\" font-size=\"8\" fill=\"#666\" text-anchor=\"middle\">%lld</text>\n",
-                    left + gw * (i + 0.5), top + ph + 23, (long long)counts[i]);
-    }
-    for (int s = 0; s < ns; s++) {
-        int x = W - 10 - 140 * (ns - s);
-        fprintf(f, "<rect x=\"%d\" y=\"20\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"29\" font-size=\"11\">", x,
-                colors[s], x + 14);
-        esc(f, names[s]);
-        fputs("</text>\n", f);
-    }
-    fputs("</svg></figure>\n", f);
 }
 
 static void histogram_chart(FILE *f, const char *title, int ns, const double *const *values, const int64_t *counts,

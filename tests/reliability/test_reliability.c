@@ -425,6 +425,23 @@ static void section_dataset(void) {
     write_text(expand("@run.strace"), "this is not\nan strace log\n");
     expect_failure("strace-garbage", ARGS(D, "build", "--name", "x", "--from", "@run.strace", "--format", "strace", "--out", "@out"),
                    NEEDS("run.strace:1:", "not strace output|no system calls"), 0);
+    new_case("report-missing");
+    expect_failure("report-missing", ARGS(D, "report", "@nosuch/run.strace"), NEEDS("nosuch/run.strace", "cannot open"), 0);
+    new_case("report-empty");
+    write_text(expand("@run.strace"), "");
+    expect_failure("report-empty", ARGS(D, "report", "@run.strace", "--json", "@r.json", "--html", "@r.html"),
+                   NEEDS("run.strace", "no system calls"), 0);
+    new_case("report-garbage");
+    write_text(expand("@run.strace"), "this is not\nan strace log\n");
+    expect_failure("report-garbage", ARGS(D, "report", "@run.strace", "--json", "@r.json"),
+                   NEEDS("run.strace:1:", "not an strace log"), 0);
+    new_case("report-option");
+    write_text(expand("@run.strace"), "1 read(3, \"x\", 1) = 1\n");
+    expect_failure("report-option", ARGS(D, "report", "@run.strace", "--jsn", "@r.json"), NEEDS("unknown", "--jsn"), 0);
+    new_case("report-json-unwritable");
+    write_text(expand("@run.strace"), "1 read(3, \"x\", 1) = 1\n");
+    expect_failure("report-json-unwritable", ARGS(D, "report", "@run.strace", "--json", "@nodir/r.json", "--html", "@r.html"),
+                   NEEDS("--json", "nodir/r.json"), 0);
     new_case("ids-nonnumeric");
     write_text(expand("@bad.ids"), "1 2 3\n4 five 6\n");
     expect_failure("ids-nonnumeric", ARGS(D, "build", "--name", "x", "--from", "@bad.ids", "--format", "ids", "--out", "@out"),
