@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A tiny end-to-end run under valgrind memcheck: dataset build (from a short
-# strace log) -> train --preset tiny --iters 2 -> generate with a few DDIM
-# steps -> evaluate, plus forward --init. Any memory error or definite leak in
+# strace log) -> train --preset tiny --iters 2 (masked and bits encodings) ->
+# generate (unmasking; DDIM for bits) -> evaluate, plus forward --init. Any memory error or definite leak in
 # any stage fails the script. Stages whose tool is not built yet are skipped
 # with a message. Suppressions cover third-party libraries only
 # (tests/reliability/valgrind.supp); project frames are never suppressed.
@@ -57,6 +57,9 @@ stage dataset-info "$bin/dataset" info "$work/ds/vg.h5"
 if [ -x "$bin/train" ]; then
   stage train "$bin/train" --dataset "$work/ds/vg.h5" --preset tiny --iters 2 --batch 4 --val-every 0 --threads 1 \
         --device cpu --out "$work/run"
+  # the Gaussian path (bits encoding) too; the default is the masked encoding
+  stage train-bits "$bin/train" --dataset "$work/ds/vg.h5" --preset tiny --encoding bits --iters 2 --batch 4 \
+        --val-every 0 --threads 1 --device cpu --out "$work/run-bits"
 else
   skip train "build/bin/train is not built yet"
 fi
@@ -70,8 +73,12 @@ fi
 generated=""
 if [ -x "$bin/generate" ] && [ -f "$work/run/last.ckpt" ]; then
   stage generate "$bin/generate" --checkpoint "$work/run/last.ckpt" --input "$work/ds/vg.h5" --limit 3 --mask mid:5 \
-        --sampler ddim --steps 3 --threads 1 --device cpu --out "$work/gen.txt" --save-input "$work/real.txt"
+        --steps 3 --top 2 --threads 1 --device cpu --out "$work/gen.txt" --save-input "$work/real.txt"
   [ -f "$work/gen.txt" ] && generated="$work/gen.txt"
+  if [ -f "$work/run-bits/last.ckpt" ]; then
+    stage generate-bits "$bin/generate" --checkpoint "$work/run-bits/last.ckpt" --input "$work/ds/vg.h5" --limit 3 \
+          --mask mid:5 --sampler ddim --steps 3 --threads 1 --device cpu --out "$work/gen-bits.txt"
+  fi
 elif [ -x "$bin/generate" ]; then
   skip generate "no checkpoint (the train stage did not run)"
 else
