@@ -12,6 +12,7 @@
 #include "philox.h"
 #include "snap.h"
 #include "test_util.h"
+#include "tiny_config.h"
 #include "window_source.h"
 
 static const char *gen_bin;
@@ -22,15 +23,8 @@ static char cmd[16384];
 /* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6",
  * entry-exit data, task mid:4, events encoded as `encoding`. */
 static void make_checkpoint(const char *path, int encoding) {
-    sssd_config cfg;
+    sssd_config cfg = tiny_test_config(L, 20);
     error_info err;
-    sssd_config_preset("tiny", L, &cfg, &err);
-    cfg.res_channels = cfg.skip_channels = 8;
-    cfg.num_res_layers = 1;
-    cfg.s4_d_state = 8;
-    cfg.emb_in = 16;
-    cfg.emb_mid = cfg.emb_out = 16;
-    cfg.T = 20;
     sssd_config_set_encoding(&cfg, encoding, V);
     backend *be = backend_cpu_create(1);
     sssd_model *m = sssd_model_create(&cfg, be, 1, 3);

@@ -18,6 +18,7 @@
 #include "encoding.h"
 #include "philox.h"
 #include "test_util.h"
+#include "tiny_config.h"
 
 static void test_bits_code(void) {
     CHECK(encoding_bits(1) == 1 && encoding_bits(2) == 1 && encoding_bits(3) == 2 && encoding_bits(4) == 2);
@@ -63,15 +64,7 @@ static void test_bits_code(void) {
 }
 
 static sssd_config tiny_config(int L, int T, int encoding, int V) {
-    sssd_config cfg;
-    error_info err;
-    sssd_config_preset("tiny", L, &cfg, &err);
-    cfg.res_channels = cfg.skip_channels = 8;
-    cfg.num_res_layers = 1;
-    cfg.s4_d_state = 8;
-    cfg.emb_in = 16;
-    cfg.emb_mid = cfg.emb_out = 16;
-    cfg.T = T;
+    sssd_config cfg = tiny_test_config(L, T);
     sssd_config_set_encoding(&cfg, encoding, V);
     return cfg;
 }

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "philox.h"
 #include "test_util.h"
+#include "tiny_config.h"
 
 static void test_schedule(void) {
     /* Reference values computed independently in double precision (Python floats). */
@@ -202,15 +203,7 @@ static void test_rounding(void) {
 
 /* A tiny model with its output layer perturbed, so that eps_hat is not zero. */
 static sssd_model *tiny_model(backend *be, int L, int T, int max_batch) {
-    sssd_config cfg;
-    error_info err;
-    if (sssd_config_preset("tiny", L, &cfg, &err)) return NULL;
-    cfg.res_channels = cfg.skip_channels = 8;
-    cfg.num_res_layers = 1;
-    cfg.s4_d_state = 8;
-    cfg.emb_in = 16;
-    cfg.emb_mid = cfg.emb_out = 16;
-    cfg.T = T;
+    sssd_config cfg = tiny_test_config(L, T);
     sssd_model *m = sssd_model_create(&cfg, be, max_batch, 42);
     long long n = sssd_model_num_params(m);
     real_t *p = malloc(sizeof(real_t) * (size_t)n);
