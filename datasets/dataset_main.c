@@ -544,6 +544,13 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    /* `dataset build --help` and friends: the usage, which covers every
+     * command (for capture, only before the "--" that starts the program). */
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
     if (strcmp(cmd, "capture") == 0) return cmd_capture(argc - 2, argv + 2);
     if (strcmp(cmd, "build") == 0) return cmd_build(argc - 2, argv + 2, argc, argv);
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);

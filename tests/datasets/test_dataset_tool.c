@@ -152,6 +152,10 @@ static void test_errors(void) {
     CHECK(tool("build --name a --from x --test-fraction 1.5") == 2);
     CHECK(tool("frobnicate") == 2);
     CHECK(tool("--help") == 0);
+    /* a command's --help prints the usage instead of refusing; after capture's "--" it belongs to the program */
+    CHECK(tool("build --help") == 0);
+    CHECK(tool("report -h") == 0);
+    CHECK(tool("info --name x --help") == 0);
     expect_failure("info no-such-dataset-here", "no-such-dataset-here: no such file or dataset");
     write_file("not_h5.h5", "plain text");
     expect_failure("info not_h5.h5", "not_h5.h5");
