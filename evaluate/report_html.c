@@ -34,7 +34,7 @@ static void rowf(FILE *f, const char *name, double v, const char *unit, const ch
 
 static void histogram_chart(FILE *f, const char *title, int ns, const double *const *values, const int64_t *counts,
                             const char *const *names, const char *const *colors) {
-    double *norm[1 + EVAL_MAX_BASELINES];
+    double *norm[1 + EVAL_MAX_BASELINES] = {0};
     double ymax = 0;
     int labels[REPORT_HIST_BINS];
     for (int b = 0; b < REPORT_HIST_BINS; b++) labels[b] = b * 100 / REPORT_HIST_BINS;
