@@ -2,7 +2,7 @@
 # The main job a new user runs: install dependencies, build, then on the CPU
 # train a small SSSD-S4 model on the shipped dataset compress-gzip for a few
 # minutes, reconstruct test windows with the ICSE'25 gap (mid:10), and
-# evaluate the reconstructions. About 10 minutes on 2 cores.
+# evaluate the reconstructions. About 3 minutes on 2 cores once built.
 # Knobs (environment): ITERS (default 400), WINDOWS (test windows to
 # reconstruct, default 100), OUT (default runs/main-job), THREADS.
 set -euo pipefail
