@@ -4,58 +4,38 @@
 
 #include <math.h>
 
-static void jstr(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void jnum(FILE *f, double v) {
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-    else fputs("null", f);
-}
-
-static void jarr(FILE *f, const int64_t *v, int n) {
-    fputc('[', f);
-    for (int i = 0; i < n; i++) fprintf(f, "%s%lld", i ? "," : "", (long long)v[i]);
-    fputc(']', f);
-}
+#include "json_out.h"
 
 static void group(FILE *f, const trace_report *r, const report_group *g) {
     fprintf(f, "\"calls\": %lld, \"share\": ", (long long)g->calls);
-    jnum(f, r->n_calls ? (double)g->calls / (double)r->n_calls : NAN);
+    json_out_number(f, r->n_calls ? (double)g->calls / (double)r->n_calls : NAN);
     fprintf(f, ", \"failed\": %lld, \"errors\": {", (long long)g->failed);
     for (int k = 0; k < g->n_errors; k++) {
         fputs(k ? ", " : "", f);
-        jstr(f, string_table_get(&r->errnos, g->err_name[k]));
+        json_out_string(f, string_table_get(&r->errnos, g->err_name[k]));
         fprintf(f, ": %lld", (long long)g->err_count[k]);
     }
     fprintf(f, "}, \"timed\": %lld, \"duration_total\": ", (long long)g->timed);
-    jnum(f, g->dur_total);
+    json_out_number(f, g->dur_total);
     fputs(", \"duration_mean\": ", f);
-    jnum(f, g->dur_mean);
+    json_out_number(f, g->dur_mean);
     fputs(", \"duration_p50\": ", f);
-    jnum(f, g->dur_p50);
+    json_out_number(f, g->dur_p50);
     fputs(", \"duration_p95\": ", f);
-    jnum(f, g->dur_p95);
+    json_out_number(f, g->dur_p95);
     fputs(", \"duration_max\": ", f);
-    jnum(f, g->dur_max);
+    json_out_number(f, g->dur_max);
     fputs(", \"duration_histogram\": ", f);
-    jarr(f, g->dur_hist, REPORT_DUR_BINS);
+    json_out_int_array(f, g->dur_hist, REPORT_DUR_BINS);
     fprintf(f, ", \"data_calls\": %lld, \"bytes\": %lld, \"size_histogram\": ", (long long)g->io_calls, (long long)g->bytes);
-    jarr(f, g->size_hist, REPORT_SIZE_BINS);
+    json_out_int_array(f, g->size_hist, REPORT_SIZE_BINS);
 }
 
 void trace_report_json(FILE *f, const trace_report *r) {
     fputs("{\n  \"inputs\": [", f);
     for (int i = 0; i < r->n_inputs; i++) {
         fputs(i ? ", " : "", f);
-        jstr(f, r->inputs[i]);
+        json_out_string(f, r->inputs[i]);
     }
     fprintf(f, "],\n  \"source\": \"%s\",\n", r->from_dataset ? "dataset" : "strace");
     fprintf(f, "  \"parsed\": {\"lines\": %lld, \"calls\": %lld, \"resumed\": %lld, \"signals\": %lld, \"stopped\": %lld, "
@@ -72,19 +52,19 @@ void trace_report_json(FILE *f, const trace_report *r) {
         char b[16];
         report_size_bin_label(k, b, sizeof b);
         fputs(k ? ", " : "", f);
-        jstr(f, b);
+        json_out_string(f, b);
     }
     fputs("],\n  \"duration_bins\": [", f);
     for (int k = 0; k < REPORT_DUR_BINS; k++) {
         char b[16];
         report_dur_bin_label(k, b, sizeof b);
         fputs(k ? ", " : "", f);
-        jstr(f, b);
+        json_out_string(f, b);
     }
     fputs("],\n  \"categories\": {", f);
     for (int c = 0; c < CAT_COUNT; c++) {
         fprintf(f, "%s\n    ", c ? "," : "");
-        jstr(f, syscall_category_name(c));
+        json_out_string(f, syscall_category_name(c));
         fputs(": {", f);
         group(f, r, &r->cat[c]);
         fputc('}', f);
@@ -93,9 +73,9 @@ void trace_report_json(FILE *f, const trace_report *r) {
     for (int i = 0; i < r->names.count; i++) {
         int32_t v = r->by_count[i];
         fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
-        jstr(f, report_name(r, v));
+        json_out_string(f, report_name(r, v));
         fputs(", \"category\": ", f);
-        jstr(f, syscall_category_name(r->sys_category[v]));
+        json_out_string(f, syscall_category_name(r->sys_category[v]));
         fprintf(f, ", \"data\": \"%s\", ", (const char *[]){"none", "in", "out", "transfer"}[r->sys[v].io]);
         group(f, r, &r->sys[v]);
         fputc('}', f);
@@ -106,7 +86,7 @@ void trace_report_json(FILE *f, const trace_report *r) {
     for (int32_t s = 0, k = 0; s < r->signal_names.count; s++)
         if (r->signal_counts[s]) {
             fputs(k++ ? ", " : "", f);
-            jstr(f, string_table_get(&r->signal_names, s));
+            json_out_string(f, string_table_get(&r->signal_names, s));
             fprintf(f, ": %lld", (long long)r->signal_counts[s]);
         }
     fputs("},\n  \"processes\": [", f);
@@ -114,56 +94,56 @@ void trace_report_json(FILE *f, const trace_report *r) {
         const report_process *p = &r->procs[i];
         fprintf(f, "%s\n    {\"pid\": %d, \"calls\": %lld, \"failed\": %lld, \"signals\": %lld, \"first\": ", i ? "," : "", p->pid,
                 (long long)p->calls, (long long)p->failed, (long long)p->signals);
-        jnum(f, p->first);
+        json_out_number(f, p->first);
         fputs(", \"last\": ", f);
-        jnum(f, p->last);
+        json_out_number(f, p->last);
         fputs(", \"duration_total\": ", f);
-        jnum(f, p->dur_total);
+        json_out_number(f, p->dur_total);
         fputs(", \"top_call\": ", f);
-        if (p->top_call >= 0) jstr(f, report_name(r, p->top_call));
+        if (p->top_call >= 0) json_out_string(f, report_name(r, p->top_call));
         else fputs("null", f);
         fputs(", \"end\": ", f);
         if (p->end == 1) fprintf(f, "{\"exited\": %d}", p->status);
         else if (p->end == 2) {
             fputs("{\"killed\": ", f);
-            jstr(f, string_table_get(&r->signal_names, p->end_signal));
+            json_out_string(f, string_table_get(&r->signal_names, p->end_signal));
             fputc('}', f);
         } else if (p->end == 3) fprintf(f, "{\"superseded_by\": %d}", p->status);
         else fputs("null", f);
         fputc('}', f);
     }
     fprintf(f, "\n  ],\n  \"timeline\": {\"axis\": \"%s\", \"span\": ", r->timeline_by_time ? "seconds" : "calls");
-    jnum(f, r->span);
+    json_out_number(f, r->span);
     fprintf(f, ", \"slices\": %d, \"counts\": {", r->n_slices);
     for (int c = 0; c < CAT_COUNT; c++) {
         fprintf(f, "%s\n    ", c ? "," : "");
-        jstr(f, syscall_category_name(c));
+        json_out_string(f, syscall_category_name(c));
         fputs(": ", f);
-        jarr(f, r->slice_counts[c], r->n_slices);
+        json_out_int_array(f, r->slice_counts[c], r->n_slices);
     }
     fprintf(f, "\n  }},\n  \"phases\": {\"method\": \"binary segmentation on the Jensen-Shannon divergence of adjacent windows\", "
                "\"window\": %d, \"min_js_bits\": ",
             r->window);
-    jnum(f, r->js_threshold);
+    json_out_number(f, r->js_threshold);
     fputs(", \"phases\": [", f);
     for (int k = 0; k < r->n_phases; k++) {
         const report_phase *ph = &r->phases[k];
         fprintf(f, "%s\n    {\"start\": %lld, \"end\": %lld, \"t_start\": ", k ? "," : "", (long long)ph->start, (long long)ph->end);
-        jnum(f, ph->t_start);
+        json_out_number(f, ph->t_start);
         fputs(", \"t_end\": ", f);
-        jnum(f, ph->t_end);
+        json_out_number(f, ph->t_end);
         fputs(", \"boundary_js\": ", f);
-        jnum(f, ph->boundary_js < 0 ? NAN : ph->boundary_js);
+        json_out_number(f, ph->boundary_js < 0 ? NAN : ph->boundary_js);
         fprintf(f, ", \"starts_trace\": %s", ph->boundary_js < 0 || k == 0 ? "true" : "false");
         fputs(", \"category\": ", f);
-        jstr(f, syscall_category_name(ph->category));
+        json_out_string(f, syscall_category_name(ph->category));
         fputs(", \"top\": [", f);
         for (int j = 0; j < ph->n_top; j++) {
             fputs(j ? ", " : "", f);
             fputs("{\"name\": ", f);
-            jstr(f, report_name(r, ph->top[j]));
+            json_out_string(f, report_name(r, ph->top[j]));
             fputs(", \"share\": ", f);
-            jnum(f, ph->top_share[j]);
+            json_out_number(f, ph->top_share[j]);
             fputc('}', f);
         }
         fputs("]}", f);
@@ -172,42 +152,42 @@ void trace_report_json(FILE *f, const trace_report *r) {
     for (int k = 0; k < r->n_transitions; k++) {
         const report_transition *t = &r->transitions[k];
         fprintf(f, "%s\n    {\"from\": ", k ? "," : "");
-        jstr(f, report_name(r, t->from));
+        json_out_string(f, report_name(r, t->from));
         fputs(", \"to\": ", f);
-        jstr(f, report_name(r, t->to));
+        json_out_string(f, report_name(r, t->to));
         fprintf(f, ", \"count\": %lld, \"probability\": ", (long long)t->count);
-        jnum(f, t->prob);
+        json_out_number(f, t->prob);
         fputc('}', f);
     }
     fputs("\n  ], \"heatmap\": {\"calls\": [", f);
     for (int a = 0; a < r->n_heat; a++) {
         fputs(a ? ", " : "", f);
-        jstr(f, report_name(r, r->heat_names[a]));
+        json_out_string(f, report_name(r, r->heat_names[a]));
     }
     fputs("], \"counts\": [", f);
     for (int a = 0; a < r->n_heat; a++) {
         fputs(a ? ", " : "", f);
-        jarr(f, r->heat_counts + a * REPORT_HEAT_CALLS, r->n_heat);
+        json_out_int_array(f, r->heat_counts + a * REPORT_HEAT_CALLS, r->n_heat);
     }
     fprintf(f, "]}},\n  \"prediction\": {\"train_calls\": %lld, \"test_calls\": %lld, \"most_frequent_accuracy\": ",
             (long long)r->train_calls, (long long)r->test_calls);
-    jnum(f, r->predict_accuracy[0]);
+    json_out_number(f, r->predict_accuracy[0]);
     fputs(", \"accuracy\": {", f);
     for (int n = 1; n <= REPORT_MAX_N; n++) {
         fprintf(f, "%s\"%d\": ", n > 1 ? ", " : "", n);
-        jnum(f, r->predict_accuracy[n]);
+        json_out_number(f, r->predict_accuracy[n]);
     }
     fputs("}, \"context_seen\": {", f);
     for (int n = 1; n <= REPORT_MAX_N; n++)
         fprintf(f, "%s\"%d\": %lld", n > 1 ? ", " : "", n, (long long)r->predict_seen[n]);
     fputs("}},\n  \"entropy\": {\"call\": ", f);
-    jnum(f, r->entropy[0]);
+    json_out_number(f, r->entropy[0]);
     fputs(", \"next_given_previous\": {", f);
     for (int n = 1; n <= REPORT_MAX_N; n++) {
         fprintf(f, "%s\"%d\": ", n > 1 ? ", " : "", n);
-        jnum(f, r->entropy[n]);
+        json_out_number(f, r->entropy[n]);
     }
     fputs("}},\n  \"seconds\": ", f);
-    jnum(f, r->seconds);
+    json_out_number(f, r->seconds);
     fputs("\n}\n", f);
 }

@@ -4,22 +4,7 @@
 
 #include <math.h>
 
-static void jstr(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void jnum(FILE *f, double v) {
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-    else fputs("null", f);
-}
+#include "json_out.h"
 
 /* Nesting depth for indentation (two spaces a level). */
 static int depth;
@@ -37,7 +22,7 @@ static void close_obj(FILE *f) {
 static void key(FILE *f, int *first, const char *name) {
     fprintf(f, "%s\n%*s", *first ? "" : ",", 2 * depth, "");
     *first = 0;
-    jstr(f, name);
+    json_out_string(f, name);
     fputs(": ", f);
 }
 
@@ -45,14 +30,8 @@ static void jarr_d(FILE *f, const double *v, int64_t n) {
     fputc('[', f);
     for (int64_t i = 0; i < n; i++) {
         if (i) fputc(',', f);
-        jnum(f, v[i]);
+        json_out_number(f, v[i]);
     }
-    fputc(']', f);
-}
-
-static void jarr_i(FILE *f, const int64_t *v, int64_t n) {
-    fputc('[', f);
-    for (int64_t i = 0; i < n; i++) fprintf(f, "%s%lld", i ? "," : "", (long long)v[i]);
     fputc(']', f);
 }
 
@@ -60,12 +39,12 @@ static void jarr_i(FILE *f, const int64_t *v, int64_t n) {
 static void figures(FILE *f, int *first, const recon_metrics *m, const type_metrics *t) {
     key(f, first, "windows"); fprintf(f, "%lld", (long long)m->windows);
     key(f, first, "generated_positions"); fprintf(f, "%lld", (long long)m->generated_positions);
-    key(f, first, "accuracy"); jnum(f, m->accuracy);
-    key(f, first, "perfect"); jnum(f, m->perfect);
-    key(f, first, "rougeL_event"); jnum(f, m->rouge_event);
-    key(f, first, "rougeL_published"); jnum(f, m->rouge_published);
-    key(f, first, "macro_accuracy"); jnum(f, t->macro_accuracy);
-    key(f, first, "tail_accuracy"); jnum(f, t->tail_accuracy);
+    key(f, first, "accuracy"); json_out_number(f, m->accuracy);
+    key(f, first, "perfect"); json_out_number(f, m->perfect);
+    key(f, first, "rougeL_event"); json_out_number(f, m->rouge_event);
+    key(f, first, "rougeL_published"); json_out_number(f, m->rouge_published);
+    key(f, first, "macro_accuracy"); json_out_number(f, t->macro_accuracy);
+    key(f, first, "tail_accuracy"); json_out_number(f, t->tail_accuracy);
     key(f, first, "tail_positions"); fprintf(f, "%lld", (long long)t->tail_positions);
     key(f, first, "distinct_generated"); fprintf(f, "%d", t->distinct_generated);
     key(f, first, "distinct_real"); fprintf(f, "%d", t->distinct_real);
@@ -83,9 +62,9 @@ static void per_type(FILE *f, int *first, const type_metrics *t) {
         const type_row *r = &t->rows[i];
         fprintf(f, "%s\n%*s{\"id\": %d, \"real\": %lld, \"correct\": %lld, \"recall\": ", i ? "," : "", 2 * depth + 2, "",
                 r->id, (long long)r->real, (long long)r->correct);
-        jnum(f, r->recall);
+        json_out_number(f, r->recall);
         fprintf(f, ", \"predicted\": %lld, \"precision\": ", (long long)r->predicted);
-        jnum(f, r->precision);
+        json_out_number(f, r->precision);
         fputs(", \"most_frequent_wrong\": ", f);
         if (r->top_wrong_count) fprintf(f, "%d", r->top_wrong);
         else fputs("null", f);
@@ -101,7 +80,7 @@ static void system_object(FILE *f, const eval_system *s, int arrays) {
     figures(f, &first, m, &s->types);
     int64_t hist[REPORT_HIST_BINS];
     report_histogram(m->window_rouge, m->windows, REPORT_HIST_BINS, hist);
-    key(f, &first, "histogram_rougeL_event"); jarr_i(f, hist, REPORT_HIST_BINS);
+    key(f, &first, "histogram_rougeL_event"); json_out_int_array(f, hist, REPORT_HIST_BINS);
     if (arrays) {
         key(f, &first, "observed_positions"); fprintf(f, "%lld", (long long)m->observed_positions);
         key(f, &first, "observed_mismatches"); fprintf(f, "%lld", (long long)m->observed_mismatches);
@@ -109,7 +88,7 @@ static void system_object(FILE *f, const eval_system *s, int arrays) {
     }
     key(f, &first, "accuracy_by_position"); jarr_d(f, m->position_accuracy, m->length);
     if (arrays) {
-        key(f, &first, "windows_by_position"); jarr_i(f, m->position_count, m->length);
+        key(f, &first, "windows_by_position"); json_out_int_array(f, m->position_count, m->length);
         key(f, &first, "window_accuracy"); jarr_d(f, m->window_accuracy, m->windows);
         key(f, &first, "window_rougeL_event"); jarr_d(f, m->window_rouge, m->windows);
     }
@@ -123,7 +102,7 @@ static void unseen_object(FILE *f, const eval_result *r) {
     const eval_system *sys[1 + EVAL_MAX_BASELINES];
     int n = eval_systems(r, sys), k = 1;
     open_obj(f);
-    key(f, &k, "definition"); jstr(f, REPORT_MEANING_UNSEEN);
+    key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_UNSEEN);
     key(f, &k, "windows"); fprintf(f, "%lld", (long long)r->unseen_windows);
     key(f, &k, "of_windows"); fprintf(f, "%lld", (long long)r->real_ws.count);
     for (int i = 0; i < n; i++) {
@@ -140,27 +119,27 @@ static void write_json(FILE *f, const eval_result *r) {
     int first = 1;
     depth = 0;
     open_obj(f);
-    key(f, &first, "format"); jstr(f, "sssd-evaluate");
+    key(f, &first, "format"); json_out_string(f, "sssd-evaluate");
     key(f, &first, "format_version"); fputs("1", f);
 
     key(f, &first, "inputs");
     {
         int k = 1;
         open_obj(f);
-        key(f, &k, "generated"); jstr(f, r->generated);
-        key(f, &k, "real"); jstr(f, r->real);
-        key(f, &k, "train"); if (r->has_train) jstr(f, r->train); else fputs("null", f);
+        key(f, &k, "generated"); json_out_string(f, r->generated);
+        key(f, &k, "real"); json_out_string(f, r->real);
+        key(f, &k, "train"); if (r->has_train) json_out_string(f, r->train); else fputs("null", f);
         key(f, &k, "generated_windows"); fprintf(f, "%lld", (long long)r->gen.count);
         key(f, &k, "real_windows"); fprintf(f, "%lld", (long long)r->real_ws.count);
         key(f, &k, "training_windows"); fprintf(f, "%lld", (long long)r->train_ws.count);
         key(f, &k, "length"); fprintf(f, "%d", r->gen.length);
-        key(f, &k, "mask"); jstr(f, r->mask.source);
+        key(f, &k, "mask"); json_out_string(f, r->mask.source);
         key(f, &k, "mask_rows"); fprintf(f, "%lld", (long long)r->mask.rows);
         key(f, &k, "mask_observed_positions"); fprintf(f, "%lld", (long long)r->mask_observed);
         key(f, &k, "unconditional"); fputs(r->unconditional ? "true" : "false", f);
         key(f, &k, "paired"); fputs(r->paired ? "true" : "false", f);
         key(f, &k, "vocab_max"); fprintf(f, "%d", r->vocab_max);
-        key(f, &k, "vocab_source"); jstr(f, r->vocab_source);
+        key(f, &k, "vocab_source"); json_out_string(f, r->vocab_source);
         if (r->has_train) {
             key(f, &k, "training_stride"); fprintf(f, "%d", r->train_stride);
             key(f, &k, "training_trace_events"); fprintf(f, "%lld", (long long)r->train_trace_length);
@@ -183,10 +162,10 @@ static void write_json(FILE *f, const eval_result *r) {
             system_object(f, &r->baselines[i], 0);
         }
         key(f, &k, "ngram_order"); fprintf(f, "%d", r->ngram.order);
-        key(f, &k, "ngram_note"); jstr(f, "bidirectional n-gram infill: the filling maximising the interpolated Kneser-Ney probability of the gap and the observed events after it given those before it; order chosen by held-out log-likelihood on the training trace");
+        key(f, &k, "ngram_note"); json_out_string(f, "bidirectional n-gram infill: the filling maximising the interpolated Kneser-Ney probability of the gap and the observed events after it given those before it; order chosen by held-out log-likelihood on the training trace");
         key(f, &k, "context_lookup_gaps"); fprintf(f, "%lld", (long long)r->context.gaps);
-        key(f, &k, "context_lookup_filled_at_context"); jarr_i(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
-        key(f, &k, "context_lookup_note"); jstr(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");
+        key(f, &k, "context_lookup_filled_at_context"); json_out_int_array(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
+        key(f, &k, "context_lookup_note"); json_out_string(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");
         close_obj(f);
     } else fputs("null", f);
 
@@ -199,14 +178,14 @@ static void write_json(FILE *f, const eval_result *r) {
         const dist_metrics *d = &r->dist;
         int k = 1;
         open_obj(f);
-        key(f, &k, "scope"); jstr(f, d->generated_only ? "generated positions (n-grams touching one)" : "whole windows");
-        key(f, &k, "kl_generated_real_nats"); jnum(f, d->kl_gen_real);
-        key(f, &k, "kl_real_generated_nats"); jnum(f, d->kl_real_gen);
-        key(f, &k, "kl_smoothing"); jstr(f, REPORT_SMOOTHING);
-        key(f, &k, "kl_epsilon"); jnum(f, DIST_KL_EPSILON);
-        key(f, &k, "js_events_bits"); jnum(f, d->js_event);
-        key(f, &k, "js_bigrams_bits"); jnum(f, d->js_bigram);
-        key(f, &k, "js_trigrams_bits"); jnum(f, d->js_trigram);
+        key(f, &k, "scope"); json_out_string(f, d->generated_only ? "generated positions (n-grams touching one)" : "whole windows");
+        key(f, &k, "kl_generated_real_nats"); json_out_number(f, d->kl_gen_real);
+        key(f, &k, "kl_real_generated_nats"); json_out_number(f, d->kl_real_gen);
+        key(f, &k, "kl_smoothing"); json_out_string(f, REPORT_SMOOTHING);
+        key(f, &k, "kl_epsilon"); json_out_number(f, DIST_KL_EPSILON);
+        key(f, &k, "js_events_bits"); json_out_number(f, d->js_event);
+        key(f, &k, "js_bigrams_bits"); json_out_number(f, d->js_bigram);
+        key(f, &k, "js_trigrams_bits"); json_out_number(f, d->js_trigram);
         key(f, &k, "events_generated"); fprintf(f, "%lld", (long long)d->events_gen);
         key(f, &k, "events_real"); fprintf(f, "%lld", (long long)d->events_real);
         key(f, &k, "unique_generated"); fprintf(f, "%d", d->unique_gen);
@@ -231,16 +210,16 @@ static void write_json(FILE *f, const eval_result *r) {
         int k = 1;
         int64_t hist[REPORT_HIST_BINS];
         open_obj(f);
-        key(f, &k, "generated_to_real"); jnum(f, r->nn.mean_gen_to_real);
-        key(f, &k, "real_to_generated"); jnum(f, r->nn.mean_real_to_gen);
+        key(f, &k, "generated_to_real"); json_out_number(f, r->nn.mean_gen_to_real);
+        key(f, &k, "real_to_generated"); json_out_number(f, r->nn.mean_real_to_gen);
         key(f, &k, "generated_equal_to_a_real_window"); fprintf(f, "%lld", (long long)r->nn.gen_exact);
         key(f, &k, "pairs"); fprintf(f, "%lld", (long long)r->nn.pairs);
-        key(f, &k, "seconds"); jnum(f, r->nn.seconds);
+        key(f, &k, "seconds"); json_out_number(f, r->nn.seconds);
         key(f, &k, "threads"); fprintf(f, "%d", r->nn.threads);
         report_histogram(r->nn.best_gen, r->gen.count, REPORT_HIST_BINS, hist);
-        key(f, &k, "histogram_generated_to_real"); jarr_i(f, hist, REPORT_HIST_BINS);
+        key(f, &k, "histogram_generated_to_real"); json_out_int_array(f, hist, REPORT_HIST_BINS);
         report_histogram(r->nn.best_real, r->real_ws.count, REPORT_HIST_BINS, hist);
-        key(f, &k, "histogram_real_to_generated"); jarr_i(f, hist, REPORT_HIST_BINS);
+        key(f, &k, "histogram_real_to_generated"); json_out_int_array(f, hist, REPORT_HIST_BINS);
         key(f, &k, "best_generated"); jarr_d(f, r->nn.best_gen, r->gen.count);
         key(f, &k, "best_real"); jarr_d(f, r->nn.best_real, r->real_ws.count);
         close_obj(f);
@@ -257,8 +236,8 @@ static void write_json(FILE *f, const eval_result *r) {
         key(f, &k, "real_in_training_windows"); fprintf(f, "%lld", (long long)m->real_in_windows);
         key(f, &k, "real_in_training_trace"); fprintf(f, "%lld", (long long)m->real_in_trace);
         key(f, &k, "real_windows"); fprintf(f, "%lld", (long long)m->real_count);
-        key(f, &k, "generated_in_training_trace_percent"); jnum(f, m->gen_count ? 100.0 * m->gen_in_trace / m->gen_count : NAN);
-        key(f, &k, "real_in_training_trace_percent"); jnum(f, m->real_count ? 100.0 * m->real_in_trace / m->real_count : NAN);
+        key(f, &k, "generated_in_training_trace_percent"); json_out_number(f, m->gen_count ? 100.0 * m->gen_in_trace / m->gen_count : NAN);
+        key(f, &k, "real_in_training_trace_percent"); json_out_number(f, m->real_count ? 100.0 * m->real_in_trace / m->real_count : NAN);
         close_obj(f);
     } else fputs("null", f);
 
@@ -266,17 +245,17 @@ static void write_json(FILE *f, const eval_result *r) {
     fputc('[', f);
     for (int i = 0; i < r->n_warnings; i++) {
         if (i) fputs(", ", f);
-        jstr(f, r->warnings[i]);
+        json_out_string(f, r->warnings[i]);
     }
     fputc(']', f);
     key(f, &first, "notes");
     fputc('[', f);
     for (int i = 0; i < r->n_notes; i++) {
         if (i) fputs(", ", f);
-        jstr(f, r->notes[i]);
+        json_out_string(f, r->notes[i]);
     }
     fputc(']', f);
-    key(f, &first, "seconds"); jnum(f, r->seconds);
+    key(f, &first, "seconds"); json_out_number(f, r->seconds);
     close_obj(f);
     fputc('\n', f);
 }

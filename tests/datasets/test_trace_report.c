@@ -5,29 +5,12 @@
  * the tool's output on a dataset. With the argument "html" it renders the
  * HTML page in headless Chromium instead (exit 77, skipped, without it). */
 #include "test_util.h"
+#include "train/cli_util.h"
 #include "trace_report.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    s[fread(s, 1, (size_t)n, f)] = 0;
-    fclose(f);
-    return s;
-}
 
 static const char *LOG_F =
     "100 1700000000.000000 execve(\"/bin/x\", [\"x\"], 0x7ffd /* 1 var */) = 0 <0.000100>\n"
@@ -61,7 +44,7 @@ static const report_group *sys(const trace_report *r, const char *name) {
 static void check_totals(const trace_report *r, int n, const char *const *paths) {
     int64_t calls = 0, signals = 0, lines = 0;
     for (int i = 0; i < n; i++) {
-        char *text = slurp(paths[i]);
+        char *text = cli_slurp(paths[i]);
         strace_log log;
         strace_log_init(&log, strace_pid_from_filename(paths[i]));
         strace_parse(&log, text, strlen(text));
@@ -86,7 +69,7 @@ static void check_totals(const trace_report *r, int n, const char *const *paths)
 }
 
 static void test_worked_f(void) {
-    write_file("f.strace", LOG_F);
+    cli_write("f.strace", LOG_F);
     trace_report r;
     trace_report_init(&r);
     error_info err;
@@ -125,11 +108,11 @@ static void test_worked_f(void) {
 }
 
 static void test_ff_family(void) {
-    write_file("ff.200", "10:00:00.000100 openat(AT_FDCWD, \"a\", O_RDONLY) = 3\n"
+    cli_write("ff.200", "10:00:00.000100 openat(AT_FDCWD, \"a\", O_RDONLY) = 3\n"
                          "10:00:00.000300 read(3, \"x\", 1) = 1\n"
                          "10:00:00.000500 close(3) = 0\n"
                          "10:00:00.000600 +++ exited with 0 +++\n");
-    write_file("ff.201", "10:00:00.000200 getpid() = 201\n"
+    cli_write("ff.201", "10:00:00.000200 getpid() = 201\n"
                          "10:00:00.000400 write(1, \"yy\", 2) = 2\n"
                          "10:00:00.000700 +++ killed by SIGKILL +++\n");
     trace_report r;
@@ -150,10 +133,10 @@ static void test_ff_family(void) {
 }
 
 static void test_relative_y_k(void) {
-    write_file("r.strace", "     0.000000 brk(NULL) = 0x1000\n"
+    cli_write("r.strace", "     0.000000 brk(NULL) = 0x1000\n"
                            "     0.000100 brk(0x2000) = 0x2000\n"
                            "     0.000250 munmap(0x7f00, 4096) = 0\n");
-    write_file("yk.strace", "300 read(3</etc/passwd>, \"root\", 4) = 4</etc/x>\n"
+    cli_write("yk.strace", "300 read(3</etc/passwd>, \"root\", 4) = 4</etc/x>\n"
                             " > /lib/libc.so.6(read+0x10) [0x1234]\n"
                             "300 write(1<pipe:[123]>, \"root\", 4) = 4\n"
                             "300 sendto(4<TCP:[1.2.3.4:5->6.7.8.9:80]>, \"abc\", 3, 0, NULL, 0) = 3\n");
@@ -283,13 +266,16 @@ static int tool(const char *args, char *out, size_t n) {
 
 static void test_tool_json(void) {
     static char out[1 << 16];
-    write_file("f.strace", LOG_F);
+    cli_write("f.strace", LOG_F);
     unlink("f.json");
     CHECK(tool("report f.strace --json f.json", out, sizeof out) == 0);
     CHECK_STR_CONTAINS(out, "11 calls");
-    char *j = slurp("f.json");
-    CHECK(j != NULL);
-    if (!j) return;
+    char *j = cli_slurp("f.json");
+    CHECK(j[0] != 0);
+    if (!j[0]) {
+        free(j);
+        return;
+    }
     const char *keys[] = {"\"parsed\"", "\"categories\"", "\"syscalls\"", "\"errors\": {\"ENOENT\": 1}", "\"duration_p95\"",
                           "\"size_histogram\"", "\"bytes\"", "\"signals\": {\"SIGCHLD\": 1}", "\"processes\"", "\"timeline\"",
                           "\"phases\"", "\"transitions\"", "\"heatmap\"", "\"prediction\"", "\"accuracy\"", "\"entropy\"",
@@ -303,7 +289,7 @@ static void test_tool_json(void) {
     CHECK(tool("build --name small --from ids.txt --format ids --length 20 --stride 5 --split window --out ds", out, sizeof out) == 0);
     CHECK(tool("report ds/small.h5 --json ds.json", out, sizeof out) == 0);
     CHECK_STR_CONTAINS(out, "from a dataset");
-    j = slurp("ds.json");
+    j = cli_slurp("ds.json");
     CHECK(j && strstr(j, "\"source\": \"dataset\""));
     free(j);
 }
@@ -333,9 +319,9 @@ static int test_html_chromium(void) {
     snprintf(cmd, sizeof cmd, "timeout 120 chromium %s --screenshot=$PWD/report.png file://$PWD/report.html >>chromium.log 2>&1",
              flags);
     CHECK(system(cmd) == 0);
-    char *dom = slurp("dom.html");
-    CHECK(dom != NULL);
-    if (dom) {
+    char *dom = cli_slurp("dom.html");
+    CHECK(dom[0] != 0);
+    if (dom[0]) {
         const char *parts[] = {"<section id=\"categories\">", "<section id=\"durations\">", "<section id=\"sizes\">",
                                "<section id=\"timeline\">", "<section id=\"transitions\">", "<section id=\"prediction\">",
                                "class=\"marker\"", "class=\"cell\"", "Calls per category"};
