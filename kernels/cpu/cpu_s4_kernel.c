@@ -316,7 +316,7 @@ static void kernel_run(backend *be, s4_frozen fz, const real_t *C, real_t *K, co
     s4_entry *e = cpu_s4_entry(be, fz.L);
     for (int t = 0; t < e->nth; t++) modes_reserve(&e->ws[t], kernel_scratch_doubles(fz.N2, fz.L));
     kernel_job j = {.fz = fz, .C = C, .K = K, .dK = dK, .dC = dC, .e = e};
-    /* One channel is H-independent work of ~(L/2) N2 Cauchy terms: worth a thread from two channels on. */
+    /* A channel is (L/2 + 1) N2 Cauchy terms and two FFTs: worth a thread from two channels on. */
     cpu_parallel_for(be, fz.H, 2, K ? kernel_forward_job : kernel_backward_job, &j);
 }
 
