@@ -4,9 +4,12 @@
  * and one set of checkpoints; a batch that does not split is refused; a
  * process that fails ends the run with its message; a signal reaching one
  * process stops all of them with a checkpoint that one process resumes (and
- * the other way round); generate writes what one process writes.
+ * the other way round), and so does SIGUSR1 sent to mpirun; generate writes
+ * what one process writes.
  * argv: MPIRUN TRAIN GENERATE. */
 #include <math.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -166,6 +169,34 @@ static void test_stop_and_resume(void) {
     check_logs_agree("pt/straight/log.jsonl", "pt/grown/log.jsonl", "train", "loss", 7, 1e-5);
 }
 
+/* The documented way to stop a multi-process run: SIGUSR1 to mpirun, which
+ * forwards it; every process stops after the same iteration and rank 0 saves. */
+static void test_usr1_to_mpirun(void) {
+    snprintf(cmd, sizeof cmd,
+             "exec %s -np 2 %s --dataset pt/data %s --iters 1000000 --val-every 0 --ckpt-every 1000000 --quiet "
+             "--out pt/usr1 >pt/usr1.log 2>&1",
+             launcher, train_bin, COMMON);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until it has done a few steps (at most ~60 s). */
+    double steps[4];
+    for (int i = 0; i < 600 && log_values("pt/usr1/log.jsonl", "train", "loss", steps, 4) < 3; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGUSR1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    char *log = cli_slurp("pt/usr1.log");
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGUSR1, "status %d: %s", status, log);
+    CHECK_STR_CONTAINS(log, "stopped at iteration");
+    free(log);
+    CHECK(checkpoint_step("pt/usr1/last.ckpt") >= 3);
+}
+
 static void check_same_file(const char *a, const char *b) {
     char *x = cli_slurp(a), *y = cli_slurp(b);
     CHECK_MSG(x[0] && strcmp(x, y) == 0, "%s and %s differ", a, b);
@@ -197,13 +228,14 @@ static void test_generate(void) {
     check_same_file("pt/g3.txt", "pt/g3one.txt");
     check_same_file("pt/g3.top", "pt/g3one.top");
 
-    /* Bad input stops every process with the message. */
+    /* Bad input stops every process with the message (whichever process
+     * reaches it first says it). */
     snprintf(cmd, sizeof cmd, "%s -np 2 %s --checkpoint pt/masked1/last.ckpt --input pt/none --device cpu", launcher,
              gen_bin);
     rc = run(cmd, "pt/gbad.log");
     log = cli_slurp("pt/gbad.log");
     CHECK(rc != 0);
-    CHECK_STR_CONTAINS(log, "generate: --input");
+    CHECK_STR_CONTAINS(log, "--input: pt/none");
     free(log);
 }
 
@@ -225,6 +257,7 @@ int main(int argc, char **argv) {
     test_same_as_one_process("bits");
     test_refusals();
     test_stop_and_resume();
+    test_usr1_to_mpirun();
     test_generate();
     return test_finish("test_parallel_cli");
 }
