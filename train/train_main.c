@@ -383,7 +383,8 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     /* mpirun kills its processes a second after it passes them Ctrl-C's
-     * SIGTERM, too soon to save; it forwards SIGUSR1 untouched (README). */
+     * SIGTERM, usually too soon to save; it forwards SIGUSR1 untouched, so
+     * that stops a multi-process run cleanly (README). */
     if (par->size > 1) sigaction(SIGUSR1, &sa, NULL);
 
     /* A test hook: pretend the loss became NaN at this iteration (tests/train). */
