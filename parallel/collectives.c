@@ -59,7 +59,7 @@ collectives *collectives_init(int *argc, char ***argv) {
     if (launched()) collectives_mpi_start(c, argc, argv);
 #else
     if (launched() && launcher_size() > 1)
-        die("started by an MPI launcher with %ld processes, but this build has no MPI support, so each would train "
+        die("started by an MPI launcher with %ld processes, but this build has no MPI support, so each would work "
             "alone over the same files; rebuild with Open MPI installed (scripts/install-deps.sh), or run one process",
             launcher_size());
 #endif
