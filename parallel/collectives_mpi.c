@@ -106,6 +106,7 @@ static void on_exit_handler(int status, void *unused) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank > 0) usleep(300 * 1000);
+    fflush(NULL); /* exit() flushes stdio only after its handlers, and the abort kills this process */
     MPI_Abort(MPI_COMM_WORLD, status);
 }
 
