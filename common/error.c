@@ -26,12 +26,16 @@ void error_set_program_name(const char *name) {
 const char *error_program_name(void) { return program_name; }
 
 void die(const char *fmt, ...) {
+    /* One write for the whole line, so that the messages of several
+     * processes sharing a terminal (mpirun) do not interleave. */
     va_list ap;
-    fprintf(stderr, "%s: ", program_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0) text = NULL;
     va_end(ap);
-    fputc('\n', stderr);
+    if (text) fprintf(stderr, "%s: %s\n", program_name, text);
+    else fprintf(stderr, "%s: (out of memory formatting a message: %s)\n", program_name, fmt);
+    free(text);
     exit(1);
 }
 

@@ -1,5 +1,6 @@
 /* `generate`: reconstruct lost events, forecast, or synthesise whole windows
- * from a trained checkpoint, with SSSD's DDPM sampler or DDIM. */
+ * from a trained checkpoint, with SSSD's DDPM sampler or DDIM; under mpirun
+ * the windows are shared out among the processes and rank 0 writes them all. */
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 
 #include "checkpoint.h"
 #include "cli_options.h"
+#include "collectives.h"
 #include "diffusion.h"
 #include "encoding.h"
 #include "gen_output.h"
@@ -101,7 +103,7 @@ static void copy_opt(char *dst, size_t size, const char *opt, const char *v) {
     snprintf(dst, size, "%s", v);
 }
 
-static void parse_options(gen_options *o, int argc, char **argv) {
+static void parse_options(gen_options *o, int argc, char **argv, int default_threads) {
     memset(o, 0, sizeof *o);
     snprintf(o->split, sizeof o->split, "testing");
     o->sampler = SAMPLER_DDPM;
@@ -113,8 +115,7 @@ static void parse_options(gen_options *o, int argc, char **argv) {
     o->seed = 1;
     o->batch = 16;
     snprintf(o->device, sizeof o->device, "auto");
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    o->threads = n > 0 ? (int)n : 1;
+    o->threads = default_threads;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
@@ -253,8 +254,11 @@ int main(int argc, char **argv) {
     /* HDF5's own exit handler crashes when a file failed to close (disk
      * full); every file is closed explicitly, so it is not needed. */
     H5dont_atexit();
+    collectives *par = collectives_init(&argc, &argv);
     gen_options o;
-    parse_options(&o, argc, argv);
+    /* Processes sharing a machine share its cores unless --threads says otherwise. */
+    parse_options(&o, argc, argv, collectives_default_threads(par));
+    if (par->rank > 0) o.quiet = 1; /* rank 0 speaks for all */
     error_info err;
     gen_format format = gen_format_from_path(o.out);
     if (o.format[0]) gen_format_parse(o.format, &format);
@@ -321,9 +325,14 @@ int main(int argc, char **argv) {
 
     /* The checkpoint is read after the inputs so that input errors come first. */
     char why[512];
+    collectives_select_gpu(par, o.device);
     backend *be = backend_create(o.device, o.threads, why, sizeof why);
     if (!be) die("--device %s: %s", o.device, why);
-    int items = (int)((long long)N * o.samples < o.batch ? (long long)N * o.samples : o.batch);
+    /* This process's windows: a contiguous share, in input order. */
+    long long share_first, share_count;
+    collectives_share(N, par->rank, par->size, &share_first, &share_count);
+    long long share_items = share_count * o.samples > 0 ? share_count * o.samples : 1;
+    int items = (int)(share_items < o.batch ? share_items : o.batch);
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
@@ -429,7 +438,7 @@ int main(int argc, char **argv) {
     float *x0 = xmalloc(sizeof(float) * (size_t)items * L), *mask = xmalloc(sizeof(float) * (size_t)items * L);
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
-    progress pg = {isatty(STDERR_FILENO), o.quiet, N * S, 0, 0, now_seconds()};
+    progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
     diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL};
     /* The model's probabilities, averaged over samples, for --top (masked encoding). */
     float *item_probs = NULL, *mean_probs = NULL;
@@ -438,10 +447,10 @@ int main(int argc, char **argv) {
         mean_probs = xcalloc(NL * (size_t)V + 1, sizeof(float));
         so.probs = item_probs;
     }
-    long long total_items = (long long)N * S;
+    long long first_item = share_first * S, end_item = (share_first + share_count) * S;
     double t_start = now_seconds();
-    for (long long k0 = 0; k0 < total_items; k0 += items) {
-        int b_n = (int)(total_items - k0 < items ? total_items - k0 : items);
+    for (long long k0 = first_item; k0 < end_item; k0 += items) {
+        int b_n = (int)(end_item - k0 < items ? end_item - k0 : items);
         for (int b = 0; b < b_n; b++) {
             long long k = k0 + b;
             int64_t w = k / S;
@@ -453,7 +462,7 @@ int main(int argc, char **argv) {
                 mask[(size_t)b * L + l] = observed[w * L + l] ? 1.0f : 0.0f;
             }
         }
-        pg.windows_before = k0;
+        pg.windows_before = k0 - first_item;
         pg.batch_windows = b_n;
         diffusion_sample(diff, b_n, x0, mask, noise_ids, &so, outv);
         diffusion_values_to_ids(outv, (long long)b_n * L, o.clamp ? V : 0, votes);
@@ -471,8 +480,45 @@ int main(int argc, char **argv) {
                 if (observed[w * L + l]) all_ids[(size_t)k * L + l] = input.ids[w * L + l];
         }
     }
+    /* Rank 0 collects every process's windows (and their probabilities); the
+     * others are done. Each window's result depends only on its own draws,
+     * so the output is what one process writes. */
+    if (par->size > 1) {
+        size_t *offsets = xmalloc(sizeof(size_t) * (size_t)(par->size + 1));
+        for (int r = 0; r <= par->size; r++) {
+            long long f, c;
+            collectives_share(N, r < par->size ? r : par->size - 1, par->size, &f, &c);
+            offsets[r] = (size_t)(r < par->size ? f : f + c) * S * L * sizeof(int32_t);
+        }
+        par->ops->gather_host(par, all_ids, offsets);
+        if (mean_probs) {
+            for (int r = 0; r <= par->size; r++) offsets[r] = offsets[r] / ((size_t)S * sizeof(int32_t)) * V * sizeof(float);
+            par->ops->gather_host(par, mean_probs, offsets);
+        }
+        free(offsets);
+    }
     double elapsed = now_seconds() - t_start;
     if (pg.tty && !o.quiet) fputs("\r\033[K", stderr);
+    if (par->rank != 0) {
+        free(votes);
+        free(item_probs);
+        free(mean_probs);
+        free(all_ids);
+        free(x0);
+        free(mask);
+        free(outv);
+        free(noise_ids);
+        free(observed);
+        free(maskf);
+        window_set_free(&input);
+        diffusion_context_free(diff);
+        sssd_model_free(model);
+        checkpoint_meta_free(&meta);
+        checkpoint_meta_free(&facts);
+        backend_free(be);
+        collectives_finalize(par);
+        return 0;
+    }
 
     /* ---- majority over samples ---- */
     window_set result;
@@ -584,5 +630,6 @@ int main(int argc, char **argv) {
     checkpoint_meta_free(&meta);
     checkpoint_meta_free(&facts);
     backend_free(be);
+    collectives_finalize(par);
     return 0;
 }

@@ -160,20 +160,30 @@ static void upload_steps(diffusion_context *d, int B) {
     d->be->ops->upload(d->be, d->t_rows, d->h_t_rows, (size_t)B * ch * sizeof(int32_t));
 }
 
+/* Window b of the call is window first + b of the iteration's batch: its step
+ * and noise are that window's draws, whichever process computes it. */
 static double gaussian_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
-                                  uint64_t seed, uint64_t iteration) {
+                                  uint64_t seed, uint64_t iteration, long long first, double *count_out) {
     backend *be = d->be;
     int L = d->L, T = d->s.T, ch = d->cin;
     upload_inputs(d, B, x0, mask, mask_per_window);
     uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
-    for (int b = 0; b < B; b++) d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
+    for (int b = 0; b < B; b++)
+        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)(first + b)), (uint32_t)T);
     upload_steps(d, B);
-    be->ops->normal_fill(be, d->eps, (long long)B * ch * L, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration), 0);
+    be->ops->normal_fill(be, d->eps, (long long)B * ch * L, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration),
+                         (unsigned long long)first * (unsigned long long)ch * (unsigned long long)L);
     be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t_rows, d->abar, d->z, d->xt, B * ch, L);
     sssd_zero_grads(d->m);
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
     double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B * ch, L);
     sssd_backward(d->m, d->dpred);
+    if (count_out) {
+        double generated = 0;
+        size_t rows = mask_per_window ? (size_t)B : 1;
+        for (size_t i = 0; i < rows * (size_t)L; i++) generated += 1.0 - (double)mask[i];
+        *count_out = generated * (mask_per_window ? 1 : B) * ch;
+    }
     return loss;
 }
 
@@ -274,26 +284,39 @@ static void gaussian_sample(diffusion_context *d, int B, const float *x0, const 
 
 double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
                             uint64_t iteration) {
-    diffusion_check_batch(d, B);
-    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, mask, 0, seed, iteration);
-    return gaussian_train_step(d, B, x0, mask, 0, seed, iteration);
+    return diffusion_train_step_share(d, B, x0, mask, 0, seed, iteration, 0, NULL);
 }
 
 double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0, const float *masks, uint64_t seed,
                                     uint64_t iteration) {
+    return diffusion_train_step_share(d, B, x0, masks, 1, seed, iteration, 0, NULL);
+}
+
+double diffusion_train_step_share(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
+                                  uint64_t seed, uint64_t iteration, long long first, double *count_out) {
     diffusion_check_batch(d, B);
-    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, masks, 1, seed, iteration);
-    return gaussian_train_step(d, B, x0, masks, 1, seed, iteration);
+    if (d->encoding == ENCODING_MASKED)
+        return masked_train_step(d, B, x0, mask, mask_per_window, seed, iteration, first, count_out);
+    return gaussian_train_step(d, B, x0, mask, mask_per_window, seed, iteration, first, count_out);
 }
 
 double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
                            const uint64_t *window_ids, uint64_t seed, double *count_out) {
+    return diffusion_eval_loss_share(d, B, x0, mask, window_ids, seed, count_out, NULL);
+}
+
+double diffusion_eval_loss_share(diffusion_context *d, int B, const float *x0, const float *mask,
+                                 const uint64_t *window_ids, uint64_t seed, double *count_out,
+                                 double *positions_out) {
     diffusion_check_batch(d, B);
     double missing = 0;
     for (size_t i = 0; i < (size_t)B * d->L; i++) missing += 1.0 - (double)mask[i];
     if (count_out) *count_out = missing;
+    if (positions_out) *positions_out = missing;
     if (missing == 0) return 0.0;
-    if (d->encoding == ENCODING_MASKED) return masked_eval_loss(d, B, x0, mask, window_ids, seed);
+    /* The masked encoding's loss is a mean over the hidden positions, a drawn
+     * subset of the generated ones. */
+    if (d->encoding == ENCODING_MASKED) return masked_eval_loss(d, B, x0, mask, window_ids, seed, positions_out);
     return gaussian_eval_loss(d, B, x0, mask, window_ids, seed);
 }
 

@@ -63,11 +63,22 @@ const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d)
 double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
                             uint64_t iteration);
 
-/* The same with one mask per window: masks (B, L). For tasks drawn per
- * window (mask_spec's mix), where one batch holds gaps, forecasts and
- * synthesis alike. */
+/* The same with one mask per window: masks (B, L). */
 double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0, const float *masks, uint64_t seed,
                                     uint64_t iteration);
+
+/* The same pass over a share of an iteration's batch (data-parallel
+ * training): the B windows given are windows first .. first+B-1 of the
+ * whole batch, and draw exactly what they draw there (their steps, noise and
+ * hidden events are indexed by that place, never by the share). mask is one
+ * row (L) for every window, or with mask_per_window one row per window
+ * (B, L): tasks drawn per window (mask_spec's mix), where one batch holds
+ * gaps, forecasts and synthesis alike. Returns the mean loss over the
+ * share's loss positions; *count_out (may be NULL) receives their number, so
+ * that shares combine into the whole batch's mean. first 0 with the whole
+ * batch and one mask is diffusion_train_step. */
+double diffusion_train_step_share(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
+                                  uint64_t seed, uint64_t iteration, long long first, double *count_out);
 
 /* The same loss without gradients, for validation: per-window masks (B, L),
  * draws from philox(seed, stream(VALID, window_ids[b])) so the figure does
@@ -75,6 +86,14 @@ double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0
  * positions; *count_out receives their number. */
 double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,
                            const uint64_t *window_ids, uint64_t seed, double *count_out);
+
+/* The same, also giving in *positions_out (may be NULL) the number of
+ * positions the mean is over: the generated ones, or with the masked
+ * encoding the hidden ones among them. Shares of a batch combine into the
+ * batch's loss by weighting each share's mean with its positions. */
+double diffusion_eval_loss_share(diffusion_context *d, int B, const float *x0, const float *mask,
+                                 const uint64_t *window_ids, uint64_t seed, double *count_out,
+                                 double *positions_out);
 
 /* ---- sampling ---- */
 

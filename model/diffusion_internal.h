@@ -35,9 +35,9 @@ void diffusion_check_batch(const diffusion_context *d, int B);
 
 /* The masked encoding's training step, validation loss and sampler (diffusion_masked.c). */
 double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
-                         uint64_t seed, uint64_t iteration);
+                         uint64_t seed, uint64_t iteration, long long first, double *count_out);
 double masked_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *window_ids,
-                        uint64_t seed);
+                        uint64_t seed, double *hidden_out);
 void masked_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
                    const diffusion_sample_options *opt, float *out);
 

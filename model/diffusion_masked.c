@@ -102,28 +102,35 @@ static double masked_loss(diffusion_context *d, int B, const int32_t *symbols) {
 }
 
 double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
-                         uint64_t seed, uint64_t iteration) {
+                         uint64_t seed, uint64_t iteration, long long first, double *count_out) {
     int L = d->L, T = d->s.T;
     int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
     stage_cond(d, B, x0, mask, mask_per_window);
     uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
     /* The draws that hide events take the place of the Gaussian noise: one
-     * stream per iteration, window b's at b*L + l. */
+     * stream per iteration, window w's at w*L + l, w = first + b being the
+     * window's place in the iteration's whole batch. */
     uint64_t hide_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration);
     for (int b = 0; b < B; b++) {
-        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
+        uint64_t w = (uint64_t)(first + b);
+        d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, w), (uint32_t)T);
         hide_window(d, b, x0, mask + (mask_per_window ? (size_t)b * L : 0), d->h_t[b], seed, hide_stream,
-                    (uint64_t)b * L, symbols);
+                    w * (uint64_t)L, symbols);
     }
     sssd_zero_grads(d->m);
     double loss = masked_loss(d, B, symbols);
     sssd_backward(d->m, d->dpred);
+    if (count_out) {
+        double hidden = 0;
+        for (size_t i = 0; i < (size_t)B * L; i++) hidden += d->h_weight[i] > 0;
+        *count_out = hidden;
+    }
     free(symbols);
     return loss;
 }
 
 double masked_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *window_ids,
-                        uint64_t seed) {
+                        uint64_t seed, double *hidden_out) {
     int L = d->L, T = d->s.T;
     int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
     stage_cond(d, B, x0, mask, 1);
@@ -134,6 +141,11 @@ double masked_eval_loss(diffusion_context *d, int B, const float *x0, const floa
                     diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0, symbols);
     }
     double loss = masked_loss(d, B, symbols);
+    if (hidden_out) {
+        double hidden = 0;
+        for (size_t i = 0; i < (size_t)B * L; i++) hidden += d->h_weight[i] > 0;
+        *hidden_out = hidden;
+    }
     free(symbols);
     return loss;
 }

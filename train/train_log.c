@@ -83,6 +83,7 @@ static void clear_bar(train_log *lg) {
 }
 
 void train_log_say(train_log *lg, const char *fmt, ...) {
+    if (lg->silent) return;
     clear_bar(lg);
     va_list ap;
     va_start(ap, fmt);
@@ -94,7 +95,7 @@ void train_log_say(train_log *lg, const char *fmt, ...) {
 
 void train_log_step(train_log *lg, long long step, long long total, double loss, double avg_loss, double lr,
                     double ms_per_iter, double eta_seconds) {
-    if (lg->quiet) return;
+    if (lg->quiet || lg->silent) return;
     char eta[32];
     format_duration(eta_seconds, eta, sizeof eta);
     if (lg->tty) {

@@ -14,6 +14,7 @@ typedef struct train_log {
     int tty;              /* stderr is a terminal: progress bar */
     int bar_shown;        /* a bar is on screen (to be cleared before other text) */
     int quiet;
+    int silent;           /* says nothing at all: the other processes of a multi-process run */
 } train_log;
 
 /* Open DIR/log.jsonl. resume_step < 0: a fresh run (the file is replaced);

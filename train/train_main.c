@@ -1,5 +1,6 @@
 /* `train`: fit an SSSD-S4 model to a dataset's training windows with Adam,
- * validate on its test windows, checkpoint, and resume exactly. */
+ * validate on its test windows, checkpoint, and resume exactly; under mpirun,
+ * data-parallel over the processes (parallel/data_parallel.h). */
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "collectives.h"
 #include "data_loader.h"
+#include "data_parallel.h"
 #include "diffusion.h"
 #include "encoding.h"
 #include "memory.h"
@@ -101,9 +104,13 @@ typedef struct run_state {
     char dataset_source[4096];   /* where the data came from, for generate's default mode */
     train_log log;
     int L, B;
+    collectives *par;   /* the processes of the run (one without mpirun) */
+    int B_local;        /* this process's share of the batch B */
 } run_state;
 
+/* Rank 0 writes every file; the other processes hold the same model. */
 static void save_checkpoint(run_state *rs, const char *path, long long step, int with_optimizer) {
+    if (rs->par->rank != 0) return;
     error_info err;
     rs->meta.step = step;
     rs->meta.seed = rs->o->seed;
@@ -123,47 +130,69 @@ typedef struct val_result {
 
 /* Loss and reconstruction accuracy on evenly spaced test windows. The
  * reconstructions use DDIM with --val-steps steps (eta 0) for speed, so the
- * accuracy is a quick estimate of what `generate` with DDPM would score. */
+ * accuracy is a quick estimate of what `generate` with DDPM would score.
+ * The windows go in groups of --batch, each group's loss a mean over it;
+ * with several processes each takes a contiguous share of every group, and
+ * the shares' sums are added up, so the figures are those of one process. */
 static val_result validate(run_state *rs) {
     train_options *o = rs->o;
     const window_set *test = &rs->ds.testing;
-    int L = rs->L, B = rs->B;
+    collectives *par = rs->par;
+    int L = rs->L, B = rs->B, BS = rs->B_local;
     int nv = (int)(test->count < o->val_windows ? test->count : o->val_windows);
-    float *x0 = xmalloc(sizeof(float) * (size_t)B * L), *mask = xmalloc(sizeof(float) * (size_t)B * L);
-    float *out = xmalloc(sizeof(float) * (size_t)B * L);
-    int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)B * L);
-    uint64_t *wid = xmalloc(sizeof(uint64_t) * (size_t)B);
-    double loss_sum = 0, count_sum = 0, right = 0, generated = 0, perfect = 0;
+    int groups = (nv + B - 1) / B;
+    float *x0 = xmalloc(sizeof(float) * (size_t)BS * L), *mask = xmalloc(sizeof(float) * (size_t)BS * L);
+    float *out = xmalloc(sizeof(float) * (size_t)BS * L);
+    int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)BS * L);
+    uint64_t *wid = xmalloc(sizeof(uint64_t) * (size_t)BS);
+    /* Per group: the loss (one process) or the loss times its positions
+     * (several), the positions, the generated positions; then right,
+     * generated and perfect over all windows. */
+    double *sums = xcalloc((size_t)groups * 3 + 3, sizeof(double));
+    double *acc = sums + (size_t)groups * 3;
     diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL};
-    for (int j0 = 0; j0 < nv; j0 += B) {
-        int b_n = nv - j0 < B ? nv - j0 : B;
+    for (int g = 0; g < groups; g++) {
+        int g0 = g * B, g_n = nv - g0 < B ? nv - g0 : B;
+        long long first, b_n;
+        collectives_share(g_n, par->rank, par->size, &first, &b_n);
+        if (b_n == 0) continue;
         for (int b = 0; b < b_n; b++) {
-            int64_t w = (int64_t)(j0 + b) * test->count / nv;
+            int64_t w = (int64_t)(g0 + first + b) * test->count / nv;
             wid[b] = (uint64_t)w;
             for (int l = 0; l < L; l++) x0[(size_t)b * L + l] = (float)test->ids[w * L + l];
             /* Random masks: one per test window, from draws no training iteration uses. */
             mask_fill(&o->mask_parsed, L, o->seed, (1ull << 48) + (uint64_t)w, mask + (size_t)b * L);
         }
-        double cnt = 0;
-        double loss = diffusion_eval_loss(rs->diff, b_n, x0, mask, wid, o->seed, &cnt);
-        loss_sum += loss * cnt;
-        count_sum += cnt;
-        diffusion_sample(rs->diff, b_n, x0, mask, wid, &so, out);
+        double cnt = 0, positions = 0;
+        double loss = diffusion_eval_loss_share(rs->diff, (int)b_n, x0, mask, wid, o->seed, &cnt, &positions);
+        sums[3 * g] = par->size == 1 ? loss : loss * positions;
+        sums[3 * g + 1] = positions;
+        sums[3 * g + 2] = cnt;
+        diffusion_sample(rs->diff, (int)b_n, x0, mask, wid, &so, out);
         diffusion_values_to_ids(out, (long long)b_n * L, rs->ds.vocab.size, ids);
         for (int b = 0; b < b_n; b++) {
             int all = 1;
             for (int l = 0; l < L; l++) {
                 size_t i = (size_t)b * L + l;
                 if (mask[i] != 0.0f) continue;
-                generated++;
-                if ((float)ids[i] == x0[i]) right++;
+                acc[1]++;
+                if ((float)ids[i] == x0[i]) acc[0]++;
                 else all = 0;
             }
-            perfect += all;
+            acc[2] += all;
         }
     }
+    par->ops->allreduce_host(par, sums, groups * 3 + 3);
+    double loss_sum = 0, count_sum = 0;
+    for (int g = 0; g < groups; g++) {
+        double group_loss = par->size == 1 || sums[3 * g + 1] == 0 ? sums[3 * g] : sums[3 * g] / sums[3 * g + 1];
+        loss_sum += group_loss * sums[3 * g + 2];
+        count_sum += sums[3 * g + 2];
+    }
+    double right = acc[0], generated = acc[1], perfect = acc[2];
     val_result r = {count_sum > 0 ? loss_sum / count_sum : NAN, generated > 0 ? 100.0 * right / generated : NAN,
                     nv > 0 ? 100.0 * perfect / nv : NAN, nv};
+    free(sums);
     free(x0);
     free(mask);
     free(out);
@@ -177,19 +206,26 @@ int main(int argc, char **argv) {
     /* HDF5's own exit handler crashes when a file failed to close (disk
      * full); every file is closed explicitly, so it is not needed. */
     H5dont_atexit();
+    collectives *par = collectives_init(&argc, &argv);
+    int rank0 = par->rank == 0;
     train_options o;
     train_options_init(&o);
+    /* Processes sharing a machine share its cores unless --threads says otherwise. */
+    if (par->local_size > 1) o.threads = collectives_default_threads(par);
     train_options_parse(&o, argc, argv);
     error_info err;
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.o = &o;
+    rs.par = par;
     checkpoint_meta_init(&rs.meta);
 
     if (o.resume && !o.out[0]) die("--resume needs --out DIR, the directory of the run to continue");
     char why[512];
+    collectives_select_gpu(par, o.device);
     rs.be = backend_create(o.device, o.threads, why, sizeof why);
     if (!rs.be) die("--device %s: %s", o.device, why);
+    if (collectives_bind_backend(par, rs.be, &err)) die("%s", err.message);
 
     /* ---- resume: the checkpoint's settings fill everything not given ---- */
     sssd_model *loaded = NULL;
@@ -246,6 +282,8 @@ int main(int argc, char **argv) {
     if (o.iters == 0) o.iters = default_iters(o.preset);
     if (o.warmup < 0) o.warmup = o.iters / 10 < 100 ? o.iters / 10 : 100;
     rs.B = o.batch;
+    if (data_parallel_check_batch(par, rs.B, &err)) die("%s", err.message);
+    rs.B_local = data_parallel_local_batch(par, rs.B);
     if (train_resolve_mask(&o, rs.L, &err)) die("--config: %s", err.message);
     if (mask_spec_check(&o.mask_parsed, rs.L, &err)) die("--mask: %s", err.message);
     if (!o.out[0]) {
@@ -259,14 +297,17 @@ int main(int argc, char **argv) {
         die("%s already holds a training run (%s); continue it with --resume, or choose another --out", o.out,
             rs.path_last);
 
-    if (memory_check(o.out, "the model at this batch size", sssd_config_memory_estimate(&cfg, rs.B), &err))
+    /* Every process on this machine holds a model with its share of the batch. */
+    if (memory_check(o.out, par->local_size > 1 ? "the models of this machine's processes at this batch size"
+                                                : "the model at this batch size",
+                     sssd_config_memory_estimate(&cfg, rs.B_local) * par->local_size, &err))
         die("%s (try a smaller --batch or --preset)", err.message);
     data_loader dl;
     if (data_loader_init(&dl, &rs.ds.training, rs.B, o.seed, &err)) die("%s", err.message);
-    make_dirs(o.out); /* only once every setting has been checked */
+    if (rank0) make_dirs(o.out); /* only once every setting has been checked */
 
     /* ---- the model ---- */
-    rs.model = sssd_model_create(&cfg, rs.be, rs.B, o.seed);
+    rs.model = sssd_model_create(&cfg, rs.be, rs.B_local, o.seed);
     if (loaded) {
         /* The checkpoint was read at batch 1 to learn the run's settings; move its state across. */
         backend *be = rs.be;
@@ -285,7 +326,11 @@ int main(int argc, char **argv) {
     }
     rs.diff = diffusion_context_create(rs.model);
 
-    if (train_log_open(&rs.log, rs.path_log, o.resume ? start_step : -1, o.quiet, &err)) die("%s", err.message);
+    if (rank0) {
+        if (train_log_open(&rs.log, rs.path_log, o.resume ? start_step : -1, o.quiet, &err)) die("%s", err.message);
+    } else {
+        rs.log.silent = 1; /* rank 0 speaks and writes the log for all */
+    }
 
     long long n_train = rs.ds.training.count;
     int validating = o.val_every > 0 && rs.ds.testing.count > 0;
@@ -299,6 +344,9 @@ int main(int argc, char **argv) {
     train_log_say(&rs.log, "train: task --mask %s (loss on generated positions), batch %d, %lld batches per epoch%s",
                   o.mask, rs.B, (long long)dl.batches_per_epoch,
                   n_train % rs.B ? " (the windows a shuffle leaves over sit that epoch out)" : "");
+    if (par->size > 1)
+        train_log_say(&rs.log, "train: %d processes (%s collectives), %d windows of each batch on each; %d thread%s each",
+                      par->size, par->ops->name, rs.B_local, o.threads, o.threads == 1 ? "" : "s");
     if (o.val_every > 0 && !validating)
         train_log_say(&rs.log, "train: note: the dataset has no test windows; validation is off");
     /* Validation's sampler: the masked encoding's own (as generate runs it
@@ -322,8 +370,10 @@ int main(int argc, char **argv) {
         char js[12000];
         char opts[8192];
         train_options_to_json(&o, rs.ds.events, opts, sizeof opts);
-        snprintf(js, sizeof js, "{\"type\":\"%s\",\"step\":%lld,\"options\":%s}", o.resume ? "resume" : "start",
-                 start_step, opts);
+        char procs[32] = "";
+        if (par->size > 1) snprintf(procs, sizeof procs, ",\"processes\":%d", par->size);
+        snprintf(js, sizeof js, "{\"type\":\"%s\",\"step\":%lld,\"options\":%s%s}", o.resume ? "resume" : "start",
+                 start_step, opts, procs);
         train_log_json(&rs.log, js);
     }
 
@@ -332,10 +382,20 @@ int main(int argc, char **argv) {
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* mpirun kills its processes a second after it passes them Ctrl-C's
+     * SIGTERM, usually too soon to save; it forwards SIGUSR1 untouched, so
+     * that stops a multi-process run cleanly (README). */
+    if (par->size > 1) sigaction(SIGUSR1, &sa, NULL);
 
     /* A test hook: pretend the loss became NaN at this iteration (tests/train). */
     const char *fake_nan = getenv("SSSD_TRAIN_FAKE_NAN_AT");
     long long fake_nan_step = fake_nan ? atoll(fake_nan) : -1;
+    /* Another: SIGTERM reaches process RANK (default 0) alone as iteration
+     * STEP starts ("STEP" or "STEP:RANK"), as a signal may reach one process
+     * of several first (tests/parallel). */
+    const char *fake_term = getenv("SSSD_TRAIN_SIGTERM_AT");
+    long long fake_term_step = fake_term ? atoll(fake_term) : -1;
+    int fake_term_rank = fake_term && strchr(fake_term, ':') ? atoi(strchr(fake_term, ':') + 1) : 0;
 
     /* A mix draws a task for every window; the other specs one mask per batch, as SSSD does. */
     int mask_per_window = o.mask_parsed.kind == MASK_MIX;
@@ -346,27 +406,35 @@ int main(int argc, char **argv) {
     long long last_saved = start_step;
     double last_loss = NAN;
     int exit_code = 0;
+    /* Several processes stop together: a signal reaches them at different
+     * moments, so each step's exchange also sums {stopping, signal}, and all
+     * stop before the next step once any has been asked to. */
+    double stop_flags[2] = {0, 0};
     for (long long step = start_step + 1; step <= o.iters && !exit_code; step++) {
-        if (stop_signal) {
+        int stop_now = par->size > 1 ? (stop_flags[0] > 0 ? (int)lround(stop_flags[1] / stop_flags[0]) : 0) : stop_signal;
+        if (stop_now) {
             if (step - 1 > last_saved) save_checkpoint(&rs, rs.path_last, step - 1, 1);
             train_log_say(&rs.log, "train: %s at iteration %lld: saved %s; continue with --resume --out %s",
-                          stop_signal == SIGINT ? "interrupted" : "terminated", step - 1, rs.path_last, o.out);
-            exit_code = 128 + stop_signal;
+                          stop_now == SIGINT ? "interrupted" : stop_now == SIGTERM ? "terminated" : "stopped", step - 1,
+                          rs.path_last, o.out);
+            exit_code = 128 + stop_now;
             break;
         }
+        if (step == fake_term_step && par->rank == fake_term_rank) raise(SIGTERM);
         double t0 = now_seconds();
         data_loader_batch(&dl, step - 1, x0, NULL);
-        double loss;
-        if (mask_per_window) {
-            /* Draw index = the window's place in the whole run, so the draws do not depend on batching. */
+        /* A mix draws a task per window, indexed by the window's place in the
+         * whole run, so that the draws do not depend on batching or processes. */
+        if (mask_per_window)
             for (int b = 0; b < rs.B; b++)
                 mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)(step - 1) * (uint64_t)rs.B + (uint64_t)b,
                           mask + (size_t)b * rs.L);
-            loss = diffusion_train_step_windows(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
-        } else {
+        else
             mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)step, mask);
-            loss = diffusion_train_step(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
-        }
+        stop_flags[0] = stop_signal != 0;
+        stop_flags[1] = stop_signal;
+        double loss = data_parallel_train_step(par, rs.diff, rs.model, rs.B, x0, mask, mask_per_window, o.seed,
+                                               (uint64_t)step, stop_flags, 2);
         if (step == fake_nan_step) loss = NAN;
         double gnorm = sqrt(be->ops->sum_squares(be, sssd_model_grads(rs.model), n_params));
         if (!isfinite(loss) || !isfinite(gnorm)) {
@@ -432,6 +500,11 @@ int main(int argc, char **argv) {
                               better ? " | best so far: saved best.ckpt" : "");
         }
         if (step % o.ckpt_every == 0 || step == o.iters) {
+            int differ = data_parallel_replicas_differ(par, rs.model);
+            if (differ)
+                die("the parameters of %d of the %d processes no longer match rank 0's at iteration %lld: their MPI "
+                    "library's sums are not the same on every process; the last good checkpoint is %s",
+                    differ, par->size, step, file_exists(rs.path_last) ? rs.path_last : "(none yet)");
             save_checkpoint(&rs, rs.path_last, step, 1);
             last_saved = step;
         }
@@ -441,7 +514,7 @@ int main(int argc, char **argv) {
         train_log_say(&rs.log, "train: no validation ran, so best.ckpt is the final model");
     }
     train_log_close(&rs.log);
-    if (exit_code == 0 && o.iters > start_step) {
+    if (exit_code == 0 && o.iters > start_step && rank0) {
         format_duration(now_seconds() - loop_start, duration, sizeof duration);
         printf("train: %lld iterations in %s; last loss %.6f", o.iters - start_step, duration, last_loss);
         if (validating && rs.meta.best_step >= 0)
@@ -460,5 +533,6 @@ int main(int argc, char **argv) {
     dataset_free(&rs.ds);
     backend_free(rs.be);
     train_options_free(&o);
+    collectives_finalize(par);
     return exit_code;
 }

@@ -184,7 +184,9 @@ extern "C" backend *backend_cuda_create(char *why, size_t why_size) {
         fprintf(stderr, "CUDA backend: out of host memory\n");
         exit(EXIT_FAILURE);
     }
-    c->device = 0;
+    /* The current device: 0 unless the process was given another (one GPU
+     * per process when several share a machine, parallel/collectives.h). */
+    cudaCheck(cudaGetDevice(&c->device));
     cudaCheck(cudaSetDevice(c->device));
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, c->device));
