@@ -20,6 +20,7 @@
 
 #include "atomic_file.h"
 #include "h5_probe.h"
+#include "h5_trial.h"
 #include "h5_util.h"
 #include "memory.h"
 #include "sssd_internal.h"
@@ -484,7 +485,7 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     return m;
 }
 
-/* The trial read (datasets/h5_probe.h): everything the loader reads
+/* The trial read (io/h5_probe.h): everything the loader reads
  * (configuration, vocabulary, metadata, then every numeric dataset, as
  * tensors are read) without building a model, which needs no backend. */
 int checkpoint_trial_read(const char *path) {

@@ -45,7 +45,7 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
  * says exactly what does not match. */
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err);
 
-/* The trial read for h5-trial-read (datasets/h5_probe.h): everything the
+/* The trial read of h5-trial-read-checkpoint (io/h5_probe.h): everything the
  * loader reads, without building a model; 0 when it all reads. */
 int checkpoint_trial_read(const char *path);
 
