@@ -5,7 +5,9 @@
  *                                       side by side; present only when saved with the optimizer)
  *   /vocab/names (strings), /vocab/counts (int64)   when the vocabulary is known
  *   root attributes: format, format_version, config (JSON), config_<field> for every sssd_config
- *   field, step, seed, rng_offset, best_metric, best_step, dataset, task, extra_json.
+ *   field, step, seed, rng_offset, best_metric, best_step, task, extra_json, and the dataset's
+ *   facts: dataset (its source), dataset_events, dataset_vocab_size (the last two absent in
+ *   files written before they were recorded; they then read as unknown).
  * Loading validates every name, shape and type and lists what does not match. */
 #include "checkpoint.h"
 
@@ -55,6 +57,7 @@ static const config_field config_fields[] = {
 
 void checkpoint_meta_init(checkpoint_meta *meta) {
     memset(meta, 0, sizeof *meta);
+    snprintf(meta->events, sizeof meta->events, "unknown");
     meta->best_metric = 1e300;
     meta->best_step = -1;
 }
@@ -121,6 +124,9 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     rc |= H5LTset_attribute_double(f, ".", "best_metric", &meta->best_metric, 1) < 0;
     rc |= H5LTset_attribute_long_long(f, ".", "best_step", &best_step, 1) < 0;
     rc |= set_string_attr(f, "dataset", meta->dataset);
+    rc |= set_string_attr(f, "dataset_events", meta->events[0] ? meta->events : "unknown");
+    int vocab_size = meta->vocab_size > 0 ? meta->vocab_size : meta->vocab.size;
+    rc |= H5LTset_attribute_int(f, ".", "dataset_vocab_size", &vocab_size, 1) < 0;
     rc |= set_string_attr(f, "task", meta->task);
     rc |= set_string_attr(f, "extra_json", meta->extra_json);
     return rc;
@@ -273,7 +279,7 @@ static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *
     return 0;
 }
 
-static void read_meta(hid_t f, checkpoint_meta *meta);
+static int read_meta(hid_t f, const char *path, const sssd_config *cfg, checkpoint_meta *meta, error_info *err);
 
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err) {
     return checkpoint_read_config_meta(path, cfg, NULL, err);
@@ -284,10 +290,8 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return -1;
     int rc = read_config(f, path, cfg, err);
-    if (!rc && meta) {
-        checkpoint_meta_init(meta);
-        read_meta(f, meta);
-    }
+    if (meta) checkpoint_meta_init(meta);
+    if (!rc && meta) rc = read_meta(f, path, cfg, meta, err);
     H5Fclose(f);
     return rc;
 }
@@ -398,7 +402,24 @@ static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err)
     return vocabulary_h5_read(f, v, path, err);
 }
 
-static void read_meta(hid_t f, checkpoint_meta *meta) {
+/* The size of /vocab/counts without reading it; 0 when there is none. */
+static int stored_vocab_size(hid_t f) {
+    int rank = 0;
+    hsize_t dims[1] = {0};
+    H5T_class_t cls;
+    size_t ts;
+    if (H5Lexists(f, "vocab", H5P_DEFAULT) <= 0 || H5Lexists(f, "vocab/counts", H5P_DEFAULT) <= 0) return 0;
+    if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
+        H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || dims[0] > DATASET_MAX_VOCAB)
+        return 0;
+    return (int)dims[0];
+}
+
+/* The metadata attributes. Those that older files lack keep their
+ * defaults; the dataset's vocabulary size falls back on the stored
+ * vocabulary, then on the configuration's. Fails only on a recorded fact
+ * that cannot be true. */
+static int read_meta(hid_t f, const char *path, const sssd_config *cfg, checkpoint_meta *meta, error_info *err) {
     long long step = 0, best_step = -1;
     unsigned long seed = 0, rng = 0;
     (void)read_number_attr(f, "step", H5T_NATIVE_LLONG, &step);
@@ -413,6 +434,19 @@ static void read_meta(hid_t f, checkpoint_meta *meta) {
     read_string_attr(f, "dataset", meta->dataset, sizeof meta->dataset);
     read_string_attr(f, "task", meta->task, sizeof meta->task);
     read_string_attr(f, "extra_json", meta->extra_json, sizeof meta->extra_json);
+    if (read_string_attr(f, "dataset_events", meta->events, sizeof meta->events) || !meta->events[0])
+        snprintf(meta->events, sizeof meta->events, "unknown");
+    int v = 0;
+    if (H5Aexists(f, "dataset_vocab_size") > 0 &&
+        (read_number_attr(f, "dataset_vocab_size", H5T_NATIVE_INT, &v) < 0 || v < 0 || v > DATASET_MAX_VOCAB))
+        return error_set(err, "%s: attribute 'dataset_vocab_size' must be one integer in 0..%d", path,
+                         DATASET_MAX_VOCAB);
+    int stored = meta->vocab.size > 0 ? meta->vocab.size : stored_vocab_size(f);
+    if (v > 0 && stored > 0 && v != stored)
+        return error_set(err, "%s: attribute 'dataset_vocab_size' is %d but the vocabulary stored with the model has "
+                              "%d events", path, v, stored);
+    meta->vocab_size = v > 0 ? v : stored > 0 ? stored : cfg->vocab_size;
+    return 0;
 }
 
 static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_batch, checkpoint_meta *meta,
@@ -461,7 +495,7 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     if (!rc && mc->encoding != 0 && mt->vocab.size > 0 && mt->vocab.size != mc->vocab_size)
         rc = error_set(err, "%s: the model encodes %d event types but the vocabulary stored with it has %d", path,
                        mc->vocab_size, mt->vocab.size);
-    if (!rc) read_meta(f, mt);
+    if (!rc) rc = read_meta(f, path, mc, mt, err);
     H5Fclose(f);
     if (!rc) {
         be->ops->upload(be, sssd_model_params(m), hp, (size_t)np * sizeof(real_t));
@@ -495,8 +529,8 @@ int checkpoint_trial_read(const char *path) {
     sssd_config cfg;
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
-    int bad = read_config(f, path, &cfg, &err) || read_vocab(f, &meta.vocab, path, &err);
-    if (!bad) read_meta(f, &meta);
+    int bad = read_config(f, path, &cfg, &err) || read_vocab(f, &meta.vocab, path, &err) ||
+              read_meta(f, path, &cfg, &meta, &err);
     H5Fclose(f);
     checkpoint_meta_free(&meta);
     return bad ? -1 : h5_trial_read_arrays(path);

@@ -109,6 +109,8 @@ static void save_checkpoint(run_state *rs, const char *path, long long step, int
     rs->meta.seed = rs->o->seed;
     rs->meta.rng_offset = (uint64_t)step; /* every draw is a function of (seed, iteration) */
     snprintf(rs->meta.dataset, sizeof rs->meta.dataset, "%s", rs->dataset_source);
+    snprintf(rs->meta.events, sizeof rs->meta.events, "%s", rs->ds.events[0] ? rs->ds.events : "unknown");
+    rs->meta.vocab_size = rs->ds.vocab.size;
     snprintf(rs->meta.task, sizeof rs->meta.task, "%s", rs->o->mask);
     train_options_to_json(rs->o, rs->ds.events[0] ? rs->ds.events : "unknown", rs->meta.extra_json,
                           sizeof rs->meta.extra_json);

@@ -63,6 +63,15 @@ static void test_train_and_resume(void) {
     CHECK(access("tt/straight/last.ckpt", F_OK) == 0);
     CHECK(access("tt/straight/best.ckpt", F_OK) == 0);
     CHECK(checkpoint_step("tt/straight/last.ckpt") == 6);
+    /* The dataset's facts are checkpoint fields: its absolute path, its
+     * vocabulary size, and its event kind (unknown for the paper layout). */
+    sssd_config cfg;
+    checkpoint_meta facts;
+    error_info err;
+    CHECK(checkpoint_read_config_meta("tt/straight/best.ckpt", &cfg, &facts, &err) == 0);
+    CHECK_MSG(facts.dataset[0] == '/' && strstr(facts.dataset, "/tt/data") != NULL, "dataset %s", facts.dataset);
+    CHECK(facts.vocab_size == 6 && cfg.vocab_size == 6 && strcmp(facts.events, "unknown") == 0);
+    checkpoint_meta_free(&facts);
 
     /* 3, then resume to 6: the same losses, and the log keeps one entry per step. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 3 --val-every 3 --ckpt-every 2 --out tt/resumed",
