@@ -24,6 +24,7 @@
 #include "h5_probe.h"
 #include "h5_trial.h"
 #include "h5_util.h"
+#include "json_out.h"
 #include "memory.h"
 #include "sssd_internal.h"
 
@@ -86,19 +87,19 @@ static int write_tensor(hid_t f, const char *path, const sssd_tensor_info *t, co
     return rc;
 }
 
-static void config_json(const sssd_config *cfg, char *out, size_t size) {
-    size_t n = 0;
-    n += (size_t)snprintf(out + n, size - n, "{");
-    for (int i = 0; i < N_CONFIG_FIELDS && n < size; i++) {
+/* The configuration as one line of JSON, for people reading the file with
+ * h5dump or h5py (the loader reads the config_<field> attributes). */
+static char *config_json(const sssd_config *cfg) {
+    json_t *j = json_object();
+    for (int i = 0; j && i < N_CONFIG_FIELDS; i++) {
         const char *p = (const char *)cfg + config_fields[i].offset;
-        if (config_fields[i].is_double)
-            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %.17g", i ? ", " : "", config_fields[i].name,
-                                  *(const double *)p);
-        else
-            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %d", i ? ", " : "", config_fields[i].name,
-                                  *(const int *)p);
+        json_t *v = config_fields[i].is_double ? json_number_of(*(const double *)p) : json_integer(*(const int *)p);
+        if (json_object_set_new(j, config_fields[i].name, v)) die("out of memory writing the configuration");
     }
-    if (n < size) snprintf(out + n, size - n, "}");
+    if (!j) die("out of memory writing the configuration");
+    char *text = json_text(j, JSON_OUT_ONE_LINE(17), "the configuration");
+    json_decref(j);
+    return text;
 }
 
 static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_meta *meta) {
@@ -106,9 +107,9 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     rc |= set_string_attr(f, "format", CHECKPOINT_FORMAT_NAME);
     int version = CHECKPOINT_FORMAT_VERSION;
     rc |= H5LTset_attribute_int(f, ".", "format_version", &version, 1) < 0;
-    char json[2048];
-    config_json(cfg, json, sizeof json);
+    char *json = config_json(cfg);
     rc |= set_string_attr(f, "config", json);
+    free(json);
     for (int i = 0; i < N_CONFIG_FIELDS; i++) {
         char name[96];
         snprintf(name, sizeof name, "config_%s", config_fields[i].name);

@@ -3,6 +3,8 @@
 #include "train_options.h"
 #include "cli_options.h"
 #include "encoding.h"
+#include "json_out.h"
+#include "json_read.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,10 +32,13 @@ void train_options_init(train_options *o) {
     o->val_windows = 64;
     o->val_steps = 20;
     o->ckpt_every = 100;
-    o->model_overrides.type = JSON_NULL;
+    o->model_overrides = NULL;
 }
 
-void train_options_free(train_options *o) { json_free(&o->model_overrides); }
+void train_options_free(train_options *o) {
+    json_decref(o->model_overrides);
+    o->model_overrides = NULL;
+}
 
 void train_usage(FILE *f) {
     fprintf(f,
@@ -138,12 +143,17 @@ static int apply_option(train_options *o, const char *name, const char *v) {
 
 /* ---------------- configuration files ---------------- */
 
-static void json_value_text(const json_value *v, const char *where, char *out, size_t size) {
-    if (v->type == JSON_STRING) snprintf(out, size, "%s", v->string);
-    else if (v->type == JSON_NUMBER) {
-        if (v->number == floor(v->number) && fabs(v->number) < 1e15) snprintf(out, size, "%.0f", v->number);
-        else snprintf(out, size, "%.17g", v->number);
-    } else die("%s: expected a number or a string, found %s", where, json_type_name(v->type));
+/* A setting's value as the command line would give it. */
+static void json_value_text(const json_t *v, const char *where, char *out, size_t size) {
+    if (json_is_string(v)) {
+        if (json_string_length(v) >= size) die("%s: the value is too long", where);
+        snprintf(out, size, "%s", json_string_value(v));
+    } else if (json_is_integer(v)) snprintf(out, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) {
+        double x = json_real_value(v);
+        if (x == floor(x) && fabs(x) < 1e15) snprintf(out, size, "%.0f", x);
+        else snprintf(out, size, "%.17g", x);
+    } else die("%s: expected a number or a string, found %s", where, json_kind_name(v));
 }
 
 /* Model keys we accept (our names and SSSD's): copied into model_overrides
@@ -157,113 +167,112 @@ static const struct { const char *key, *ours; } model_keys[] = {
     {"emb_out", "emb_out"}, {"T", "T"}, {"beta_0", "beta_0"}, {"beta_T", "beta_T"}, {"dt_min", "dt_min"},
     {"dt_max", "dt_max"}, {"s4_dropout", "s4_dropout"}};
 
-static void add_model_override(train_options *o, const char *file, const char *key, const json_value *v) {
+static void add_model_override(train_options *o, const char *file, const char *key, const json_t *v) {
     const char *ours = NULL;
     for (size_t i = 0; i < sizeof model_keys / sizeof model_keys[0]; i++)
         if (!strcmp(model_keys[i].key, key)) ours = model_keys[i].ours;
     if (!ours) die("%s: unknown model setting \"%s\"", file, key);
-    if (v->type != JSON_NUMBER) die("%s: model setting \"%s\" must be a number", file, key);
-    json_value *m = &o->model_overrides;
-    if (m->type != JSON_OBJECT) { memset(m, 0, sizeof *m); m->type = JSON_OBJECT; }
-    for (int i = 0; i < m->count; i++)
-        if (!strcmp(m->keys[i], ours)) { m->items[i].number = v->number; return; }
-    m->items = xrealloc(m->items, sizeof(json_value) * (size_t)(m->count + 1));
-    m->keys = xrealloc(m->keys, sizeof(char *) * (size_t)(m->count + 1));
-    memset(&m->items[m->count], 0, sizeof(json_value));
-    m->items[m->count].type = JSON_NUMBER;
-    m->items[m->count].number = v->number;
-    m->keys[m->count] = xstrdup(ours);
-    m->count++;
+    if (!json_is_number(v)) die("%s: model setting \"%s\" must be a number", file, key);
+    if (!o->model_overrides) o->model_overrides = json_object();
+    if (!o->model_overrides || json_object_set_new(o->model_overrides, ours, json_real(json_number_value(v))))
+        die("out of memory reading %s", file);
     o->given |= OPT_MODEL;
 }
 
-static void apply_model_object(train_options *o, const char *file, const json_value *obj) {
-    if (obj->type != JSON_OBJECT) die("%s: model settings must be an object", file);
-    for (int i = 0; i < obj->count; i++) add_model_override(o, file, obj->keys[i], &obj->items[i]);
+static void apply_model_object(train_options *o, const char *file, const json_t *obj) {
+    if (!json_is_object(obj)) die("%s: model settings must be an object", file);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) add_model_override(o, file, key, v);
 }
 
 /* SSSD's config_SSSDS4.json: map what has a meaning here, say what is ignored. */
-static void apply_sssd_config(train_options *o, const char *file, const json_value *root) {
-    const json_value *wn = json_get(root, "wavenet_config");
-    const json_value *dc = json_get(root, "diffusion_config");
-    const json_value *tc = json_get(root, "train_config");
+static void apply_sssd_config(train_options *o, const char *file, const json_t *root) {
+    const json_t *wn = json_object_get(root, "wavenet_config");
+    const json_t *dc = json_object_get(root, "diffusion_config");
+    const json_t *tc = json_object_get(root, "train_config");
     if (wn) apply_model_object(o, file, wn);
     if (dc) apply_model_object(o, file, dc);
     if (tc) {
-        if (tc->type != JSON_OBJECT) die("%s: train_config must be an object", file);
-        const json_value *use = json_get(tc, "use_model");
-        if (use && use->type == JSON_NUMBER && use->number != 2)
-            die("%s: use_model %g selects %s; this tool trains SSSD-S4 (use_model 2)", file, use->number,
-                use->number == 0 ? "DiffWave" : "SSSD-SA");
-        const json_value *ogm = json_get(tc, "only_generate_missing");
-        if (ogm && ogm->type == JSON_NUMBER && ogm->number != 1)
+        if (!json_is_object(tc)) die("%s: train_config must be an object", file);
+        const json_t *use = json_object_get(tc, "use_model");
+        if (use && json_is_number(use) && json_number_value(use) != 2)
+            die("%s: use_model %g selects %s; this tool trains SSSD-S4 (use_model 2)", file, json_number_value(use),
+                json_number_value(use) == 0 ? "DiffWave" : "SSSD-SA");
+        const json_t *ogm = json_object_get(tc, "only_generate_missing");
+        if (ogm && json_is_number(ogm) && json_number_value(ogm) != 1)
             fprintf(stderr, "%s: note: only_generate_missing %g ignored: the loss is always on generated positions\n",
-                    error_program_name(), ogm->number);
+                    error_program_name(), json_number_value(ogm));
         char text[128];
-        const json_value *v;
-        if ((v = json_get(tc, "n_iters"))) { json_value_text(v, "train_config.n_iters", text, sizeof text); apply_option(o, "iters", text); }
-        if ((v = json_get(tc, "learning_rate"))) { json_value_text(v, "train_config.learning_rate", text, sizeof text); apply_option(o, "lr", text); }
-        if ((v = json_get(tc, "iters_per_ckpt"))) { json_value_text(v, "train_config.iters_per_ckpt", text, sizeof text); apply_option(o, "ckpt-every", text); }
-        const json_value *masking = json_get(tc, "masking"), *k = json_get(tc, "missing_k");
-        if (masking && masking->type == JSON_STRING && k && k->type == JSON_NUMBER) {
+        const json_t *v;
+        if ((v = json_object_get(tc, "n_iters"))) { json_value_text(v, "train_config.n_iters", text, sizeof text); apply_option(o, "iters", text); }
+        if ((v = json_object_get(tc, "learning_rate"))) { json_value_text(v, "train_config.learning_rate", text, sizeof text); apply_option(o, "lr", text); }
+        if ((v = json_object_get(tc, "iters_per_ckpt"))) { json_value_text(v, "train_config.iters_per_ckpt", text, sizeof text); apply_option(o, "ckpt-every", text); }
+        const json_t *masking = json_object_get(tc, "masking"), *k = json_object_get(tc, "missing_k");
+        if (masking && json_is_string(masking) && k && json_is_number(k)) {
             char spec[64];
-            int kk = (int)k->number;
-            if (!strcmp(masking->string, "rm")) {
+            double kv = json_number_value(k);
+            if (!(kv >= 1 && kv <= 1e9)) die("%s: missing_k %g must be at least 1", file, kv);
+            int kk = (int)kv;
+            if (!strcmp(json_string_value(masking), "rm")) {
                 /* SSSD: k random points; our missing:F takes a fraction of the
                  * window, whose length is known once the data is loaded. */
                 if (kk < 1) die("%s: missing_k %d must be at least 1", file, kk);
                 o->sssd_rm_k = kk;
                 o->given |= OPT_MASK;
                 snprintf(spec, sizeof spec, "missing:1");
-            } else if (!strcmp(masking->string, "mnr") || !strcmp(masking->string, "bm")) {
+            } else if (!strcmp(json_string_value(masking), "mnr") || !strcmp(json_string_value(masking), "bm")) {
                 /* SSSD picks one of the K-event chunks at random; ours starts anywhere. */
                 snprintf(spec, sizeof spec, "random-gap:%d", kk);
                 fprintf(stderr, "%s: note: masking %s with missing_k %d mapped to --mask %s\n", error_program_name(),
-                        masking->string, kk, spec);
-            } else die("%s: unknown masking \"%s\" (SSSD knows rm, mnr, bm)", file, masking->string);
+                        json_string_value(masking), kk, spec);
+            } else die("%s: unknown masking \"%s\" (SSSD knows rm, mnr, bm)", file, json_string_value(masking));
             apply_option(o, "mask", spec);
         }
         const char *ignored[] = {"output_directory", "ckpt_iter", "iters_per_logging"};
         for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
-            if (json_get(tc, ignored[i]))
+            if (json_object_get(tc, ignored[i]))
                 fprintf(stderr, "%s: note: train_config.%s is ignored (see --out, --resume, --val-every)\n",
                         error_program_name(), ignored[i]);
     }
-    if (json_get(root, "trainset_config"))
+    if (json_object_get(root, "trainset_config"))
         fprintf(stderr, "%s: note: trainset_config is ignored; the data comes from --dataset\n", error_program_name());
 }
 
 static void apply_config_file(train_options *o, const char *path) {
-    json_value root;
     error_info err;
-    if (json_parse_file(path, &root, &err)) die("--config %s", err.message);
-    if (root.type != JSON_OBJECT) die("%s: expected a JSON object", path);
-    if (json_get(&root, "wavenet_config") || json_get(&root, "diffusion_config") || json_get(&root, "train_config")) {
-        apply_sssd_config(o, path, &root);
+    json_t *root = json_read_file(path, &err);
+    if (!root) die("--config %s", err.message);
+    if (!json_is_object(root)) die("%s: expected a JSON object, found %s", path, json_kind_name(root));
+    if (json_object_get(root, "wavenet_config") || json_object_get(root, "diffusion_config") ||
+        json_object_get(root, "train_config")) {
+        apply_sssd_config(o, path, root);
         /* SSSD's own configuration asks for SSSD's model and recipe: raw
          * float IDs, a constant learning rate (the command line still wins). */
         o->encoding = ENCODING_ID;
         if (!(o->given & OPT_WARMUP)) o->warmup = 0;
         if (!(o->given & OPT_DECAY)) snprintf(o->decay, sizeof o->decay, "none");
-        json_free(&root);
+        json_decref(root);
         return;
     }
-    for (int i = 0; i < root.count; i++) {
-        const char *key = root.keys[i];
-        const json_value *v = &root.items[i];
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
         if (!strcmp(key, "model")) apply_model_object(o, path, v);
         else if (!strcmp(key, "train")) {
-            if (v->type != JSON_OBJECT) die("%s: \"train\" must be an object", path);
-            for (int j = 0; j < v->count; j++) {
+            if (!json_is_object(v)) die("%s: \"train\" must be an object", path);
+            const char *tkey;
+            json_t *tv;
+            json_object_foreach(v, tkey, tv) {
                 char text[4096], where[256];
-                snprintf(where, sizeof where, "%s: train.%s", path, v->keys[j]);
-                json_value_text(&v->items[j], where, text, sizeof text);
+                snprintf(where, sizeof where, "%s: train.%s", path, tkey);
+                json_value_text(tv, where, text, sizeof text);
                 /* Keys as the options are named, with '-' or '_' ("val_every" = --val-every). */
                 char name[64];
-                snprintf(name, sizeof name, "%s", v->keys[j]);
-                for (char *c = name; *c; c++)
-                    if (*c == '_') *c = '-';
-                if (apply_option(o, name, text)) die("%s: unknown training setting \"%s\"", path, v->keys[j]);
+                snprintf(name, sizeof name, "%s", tkey);
+                for (char *ch = name; *ch; ch++)
+                    if (*ch == '_') *ch = '-';
+                if (apply_option(o, name, text)) die("%s: unknown training setting \"%s\"", path, tkey);
             }
         } else if (!strcmp(key, "preset") || !strcmp(key, "dataset") || !strcmp(key, "length")) {
             char text[4096];
@@ -271,7 +280,7 @@ static void apply_config_file(train_options *o, const char *path) {
             apply_option(o, key, text);
         } else die("%s: unknown key \"%s\" (expected preset, dataset, length, model, train)", path, key);
     }
-    json_free(&root);
+    json_decref(root);
 }
 
 void train_options_parse(train_options *o, int argc, char **argv) {
@@ -313,14 +322,14 @@ void train_options_parse(train_options *o, int argc, char **argv) {
 
 int train_model_config(const train_options *o, int length, sssd_config *cfg, error_info *err) {
     if (sssd_config_preset(o->preset, length, cfg, err)) return -1;
-    const json_value *m = &o->model_overrides;
-    for (int i = 0; m->type == JSON_OBJECT && i < m->count; i++) {
-        const char *k = m->keys[i];
-        double v = m->items[i].number;
-        int iv = (int)v;
-        if ((strcmp(k, "beta_0") && strcmp(k, "beta_T") && strcmp(k, "dt_min") && strcmp(k, "dt_max")) &&
-            (v != floor(v) || fabs(v) > 1e9))
+    const char *k;
+    json_t *value;
+    json_object_foreach(o->model_overrides, k, value) {
+        double v = json_number_value(value);
+        int is_real = !strcmp(k, "beta_0") || !strcmp(k, "beta_T") || !strcmp(k, "dt_min") || !strcmp(k, "dt_max");
+        if (!is_real && (v != floor(v) || fabs(v) > 1e9))
             return error_set(err, "model setting %s = %g must be an integer", k, v);
+        int iv = is_real ? 0 : (int)v;
         if (!strcmp(k, "res_channels")) cfg->res_channels = iv;
         else if (!strcmp(k, "skip_channels")) cfg->skip_channels = iv;
         else if (!strcmp(k, "num_res_layers")) cfg->num_res_layers = iv;
@@ -364,24 +373,28 @@ int train_resolve_mask(train_options *o, int length, error_info *err) {
     return 0;
 }
 
-void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size) {
-    char ds[4200] = "", mask[128] = "", decay[64] = "", ev[96] = "", preset[64] = "";
-    json_write_string(ds, sizeof ds, o->dataset);
-    json_write_string(mask, sizeof mask, o->mask);
-    json_write_string(decay, sizeof decay, o->decay);
-    json_write_string(ev, sizeof ev, events ? events : "unknown");
-    json_write_string(preset, sizeof preset, o->preset);
-    snprintf(buf, size,
-             "{\"tool\":\"train\",\"dataset\":%s,\"preset\":%s,\"encoding\":\"%s\",\"events\":%s,\"iters\":%lld,\"batch\":%d,"
-             "\"lr\":%.17g,\"weight_decay\":%.17g,\"seed\":\"%llu\",\"mask\":%s,\"warmup\":%lld,\"decay\":%s,"
-             "\"clip\":%.17g,\"val_every\":%lld,\"val_windows\":%d,\"val_steps\":%d,\"ckpt_every\":%lld}",
-             ds, preset, encoding_name(o->encoding), ev, o->iters, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed, mask, o->warmup,
-             decay, o->clip, o->val_every, o->val_windows, o->val_steps, o->ckpt_every);
+json_t *train_options_json(const train_options *o, const char *events) {
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed); /* a string: JSON readers lose 64-bit integers */
+    json_t *j = json_pack("{s:s, s:o, s:o, s:s, s:o, s:I, s:i, s:o, s:o, s:s, s:o, s:I, s:o, s:o, s:I, s:i, s:i, s:I}",
+                          "tool", "train", "dataset", json_string_of(o->dataset), "preset", json_string_of(o->preset),
+                          "encoding", encoding_name(o->encoding), "events", json_string_of(events ? events : "unknown"),
+                          "iters", (json_int_t)o->iters, "batch", o->batch, "lr", json_number_of(o->lr),
+                          "weight_decay", json_number_of(o->weight_decay), "seed", seed, "mask", json_string_of(o->mask),
+                          "warmup", (json_int_t)o->warmup, "decay", json_string_of(o->decay), "clip",
+                          json_number_of(o->clip), "val_every", (json_int_t)o->val_every, "val_windows", o->val_windows,
+                          "val_steps", o->val_steps, "ckpt_every", (json_int_t)o->ckpt_every);
+    if (!j) die("out of memory writing the training options as JSON");
+    return j;
 }
 
 int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err) {
-    json_value root;
-    if (json_parse(json_text, "checkpoint training state", &root, err)) return -1;
+    json_t *root = json_read_text(json_text, "checkpoint training state", err);
+    if (!root) return -1;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return error_set(err, "checkpoint training state: expected a JSON object");
+    }
     static const struct { const char *key; unsigned bit; } keys[] = {
         {"dataset", OPT_DATASET}, {"preset", OPT_PRESET}, {"encoding", OPT_ENCODING}, {"iters", OPT_ITERS}, {"batch", OPT_BATCH},
         {"lr", OPT_LR}, {"weight_decay", OPT_WEIGHT_DECAY}, {"seed", OPT_SEED}, {"mask", OPT_MASK},
@@ -389,7 +402,7 @@ int train_options_from_checkpoint(train_options *o, const char *json_text, error
         {"val_windows", OPT_VAL_WINDOWS}, {"val_steps", OPT_VAL_STEPS}, {"ckpt_every", OPT_CKPT_EVERY}};
     unsigned given = o->given;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const json_value *v = json_get(&root, keys[i].key);
+        const json_t *v = json_object_get(root, keys[i].key);
         if (!v || (given & keys[i].bit)) continue;
         char text[4096];
         json_value_text(v, keys[i].key, text, sizeof text);
@@ -397,9 +410,9 @@ int train_options_from_checkpoint(train_options *o, const char *json_text, error
         snprintf(name, sizeof name, "%s", keys[i].key);
         for (char *c = name; *c; c++)
             if (*c == '_') *c = '-';
-        if (apply_option(o, name, text)) { json_free(&root); return error_set(err, "checkpoint: bad setting %s", name); }
+        if (apply_option(o, name, text)) { json_decref(root); return error_set(err, "checkpoint: bad setting %s", name); }
     }
     o->given = given;
-    json_free(&root);
+    json_decref(root);
     return 0;
 }

@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "diffusion.h"
-#include "json.h"
 #include "sssd.h"
 
 /* Bits of train_options.given: which options the user set explicitly (on
@@ -49,7 +50,7 @@ typedef struct train_options {
     int quiet;
     unsigned given;
     /* Model configuration fields set by --config (applied over the preset). */
-    json_value model_overrides; /* JSON_OBJECT of our key names, or JSON_NULL */
+    json_t *model_overrides;  /* an object of our key names (numbers), or NULL */
 } train_options;
 
 void train_options_init(train_options *o);
@@ -66,9 +67,10 @@ int train_model_config(const train_options *o, int length, sssd_config *cfg, err
 /* Turn a pending SSSD "rm" mask into missing:k/L once L is known. */
 int train_resolve_mask(train_options *o, int length, error_info *err);
 
-/* The options that define the run, as JSON (stored in the checkpoint), and
- * back: values in the checkpoint fill every option the user did not give. */
-void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size);
+/* The options that define the run as a JSON object (stored in the checkpoint
+ * and logged), with the data's event kind; a new reference. And back: values
+ * in the checkpoint fill every option the user did not give. */
+json_t *train_options_json(const train_options *o, const char *events);
 int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err);
 
 #endif
