@@ -37,25 +37,6 @@
 /* seed and rng_offset are 64-bit and travel through H5LT's unsigned long calls. */
 _Static_assert(sizeof(unsigned long) == 8, "this code assumes an LP64 platform (64-bit unsigned long)");
 
-typedef struct config_field {
-    const char *name;
-    size_t offset;
-    int is_double;
-    int optional;     /* absent in files written before the field existed: keeps its default */
-} config_field;
-
-#define INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 0}
-#define DBL_FIELD(f) {#f, offsetof(sssd_config, f), 1, 0}
-#define OPTIONAL_INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 1}
-static const config_field config_fields[] = {
-    INT_FIELD(in_channels),  INT_FIELD(out_channels),     INT_FIELD(res_channels), INT_FIELD(skip_channels),
-    INT_FIELD(num_res_layers), INT_FIELD(s4_d_state),     INT_FIELD(s4_lmax),      INT_FIELD(s4_bidirectional),
-    INT_FIELD(s4_layernorm), INT_FIELD(emb_in),           INT_FIELD(emb_mid),      INT_FIELD(emb_out),
-    INT_FIELD(T),            DBL_FIELD(beta_0),           DBL_FIELD(beta_T),       DBL_FIELD(dt_min),
-    DBL_FIELD(dt_max),       OPTIONAL_INT_FIELD(encoding), OPTIONAL_INT_FIELD(vocab_size),
-};
-#define N_CONFIG_FIELDS ((int)(sizeof config_fields / sizeof config_fields[0]))
-
 void checkpoint_meta_init(checkpoint_meta *meta) {
     memset(meta, 0, sizeof *meta);
     snprintf(meta->events, sizeof meta->events, "unknown");
@@ -90,12 +71,12 @@ static int write_tensor(hid_t f, const char *path, const sssd_tensor_info *t, co
 /* The configuration as one line of JSON, for people reading the file with
  * h5dump or h5py (the loader reads the config_<field> attributes). */
 static char *config_json(const sssd_config *cfg) {
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
     json_t *j = json_object();
-    for (int i = 0; j && i < N_CONFIG_FIELDS; i++) {
-        const char *p = (const char *)cfg + config_fields[i].offset;
-        json_t *v = config_fields[i].is_double ? json_number_of(*(const double *)p) : json_integer(*(const int *)p);
-        if (json_object_set_new(j, config_fields[i].name, v)) die("out of memory writing the configuration");
-    }
+    for (int i = 0; j && i < n; i++)
+        if (json_object_set_new(j, fields[i].name, json_number_of(sssd_config_get(cfg, &fields[i]))))
+            die("out of memory writing the configuration");
     if (!j) die("out of memory writing the configuration");
     char *text = json_text(j, JSON_OUT_ONE_LINE(17), "the configuration");
     json_decref(j);
@@ -110,11 +91,13 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     char *json = config_json(cfg);
     rc |= set_string_attr(f, "config", json);
     free(json);
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    for (int i = 0; i < n; i++) {
         char name[96];
-        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
-        const char *p = (const char *)cfg + config_fields[i].offset;
-        if (config_fields[i].is_double) rc |= H5LTset_attribute_double(f, ".", name, (const double *)p, 1) < 0;
+        snprintf(name, sizeof name, "config_%s", fields[i].name);
+        const char *p = (const char *)cfg + fields[i].offset;
+        if (fields[i].is_real) rc |= H5LTset_attribute_double(f, ".", name, (const double *)p, 1) < 0;
         else rc |= H5LTset_attribute_int(f, ".", name, (const int *)p, 1) < 0;
     }
     long long step = meta->step, best_step = meta->best_step;
@@ -268,12 +251,15 @@ static hid_t open_checkpoint(const char *path, error_info *err) {
 
 static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *err) {
     sssd_config_default(cfg);
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    for (int i = 0; i < n; i++) {
         char name[96];
-        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
-        char *p = (char *)cfg + config_fields[i].offset;
-        if (config_fields[i].optional && H5Aexists(f, name) == 0) continue;
-        if (read_number_attr(f, name, config_fields[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
+        snprintf(name, sizeof name, "config_%s", fields[i].name);
+        char *p = (char *)cfg + fields[i].offset;
+        if (fields[i].optional && H5Aexists(f, name) == 0) continue;
+        if (read_number_attr(f, name, fields[i].is_real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0)
+            return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
     }
     error_info why;
     if (sssd_config_validate(cfg, &why)) return error_set(err, "%s: invalid configuration: %s", path, why.message);
