@@ -206,7 +206,10 @@ int main(int argc, char **argv) {
     if (!rs.be) die("--device %s: %s", o.device, why);
 
     /* ---- resume: the checkpoint's settings fill everything not given ---- */
-    sssd_model *loaded = NULL;
+    /* Static: a die() before the loaded model is handed over exits with it
+     * still reachable, wherever the compiler keeps the pointer (in a register
+     * only, LeakSanitizer would call it a leak). */
+    static sssd_model *loaded = NULL;
     long long start_step = 0;
     if (o.resume) {
         snprintf(rs.path_last, sizeof rs.path_last, "%s/last.ckpt", o.out);
