@@ -5,13 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <lzma.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *format_names[] = {"auto", "strace", "paper", "npy", "ids", "pid-ids"};
@@ -124,6 +123,85 @@ static int is_xz_file(const char *path) {
     return ok;
 }
 
+/* What a liblzma error means for the user of an .xz file. */
+static const char *xz_error_text(lzma_ret ret) {
+    switch (ret) {
+    case LZMA_FORMAT_ERROR: return "not in the .xz format";
+    case LZMA_OPTIONS_ERROR: return "uses compression options this liblzma does not support";
+    case LZMA_DATA_ERROR: return "the compressed data are corrupt (or a checksum does not match)";
+    case LZMA_BUF_ERROR: return "the file ends before the compressed stream does (truncated)";
+    case LZMA_MEM_ERROR: return "out of memory while decompressing";
+    default: return "liblzma reported an internal error";
+    }
+}
+
+/* Decompresses a whole .xz file into memory with liblzma, every concatenated
+ * stream as `xz -dc` does. More than `limit` bytes of output, or a decoder
+ * that would need more than `limit` bytes of memory, is refused. */
+static int read_xz_file(const char *path, char **data, size_t *len, size_t limit, error_info *err) {
+    *data = NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return error_set(err, "%s: cannot open: %s", path, strerror(errno));
+    lzma_stream strm = LZMA_STREAM_INIT;
+    lzma_ret ret = lzma_stream_decoder(&strm, limit, LZMA_CONCATENATED);
+    if (ret != LZMA_OK) {
+        close(fd);
+        return error_set(err, "%s: cannot start the .xz decoder: %s", path, xz_error_text(ret));
+    }
+    uint8_t in[1 << 16];
+    size_t cap = 1 << 20, n = 0;
+    char *out = xmalloc(cap + 1);
+    lzma_action action = LZMA_RUN;
+    const char *failure = NULL;
+    int read_errno = 0;
+    for (;;) {
+        if (strm.avail_in == 0 && action == LZMA_RUN) {
+            ssize_t got = read(fd, in, sizeof in);
+            if (got < 0) {
+                if (errno == EINTR) continue;
+                read_errno = errno;
+                break;
+            }
+            strm.next_in = in;
+            strm.avail_in = (size_t)got;
+            if (got == 0) action = LZMA_FINISH;
+        }
+        if (n == cap) {
+            if (cap > limit / 2) {
+                failure = "too big";
+                break;
+            }
+            cap *= 2;
+            out = xrealloc(out, cap + 1);
+        }
+        strm.next_out = (uint8_t *)out + n;
+        strm.avail_out = cap - n;
+        ret = lzma_code(&strm, action);
+        n = cap - strm.avail_out;
+        if (ret == LZMA_STREAM_END) break;
+        if (ret != LZMA_OK) break;
+    }
+    uint64_t memory_needed = lzma_memusage(&strm);
+    lzma_end(&strm);
+    close(fd);
+    if (read_errno == 0 && !failure && ret == LZMA_STREAM_END) {
+        out[n] = 0;
+        *data = out;
+        *len = n;
+        return 0;
+    }
+    free(out);
+    char a[32];
+    if (read_errno) return error_set(err, "%s: read error: %s", path, strerror(read_errno));
+    if (failure)
+        return error_set(err, "%s: decompresses to more than %s, which cannot be parsed in the memory available; "
+                         "split the trace", path, memory_format((double)limit, a, sizeof a));
+    if (ret == LZMA_MEMLIMIT_ERROR)
+        return error_set(err, "%s: decompressing it needs %s of memory, more than is available", path,
+                         memory_format((double)memory_needed, a, sizeof a));
+    return error_set(err, "%s: damaged .xz file: %s", path, xz_error_text(ret));
+}
+
 int read_input_file(const char *path, char **data, size_t *len, error_info *err) {
     struct stat st;
     if (stat(path, &st) != 0) return error_set(err, "%s: cannot open: %s", path, strerror(errno));
@@ -142,42 +220,9 @@ int read_input_file(const char *path, char **data, size_t *len, error_info *err)
         if (rc) return error_set(err, "%s: read error: %s", path, strerror(e));
         return 0;
     }
-    /* xz-compressed: let xz do the decompression, read its output from a pipe. */
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return error_set(err, "%s: pipe: %s", path, strerror(errno));
-    pid_t child = fork();
-    if (child < 0) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return error_set(err, "%s: fork: %s", path, strerror(errno));
-    }
-    if (child == 0) {
-        dup2(pipefd[1], 1);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        execlp("xz", "xz", "-dc", "--", path, (char *)NULL);
-        _exit(127);
-    }
-    close(pipefd[1]);
+    /* The decompressed text must fit about three times over as well. */
     size_t limit = avail / 3 < (double)SIZE_MAX ? (size_t)(avail / 3) : SIZE_MAX;
-    int rc = read_fd_all(pipefd[0], data, len, limit);
-    close(pipefd[0]);
-    int status = 0;
-    if (rc == -2) kill(child, SIGTERM); /* xz may be blocked writing to the pipe */
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-    if (rc == -2) {
-        char a[32];
-        *data = NULL;
-        return error_set(err, "%s: decompresses to more than %s, which cannot be parsed in the memory available; "
-                         "split the trace", path, memory_format((double)limit, a, sizeof a));
-    }
-    if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    if (rc == 0) free(*data);
-    *data = NULL;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return error_set(err, "%s: is xz-compressed but `xz` could not be run (install xz-utils)", path);
-    return error_set(err, "%s: `xz -dc` failed (exit status %d): corrupted or truncated .xz file?", path,
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return read_xz_file(path, data, len, limit, err);
 }
 
 static const char *base_name(const char *path) {

@@ -5,10 +5,11 @@
  * known gaps at L=200 (k=30 -> 90..119, k=40 -> 80..119) cannot come from
  * numpy.array_split(range(L), n) for any n (its chunks differ by at most one
  * element, and no n puts a 30-event chunk at 90), so `mid:K` uses chunks of K
- * events (common/gap_chunks.h, shared with the model's masks). array_split
- * arithmetic is kept for callers that want K chunks. */
+ * events. Tasks given as text are parsed by common/mask_spec.h, the module
+ * train and generate use, so a task means the same positions everywhere.
+ * array_split arithmetic is kept for callers that want K chunks. */
 #include "mask.h"
-#include "gap_chunks.h"
+#include "mask_spec.h"
 #include "windows.h"
 #include "npy.h"
 
@@ -43,23 +44,31 @@ int64_t mask_observed_total(const eval_mask *m) {
 
 int mask_from_shorthand(const char *spec, int length, eval_mask *out, error_info *err) {
     memset(out, 0, sizeof *out);
-    int at_end;
-    if (strncmp(spec, "mid:", 4) == 0) at_end = 0;
-    else if (strncmp(spec, "end:", 4) == 0) at_end = 1;
-    else return error_set(err, "--mask %s: expected a file, mid:K or end:K", spec);
-    char *end;
-    long k = strtol(spec + 4, &end, 10);
-    if (end == spec + 4 || *end || k < 1 || k > length)
-        return error_set(err, "--mask %s: K must be an integer from 1 to the window length %d", spec, length);
-    int start, count;
-    gap_mid_or_end(length, (int)k, at_end, &start, &count);
+    mask_spec parsed;
+    error_info perr;
+    if (mask_spec_parse(spec, &parsed, &perr))
+        return error_set(err, "--mask %s: expected a file or a task such as mid:K, end:K, gap:START:K, forecast:K (%s)",
+                         spec, perr.message);
+    if (!mask_spec_is_fixed(&parsed) || parsed.kind == MASK_NONE)
+        return error_set(err, "--mask %s: a random or empty task does not say which positions were generated; "
+                              "give the mask file that generate wrote (GENERATED.mask)", spec);
+    if (mask_spec_check(&parsed, length, &perr)) return error_set(err, "--%s", perr.message);
+    float *m = xmalloc(sizeof(float) * (size_t)length);
+    mask_fill(&parsed, length, 0, 0, m);
     out->rows = 1;
     out->length = length;
     out->observed = xmalloc((size_t)length);
-    memset(out->observed, 1, (size_t)length);
-    memset(out->observed + start, 0, (size_t)count);
-    snprintf(out->source, sizeof out->source, "%s (positions %d-%d generated, %d events)", spec, start,
-             start + count - 1, count);
+    int first = -1, last = -1, count = 0;
+    for (int l = 0; l < length; l++) {
+        out->observed[l] = m[l] != 0.0f;
+        if (m[l] == 0.0f) {
+            if (first < 0) first = l;
+            last = l;
+            count++;
+        }
+    }
+    free(m);
+    snprintf(out->source, sizeof out->source, "%s (positions %d-%d generated, %d events)", spec, first, last, count);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /* Which positions of each window were observed (given to the generator) and
  * which were generated: from a file, from the `GENERATED.mask` file the
- * generate tool writes, or from the ICSE'25 shorthand `mid:K` / `end:K`. */
+ * generate tool writes, or from a fixed task such as the ICSE'25 `mid:K`. */
 #ifndef SSSD_EVALUATE_MASK_H
 #define SSSD_EVALUATE_MASK_H
 
@@ -18,8 +18,9 @@ typedef struct eval_mask {
  * chunks hold one extra element. */
 void array_split_chunk(int length, int chunks, int index, int *start, int *count);
 
-/* The ICSE'25 gap: "mid:K" = middle chunk (index chunks/2) of consecutive
- * K-event chunks, "end:K" = the last such chunk (common/gap_chunks.h). */
+/* A fixed task in common/mask_spec.h's words: the ICSE'25 gap "mid:K"
+ * (middle chunk of consecutive K-event chunks), "end:K" (the last such
+ * chunk), "gap:START:K" or "forecast:K". */
 int mask_from_shorthand(const char *spec, int length, eval_mask *out, error_info *err);
 /* Text (paper layout) or .npy of 0/1 values. */
 int mask_load_file(const char *path, eval_mask *out, error_info *err);

@@ -11,6 +11,8 @@
  *   may run in place: their output may be the very same buffer as an input of
  *   the same shape (the model relies on it, e.g. relu_forward(x, x),
  *   gelu_backward(x, d, d)); partial overlaps are not allowed.
+ * - a backend serves one host thread at a time (like a CUDA stream); CPU
+ *   backends share no state, so several may each serve a thread of their own.
  * - the CPU backend is the reference: every other backend is tested against it. */
 #ifndef SSSD_KERNELS_BACKEND_H
 #define SSSD_KERNELS_BACKEND_H

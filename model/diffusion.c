@@ -1,4 +1,4 @@
-/* DDPM schedule, masks, masked training loss and the DDPM/DDIM samplers
+/* DDPM schedule, masked training loss and the DDPM/DDIM samplers
  * (see diffusion.h). Everything heavy runs on the model's backend through the
  * ops table; the host only prepares small per-batch inputs. */
 #include "diffusion.h"
@@ -10,7 +10,6 @@
 
 #include "diffusion_internal.h"
 #include "encoding.h"
-#include "gap_chunks.h"
 #include "philox.h"
 
 /* ---------------- schedule ---------------- */
@@ -37,136 +36,6 @@ void diffusion_schedule_free(diffusion_schedule *s) {
     free(s->abar);
     free(s->sigma);
     memset(s, 0, sizeof *s);
-}
-
-/* ---------------- masks ---------------- */
-
-
-static int parse_int(const char *s, int *out) {
-    if (!*s) return -1;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end || v < -2147483647L || v > 2147483647L) return -1;
-    *out = (int)v;
-    return 0;
-}
-
-int mask_spec_parse(const char *text, mask_spec *out, error_info *err) {
-    memset(out, 0, sizeof *out);
-    const char *colon = strchr(text, ':');
-    size_t head = colon ? (size_t)(colon - text) : strlen(text);
-    const char *arg = colon ? colon + 1 : "";
-    static const char *usage = "expected none, mid:K, end:K, gap:START:K, random-gap:K, missing:FRACTION or forecast:K";
-    if (head == 4 && strncmp(text, "none", 4) == 0 && !colon) {
-        out->kind = MASK_NONE;
-        return 0;
-    }
-    if (head == 7 && strncmp(text, "missing", 7) == 0) {
-        char *end;
-        double f = strtod(arg, &end);
-        if (!*arg || *end || !(f > 0.0 && f <= 1.0))
-            return error_set(err, "mask '%s': the fraction must be a number in (0, 1], e.g. missing:0.1", text);
-        out->kind = MASK_MISSING;
-        out->fraction = f;
-        return 0;
-    }
-    if (head == 3 && strncmp(text, "gap", 3) == 0) {
-        char first[32];
-        const char *c2 = strchr(arg, ':');
-        if (!c2 || (size_t)(c2 - arg) >= sizeof first)
-            return error_set(err, "mask '%s': expected gap:START:K (START counts from 0)", text);
-        memcpy(first, arg, (size_t)(c2 - arg));
-        first[c2 - arg] = 0;
-        if (parse_int(first, &out->start) || parse_int(c2 + 1, &out->k) || out->start < 0 || out->k < 1)
-            return error_set(err, "mask '%s': expected gap:START:K with START >= 0 and K >= 1", text);
-        out->kind = MASK_GAP;
-        return 0;
-    }
-    struct { const char *name; mask_kind kind; } kinds[] = {
-        {"mid", MASK_MID}, {"end", MASK_END}, {"random-gap", MASK_RANDOM_GAP}, {"forecast", MASK_FORECAST}};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        if (head == strlen(kinds[i].name) && strncmp(text, kinds[i].name, head) == 0) {
-            if (!colon || parse_int(arg, &out->k) || out->k < 1)
-                return error_set(err, "mask '%s': %s needs a positive size, e.g. %s:10", text, kinds[i].name,
-                                 kinds[i].name);
-            out->kind = kinds[i].kind;
-            return 0;
-        }
-    }
-    return error_set(err, "unknown mask '%s' (%s)", text, usage);
-}
-
-int mask_spec_check(const mask_spec *spec, int length, error_info *err) {
-    char text[64];
-    mask_spec_format(spec, text, sizeof text);
-    switch (spec->kind) {
-    case MASK_NONE:
-    case MASK_MISSING: return 0;
-    case MASK_GAP:
-        if ((long long)spec->start + spec->k > length)
-            return error_set(err, "mask %s: the gap ends at %lld, past the window length %d", text,
-                             (long long)spec->start + spec->k, length);
-        return 0;
-    default:
-        if (spec->k > length)
-            return error_set(err, "mask %s: K = %d is larger than the window length %d", text, spec->k, length);
-        return 0;
-    }
-}
-
-void mask_spec_format(const mask_spec *spec, char *out, size_t size) {
-    switch (spec->kind) {
-    case MASK_NONE: snprintf(out, size, "none"); break;
-    case MASK_MID: snprintf(out, size, "mid:%d", spec->k); break;
-    case MASK_END: snprintf(out, size, "end:%d", spec->k); break;
-    case MASK_GAP: snprintf(out, size, "gap:%d:%d", spec->start, spec->k); break;
-    case MASK_RANDOM_GAP: snprintf(out, size, "random-gap:%d", spec->k); break;
-    case MASK_MISSING:
-        /* The shortest text that reads back as the same double ("missing:0.45"). */
-        for (int prec = 6; prec <= 17; prec++) {
-            snprintf(out, size, "missing:%.*g", prec, spec->fraction);
-            if (strtod(out + 8, NULL) == spec->fraction) break;
-        }
-        break;
-    case MASK_FORECAST: snprintf(out, size, "forecast:%d", spec->k); break;
-    }
-}
-
-int mask_spec_is_fixed(const mask_spec *spec) { return spec->kind != MASK_RANDOM_GAP && spec->kind != MASK_MISSING; }
-
-void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask) {
-    for (int l = 0; l < length; l++) mask[l] = 1.0f;
-    int start = 0, count = 0;
-    uint64_t stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index);
-    switch (spec->kind) {
-    case MASK_NONE: count = length; break;
-    case MASK_MID: gap_mid_or_end(length, spec->k, 0, &start, &count); break;
-    case MASK_END: gap_mid_or_end(length, spec->k, 1, &start, &count); break;
-    case MASK_GAP: start = spec->start; count = spec->k; break;
-    case MASK_FORECAST: start = length - spec->k; count = spec->k; break;
-    case MASK_RANDOM_GAP:
-        count = spec->k;
-        start = (int)uniform_below(philox_u32(seed, stream, 0), (uint32_t)(length - spec->k + 1));
-        break;
-    case MASK_MISSING: {
-        /* Exactly n distinct positions, as SSSD's get_mask_rm (randperm[:k]); partial Fisher-Yates. */
-        int n = (int)lround(spec->fraction * length);
-        if (n < 1) n = 1;
-        if (n > length) n = length;
-        int *perm = xmalloc(sizeof(int) * (size_t)length);
-        for (int l = 0; l < length; l++) perm[l] = l;
-        for (int i = 0; i < n; i++) {
-            int j = i + (int)uniform_below(philox_u32(seed, stream, (uint64_t)i), (uint32_t)(length - i));
-            int tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-            mask[perm[i]] = 0.0f;
-        }
-        free(perm);
-        return;
-    }
-    }
-    for (int l = start; l < start + count && l < length; l++) mask[l] = 0.0f;
 }
 
 void diffusion_values_to_ids(const float *values, long long n, int clamp_to, int32_t *ids) {
@@ -291,11 +160,11 @@ static void upload_steps(diffusion_context *d, int B) {
     d->be->ops->upload(d->be, d->t_rows, d->h_t_rows, (size_t)B * ch * sizeof(int32_t));
 }
 
-static double gaussian_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
-                                  uint64_t iteration) {
+static double gaussian_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
+                                  uint64_t seed, uint64_t iteration) {
     backend *be = d->be;
     int L = d->L, T = d->s.T, ch = d->cin;
-    upload_inputs(d, B, x0, mask, 0);
+    upload_inputs(d, B, x0, mask, mask_per_window);
     uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
     for (int b = 0; b < B; b++) d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
     upload_steps(d, B);
@@ -406,8 +275,15 @@ static void gaussian_sample(diffusion_context *d, int B, const float *x0, const 
 double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
                             uint64_t iteration) {
     diffusion_check_batch(d, B);
-    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, mask, seed, iteration);
-    return gaussian_train_step(d, B, x0, mask, seed, iteration);
+    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, mask, 0, seed, iteration);
+    return gaussian_train_step(d, B, x0, mask, 0, seed, iteration);
+}
+
+double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0, const float *masks, uint64_t seed,
+                                    uint64_t iteration) {
+    diffusion_check_batch(d, B);
+    if (d->encoding == ENCODING_MASKED) return masked_train_step(d, B, x0, masks, 1, seed, iteration);
+    return gaussian_train_step(d, B, x0, masks, 1, seed, iteration);
 }
 
 double diffusion_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask,

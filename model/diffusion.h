@@ -1,13 +1,14 @@
 /* The DDPM around the network (model/README.md, "Diffusion"): noise schedule,
  * masked training loss and gradients, and the DDPM and DDIM samplers, on any
  * backend. Noise comes from the counter-based RNG, so runs are reproducible
- * and identical across backends for the same seed. Also the masks the tools
- * share (ICSE'25 "mid:K" gaps and friends). */
+ * and identical across backends for the same seed. Masks (the tasks)
+ * are common/mask_spec.h. */
 #ifndef SSSD_MODEL_DIFFUSION_H
 #define SSSD_MODEL_DIFFUSION_H
 
 #include <stdint.h>
 
+#include "mask_spec.h"
 #include "sssd.h"
 
 typedef struct diffusion_schedule {
@@ -25,10 +26,10 @@ void diffusion_schedule_free(diffusion_schedule *s);
 /* ---- random streams ----
  * Every random number is philox(seed, stream, index). Streams are tagged in
  * their top byte so that the draws of different purposes never overlap:
- * training noise of iteration i uses stream i (tag 0), as the issue asks. */
+ * training noise of iteration i uses stream i (tag 0). */
 #define DIFFUSION_STREAM_TRAIN_EPS 0x00ull        /* | iteration: eps (B*L normals)         */
 #define DIFFUSION_STREAM_TRAIN_T 0x01ull          /* | iteration: diffusion steps (B)       */
-#define DIFFUSION_STREAM_TRAIN_MASK 0x02ull       /* | iteration: random masks              */
+#define DIFFUSION_STREAM_TRAIN_MASK MASK_SPEC_STREAM_TAG /* | draw: random masks (mask_spec.h) */
 #define DIFFUSION_STREAM_SHUFFLE 0x03ull          /* | epoch: data order                    */
 #define DIFFUSION_STREAM_SAMPLE 0x04ull           /* | noise_id: sampling noise of a window */
 #define DIFFUSION_STREAM_VALID 0x05ull            /* | window: validation loss eps          */
@@ -37,37 +38,7 @@ static inline uint64_t diffusion_stream(uint64_t tag, uint64_t index) {
     return (tag << 56) | (index & 0x00FFFFFFFFFFFFFFull);
 }
 
-/* ---- masks (1 = observed, 0 = generated) ---- */
-typedef enum mask_kind {
-    MASK_NONE,        /* "none": everything generated (unconditional) */
-    MASK_MID,         /* "mid:K": middle chunk of consecutive K-event chunks */
-    MASK_END,         /* "end:K": last such chunk */
-    MASK_GAP,         /* "gap:START:K": positions START..START+K-1 */
-    MASK_RANDOM_GAP,  /* "random-gap:K": a random contiguous gap of K per batch */
-    MASK_MISSING,     /* "missing:F": round(F*L) random positions (at least 1) */
-    MASK_FORECAST     /* "forecast:K": the last K positions */
-} mask_kind;
-
-typedef struct mask_spec {
-    mask_kind kind;
-    int k;            /* gap size (MID, END, GAP, RANDOM_GAP, FORECAST) */
-    int start;        /* GAP */
-    double fraction;  /* MISSING */
-} mask_spec;
-
-/* Parse "none", "mid:K", "end:K", "gap:START:K", "random-gap:K",
- * "missing:F" (0 < F <= 1), "forecast:K". Returns 0 or -1 with a message. */
-int mask_spec_parse(const char *text, mask_spec *out, error_info *err);
-/* Check the spec against a window length (K <= L, START+K <= L...). */
-int mask_spec_check(const mask_spec *spec, int length, error_info *err);
-/* Canonical text of a spec ("mid:10"), for checkpoints and logs. */
-void mask_spec_format(const mask_spec *spec, char *out, size_t size);
-/* Is the mask the same for every batch (no randomness)? */
-int mask_spec_is_fixed(const mask_spec *spec);
-
-/* Fill mask (L) floats for one batch. Random kinds draw from
- * philox(seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_MASK, draw_index)). */
-void mask_fill(const mask_spec *spec, int length, uint64_t seed, uint64_t draw_index, float *mask);
+/* ---- masks: common/mask_spec.h ---- */
 
 /* Generated values back to event IDs: rounded half to even (numpy's rule);
  * with clamp_to > 0 also clamped to 1..clamp_to (the vocabulary). */
@@ -91,6 +62,12 @@ const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d)
  * zeroed first). Returns the loss (NaN/inf are returned, not hidden). */
 double diffusion_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
                             uint64_t iteration);
+
+/* The same with one mask per window: masks (B, L). For tasks drawn per
+ * window (mask_spec's mix), where one batch holds gaps, forecasts and
+ * synthesis alike. */
+double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0, const float *masks, uint64_t seed,
+                                    uint64_t iteration);
 
 /* The same loss without gradients, for validation: per-window masks (B, L),
  * draws from philox(seed, stream(VALID, window_ids[b])) so the figure does

@@ -34,8 +34,8 @@ static inline uint32_t uniform_below(uint32_t bits, uint32_t n) { return (uint32
 void diffusion_check_batch(const diffusion_context *d, int B);
 
 /* The masked encoding's training step, validation loss and sampler (diffusion_masked.c). */
-double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
-                         uint64_t iteration);
+double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
+                         uint64_t seed, uint64_t iteration);
 double masked_eval_loss(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *window_ids,
                         uint64_t seed);
 void masked_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,

@@ -101,18 +101,19 @@ static double masked_loss(diffusion_context *d, int B, const int32_t *symbols) {
     return be->ops->softmax_xent(be, d->eps_hat, d->target, d->weight, d->dpred, B, d->V, d->L);
 }
 
-double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, uint64_t seed,
-                         uint64_t iteration) {
+double masked_train_step(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
+                         uint64_t seed, uint64_t iteration) {
     int L = d->L, T = d->s.T;
     int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
-    stage_cond(d, B, x0, mask, 0);
+    stage_cond(d, B, x0, mask, mask_per_window);
     uint64_t t_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_T, iteration);
     /* The draws that hide events take the place of the Gaussian noise: one
      * stream per iteration, window b's at b*L + l. */
     uint64_t hide_stream = diffusion_stream(DIFFUSION_STREAM_TRAIN_EPS, iteration);
     for (int b = 0; b < B; b++) {
         d->h_t[b] = (int32_t)uniform_below(philox_u32(seed, t_stream, (uint64_t)b), (uint32_t)T);
-        hide_window(d, b, x0, mask, d->h_t[b], seed, hide_stream, (uint64_t)b * L, symbols);
+        hide_window(d, b, x0, mask + (mask_per_window ? (size_t)b * L : 0), d->h_t[b], seed, hide_stream,
+                    (uint64_t)b * L, symbols);
     }
     sssd_zero_grads(d->m);
     double loss = masked_loss(d, B, symbols);

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${TSAN_BUILD_DIR:-build-tsan}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSSD_TSAN=ON -DSSSD_WITH_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target test_cuda_emu_runtime test_cuda_emu_ops tsan_probe_missing_barrier
+cmake --build "$build" -j "$(nproc)" --target test_cuda_emu_runtime test_backend_ops tsan_probe_missing_barrier
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 
 run() {
@@ -39,5 +39,5 @@ rm -f "$probe_log"
 echo "control: ThreadSanitizer reports the deliberate missing-barrier race"
 
 run "$build/bin/test_cuda_emu_runtime"
-run "$build/bin/test_cuda_emu_ops"
+run "$build/bin/test_backend_ops" --backend cuda-emu
 echo "emulated CUDA kernels: no data races under ThreadSanitizer"

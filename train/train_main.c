@@ -350,7 +350,9 @@ int main(int argc, char **argv) {
     const char *fake_nan = getenv("SSSD_TRAIN_FAKE_NAN_AT");
     long long fake_nan_step = fake_nan ? atoll(fake_nan) : -1;
 
-    float *x0 = xmalloc(sizeof(float) * (size_t)rs.B * rs.L), *mask = xmalloc(sizeof(float) * (size_t)rs.L);
+    /* A mix draws a task for every window; the other specs one mask per batch, as SSSD does. */
+    int mask_per_window = o.mask_parsed.kind == MASK_MIX;
+    float *x0 = xmalloc(sizeof(float) * (size_t)rs.B * rs.L), *mask = xmalloc(sizeof(float) * (size_t)rs.B * rs.L);
     long long n_params = sssd_model_num_params(rs.model);
     backend *be = rs.be;
     double loop_start = now_seconds(), avg = NAN;
@@ -367,8 +369,17 @@ int main(int argc, char **argv) {
         }
         double t0 = now_seconds();
         data_loader_batch(&dl, step - 1, x0, NULL);
-        mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)step, mask);
-        double loss = diffusion_train_step(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
+        double loss;
+        if (mask_per_window) {
+            /* Draw index = the window's place in the whole run, so the draws do not depend on batching. */
+            for (int b = 0; b < rs.B; b++)
+                mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)(step - 1) * (uint64_t)rs.B + (uint64_t)b,
+                          mask + (size_t)b * rs.L);
+            loss = diffusion_train_step_windows(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
+        } else {
+            mask_fill(&o.mask_parsed, rs.L, o.seed, (uint64_t)step, mask);
+            loss = diffusion_train_step(rs.diff, rs.B, x0, mask, o.seed, (uint64_t)step);
+        }
         if (step == fake_nan_step) loss = NAN;
         double gnorm = sqrt(be->ops->sum_squares(be, sssd_model_grads(rs.model), n_params));
         if (!isfinite(loss) || !isfinite(gnorm)) {

@@ -40,7 +40,7 @@ typedef struct train_options {
     int threads;
     char out[4096];
     int resume;
-    char mask[64];
+    char mask[128];
     mask_spec mask_parsed;
     int sssd_rm_k;            /* SSSD's masking "rm" with missing_k: k points of a window whose
                                  length is known only once the data is loaded (0: none) */

@@ -95,9 +95,9 @@ static void bench_config(int B, int H, int L, int threads, int reps) {
         rQ[i] = (real_t)Q[i];
     }
     for (size_t i = 0; i < 2 * nh; i++) rC[i] = (real_t)C[i];
-    backend be = {.ops = NULL, .ctx = NULL, .threads = threads};
+    backend *be = backend_cpu_create(threads);
     size_t nu = (size_t)B * H * L, nK = (size_t)2 * H * L;
-    bench_ctx c = {.be = &be, .B = B, .H = H, .L = L, .C = rC};
+    bench_ctx c = {.be = be, .B = B, .H = H, .L = L, .C = rC};
     c.fz = (s4_frozen){.H = H, .N2 = N2, .L = L, .log_dt = rl, .w = rw, .B = rB, .P = rP, .Q = rQ};
     c.K = alloc_fill(nK, 1);
     c.dK = alloc_fill(nK, 2);
@@ -114,14 +114,14 @@ static void bench_config(int B, int H, int L, int threads, int reps) {
     const char *names[2] = {"fft", "direct"};
     const int routes[2] = {S4_CONV_ROUTE_FFT, S4_CONV_ROUTE_DIRECT};
     for (int r = 0; r < 2; r++) {
-        cpu_s4_set_conv_route(routes[r]);
+        cpu_s4_set_conv_route(be, routes[r]);
         printf("  conv forward  %-6s %8.3f ms\n", names[r], time_op(&c, OP_CFWD, reps));
         printf("  conv backward %-6s %8.3f ms\n", names[r], time_op(&c, OP_CBWD, reps));
     }
-    cpu_s4_set_conv_route(S4_CONV_ROUTE_AUTO);
+    cpu_s4_set_conv_route(be, S4_CONV_ROUTE_AUTO);
     printf("  conv forward  auto   %8.3f ms\n", time_op(&c, OP_CFWD, reps));
     printf("  conv backward auto   %8.3f ms\n", time_op(&c, OP_CBWD, reps));
-    cpu_s4_release(&be);
+    backend_free(be);
     free(ld);
     free(w);
     free(Bm);
@@ -149,13 +149,13 @@ static void bench_config(int B, int H, int L, int threads, int reps) {
 static void sweep(int threads, int reps) {
     const int B = 32, H = 256;
     const int lengths[] = {8, 16, 32, 48, 64, 96, 128, 200, 256};
-    backend be = {.ops = NULL, .ctx = NULL, .threads = threads};
+    backend *be = backend_cpu_create(threads);
     printf("conv route sweep, B=%d H=%d threads=%d (ms, forward + backward)\n", B, H, threads);
     printf("   L      fft   direct\n");
     for (size_t i = 0; i < sizeof lengths / sizeof *lengths; i++) {
         const int L = lengths[i];
         size_t nu = (size_t)B * H * L, nK = (size_t)2 * H * L;
-        bench_ctx c = {.be = &be, .B = B, .H = H, .L = L};
+        bench_ctx c = {.be = be, .B = B, .H = H, .L = L};
         c.K = alloc_fill(nK, 1);
         c.dK = alloc_fill(nK, 2);
         c.u = alloc_fill(nu, 4);
@@ -167,7 +167,7 @@ static void sweep(int threads, int reps) {
         double t[2];
         const int routes[2] = {S4_CONV_ROUTE_FFT, S4_CONV_ROUTE_DIRECT};
         for (int r = 0; r < 2; r++) {
-            cpu_s4_set_conv_route(routes[r]);
+            cpu_s4_set_conv_route(be, routes[r]);
             t[r] = time_op(&c, OP_CFWD, reps) + time_op(&c, OP_CBWD, reps);
         }
         printf("%4d %8.3f %8.3f\n", L, t[0], t[1]);
@@ -180,8 +180,7 @@ static void sweep(int threads, int reps) {
         free(c.du);
         free(c.dD);
     }
-    cpu_s4_set_conv_route(S4_CONV_ROUTE_AUTO);
-    cpu_s4_release(&be);
+    backend_free(be);
 }
 
 int main(int argc, char **argv) {

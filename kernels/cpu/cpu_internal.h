@@ -1,6 +1,6 @@
 /* Private declarations shared by the CPU backend's source files: the backend
- * context (worker threads, scratch memory), the parallel-for helper and the
- * prototypes of every operation the table in backend_cpu.c points at. */
+ * context (worker threads, scratch memory, S4 plans), the parallel-for helper
+ * and the prototypes of every operation the table in backend_cpu.c points at. */
 #ifndef SSSD_KERNELS_CPU_INTERNAL_H
 #define SSSD_KERNELS_CPU_INTERNAL_H
 
@@ -45,12 +45,14 @@
 typedef void (*cpu_range_fn)(void *arg, long long begin, long long end, int tid);
 
 struct cpu_ctx;
+struct s4_entry;
 typedef struct cpu_worker_arg {
     struct cpu_ctx *ctx;
     int tid;
 } cpu_worker_arg;
 
-/* One backend serves one calling thread at a time (like a CUDA stream). */
+/* One backend serves one calling thread at a time (like a CUDA stream); every
+ * piece of state of a backend lives here, so backends are independent. */
 typedef struct cpu_ctx {
     int nthreads;                       /* pool size including the calling thread */
     pthread_t workers[CPU_MAX_THREADS];
@@ -65,6 +67,8 @@ typedef struct cpu_ctx {
     long long n;
     void *scratch[CPU_MAX_THREADS];     /* per-thread scratch, grown on demand */
     size_t scratch_size[CPU_MAX_THREADS];
+    struct s4_entry *s4_entries;        /* S4 FFT plans and workspaces per length (cpu_s4_state.c) */
+    int s4_conv_route;                  /* S4_CONV_ROUTE_* (cpu_s4_internal.h) */
 } cpu_ctx;
 
 /* Split [0, n) over the pool when n >= min_parallel (below that a thread

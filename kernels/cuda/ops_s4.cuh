@@ -5,7 +5,7 @@
  * product) forward and backward with the D skip.
  *
  * Kernel generation, per output channel ch, channel h, frequency k = 0..L/2
- * (coordinates as kernels/cpu/cpu_s4.c): with c = cos(pi k/L), s = sin(pi k/L),
+ * (coordinates as kernels/cpu/cpu_s4_kernel.c): with c = cos(pi k/L), s = sin(pi k/L),
  * lam_n = w_n dt, d_n = 2is - c lam_n, e_n = 2is - c conj(lam_n),
  *   S_xy = dt sum_n [ v_n / d_n + conj(v_n) / e_n ],  v = [B; P] (x) [C; Q],
  *   rho  = c S01 / (1 + c S11),

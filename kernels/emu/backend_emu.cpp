@@ -83,7 +83,15 @@ static void gpu_gemm_colmajor(backend *be, int trans_a, int trans_b, int m, int 
     }
 }
 
+/* The kernels and launch code get a namespace of their own: a program may
+ * link this emulation and the real CUDA backend together (the backend-operation
+ * checker does), and their kernels have the same names. Headers they include
+ * come first, outside it. */
+#include "philox.h"
+namespace cuda_emu_kernels {
 #include "backend_gpu_ops.cuh"
+}  // namespace cuda_emu_kernels
+using namespace cuda_emu_kernels;
 
 static void *emu_alloc(backend *be, size_t bytes) {
     (void)be;

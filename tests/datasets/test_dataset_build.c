@@ -9,6 +9,7 @@
 #include "trace_input.h"
 #include "window_source.h"
 
+#include <lzma.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -317,26 +318,63 @@ static void test_detection(void) {
     }
 }
 
+/* Writes `text` xz-compressed to `path` (two concatenated streams when
+ * `split`, as `cat a.xz b.xz` makes) and returns the compressed size. */
+static size_t write_xz(const char *path, const char *text, int split) {
+    size_t n = strlen(text), half = split ? n / 2 : n, cap = n + 4096, used = 0;
+    uint8_t *buf = malloc(cap);
+    CHECK(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, half, buf, &used, cap) == LZMA_OK);
+    if (split)
+        CHECK(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text + half, n - half, buf, &used,
+                                      cap) == LZMA_OK);
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, used, f);
+    fclose(f);
+    free(buf);
+    return used;
+}
+
 static void test_xz(void) {
-    if (system("command -v xz >/dev/null 2>&1") != 0) {
-        printf("  xz not installed: .xz tests skipped\n");
-        return;
-    }
     write_file("log2.strace", STRACE_LOG);
-    CHECK(system("rm -f log2.strace.xz && xz -k log2.strace") == 0);
-    const char *f[] = {"log2.strace.xz"}, *g[] = {"log2.strace"};
+    size_t zn = write_xz("log2.strace.xz", STRACE_LOG, 0);
+    write_xz("log2cat.strace.xz", STRACE_LOG, 1);
+    const char *f[] = {"log2.strace.xz"}, *g[] = {"log2.strace"}, *c[] = {"log2cat.strace.xz"};
     dataset a, b;
     error_info err;
     CHECK(build(f, 1, INPUT_AUTO, EVENTS_ENTRY_EXIT, 0, (build_options){9, 1, SPLIT_WINDOW, 0}, &a, &err) == 0);
     CHECK(build(g, 1, INPUT_AUTO, EVENTS_ENTRY_EXIT, 0, (build_options){9, 1, SPLIT_WINDOW, 0}, &b, &err) == 0);
     CHECK(a.training.count == 1 && memcmp(a.training.ids, b.training.ids, 9 * sizeof(int32_t)) == 0);
     dataset_free(&a);
+    /* concatenated streams read as one text, as `xz -dc` reads them */
+    CHECK(build(c, 1, INPUT_AUTO, EVENTS_ENTRY_EXIT, 0, (build_options){9, 1, SPLIT_WINDOW, 0}, &a, &err) == 0);
+    CHECK(a.training.count == 1 && memcmp(a.training.ids, b.training.ids, 9 * sizeof(int32_t)) == 0);
+    dataset_free(&a);
     dataset_free(&b);
-    /* a damaged .xz is an error naming the file, not a short trace */
-    CHECK(system("head -c 40 log2.strace.xz > bad.strace.xz") == 0);
+    /* a truncated .xz is an error naming the file, not a short trace */
+    test_copy_prefix("log2.strace.xz", "bad.strace.xz", 40);
     const char *h[] = {"bad.strace.xz"};
     CHECK(build(h, 1, INPUT_AUTO, EVENTS_CALL, 0, (build_options){2, 1, SPLIT_WINDOW, 0}, &a, &err) == -1);
-    CHECK_STR_CONTAINS(err.message, "bad.strace.xz: `xz -dc` failed");
+    CHECK_STR_CONTAINS(err.message, "bad.strace.xz: damaged .xz file");
+    CHECK_STR_CONTAINS(err.message, "truncated");
+    /* so is one whose compressed data are corrupt (a byte flipped inside the stream) */
+    char *z = read_all("log2.strace.xz");
+    z[zn / 2] ^= 0x55;
+    FILE *out = fopen("corrupt.strace.xz", "wb");
+    fwrite(z, 1, zn, out);
+    fclose(out);
+    free(z);
+    const char *k[] = {"corrupt.strace.xz"};
+    CHECK(build(k, 1, INPUT_AUTO, EVENTS_CALL, 0, (build_options){2, 1, SPLIT_WINDOW, 0}, &a, &err) == -1);
+    CHECK_STR_CONTAINS(err.message, "corrupt.strace.xz: damaged .xz file");
+    CHECK_STR_CONTAINS(err.message, "corrupt");
+    /* the .xz magic followed by anything else */
+    static const char fake[] = "\xFD" "7zXZ\0" "this is not an xz stream at all\n";
+    out = fopen("fake.strace.xz", "wb");
+    fwrite(fake, 1, sizeof fake - 1, out);
+    fclose(out);
+    const char *m[] = {"fake.strace.xz"};
+    CHECK(build(m, 1, INPUT_AUTO, EVENTS_CALL, 0, (build_options){2, 1, SPLIT_WINDOW, 0}, &a, &err) == -1);
+    CHECK_STR_CONTAINS(err.message, "fake.strace.xz: damaged .xz file");
 }
 
 /* -ff files of one capture form one run; their pid comes from the name. */

@@ -90,6 +90,7 @@ static void test_reconstruct(void) {
     char *log = cli_slurp("tg/a.log");
     CHECK_MSG(rc == 0, "%s", log);
     CHECK_STR_CONTAINS(log, "mid:4"); /* the checkpoint's task is the default mask */
+    CHECK(!strstr(log, "warning"));   /* and it trained on it */
     free(log);
     window_set in, out, mask;
     CHECK(load_text("tg/data/testing", &in) == 0);
@@ -152,7 +153,14 @@ static void test_forecast_synthesise(void) {
     for (int64_t i = 0; i < m.count * L; i++) ok &= m.ids[i] == ((i % L) >= L - 5 ? 0 : 1);
     CHECK(ok);
     window_set_free(&m);
+    /* The checkpoint trained on mid:4 only: asking for other tasks warns. */
+    char *log = cli_slurp("tg/f.log");
+    CHECK_STR_CONTAINS(log, "warning: the checkpoint trained on the task mid:4 and never on forecast:5");
+    free(log);
     CHECK(gen("--num 5 --sampler ddim --steps 4 --out tg/s.txt --batch 2", "tg/s.log") == 0);
+    log = cli_slurp("tg/s.log");
+    CHECK_STR_CONTAINS(log, "never on none");
+    free(log);
     window_set s;
     CHECK(load_text("tg/s.txt", &s) == 0 && s.count == 5 && s.length == L);
     window_set_free(&s);

@@ -3,7 +3,7 @@
  * bilinear discretisation by LAPACK solves, matrix powers by repeated
  * squaring and the kernel by the plain recurrence K[l] = C~^T dA^l dB. Slow
  * and simple on purpose: it shares no code with model/s4_init.c or
- * kernels/cpu/cpu_s4.c, so agreement is evidence of correctness. */
+ * kernels/cpu/cpu_s4_kernel.c, so agreement is evidence of correctness. */
 #ifndef SSSD_TESTS_MODEL_S4_REFERENCE_H
 #define SSSD_TESTS_MODEL_S4_REFERENCE_H
 

@@ -1,4 +1,4 @@
-/* Tests of the CPU S4 operations (kernels/cpu/cpu_s4.c), built twice: against
+/* Tests of the CPU S4 operations (kernels/cpu/cpu_s4_*.c), built twice: against
  * sssd_cpu64 (real_t = double: exactness and finite-difference gradient
  * checks) and against sssd_cpu (real_t = float: agreement of the float build
  * with the double-precision references). Checked:
@@ -10,7 +10,8 @@
  *   differences (double);
  * - the bidirectional convolution against its definition, FFT and direct
  *   routes, forward and backward (finite differences in double), accumulate
- *   and overwrite semantics, 1 vs 2 threads. */
+ *   and overwrite semantics, 1 vs 2 threads;
+ * - S4 calls on several backends from several host threads at once. */
 #include <complex.h>
 #include <math.h>
 #include <pthread.h>
@@ -32,8 +33,14 @@ static const int is_double = 1;
 static const int is_double = 0;
 #endif
 
-static backend g_be1 = {.ops = NULL, .ctx = NULL, .threads = 1};
-static backend g_be2 = {.ops = NULL, .ctx = NULL, .threads = 2};
+/* CPU backends with one and two pool threads (created in main). */
+static backend *g_be1, *g_be2;
+
+/* The convolution route of both backends. */
+static void set_route(int route) {
+    cpu_s4_set_conv_route(g_be1, route);
+    cpu_s4_set_conv_route(g_be2, route);
+}
 
 /* Deterministic pseudo-random numbers in [-1, 1] (tests need no statistics). */
 static double rnd(unsigned *state) {
@@ -106,8 +113,8 @@ static void test_kernel_vs_recurrence(int L) {
     const int H = 3, N = 64;
     layer ly = layer_make(H, N, L, 100 + L);
     real_t *K = malloc(sizeof(real_t) * 2 * H * L), *K1 = malloc(sizeof(real_t) * 2 * H * L);
-    cpu_s4_kernel_forward(&g_be2, ly.fz, ly.r_C, K);
-    cpu_s4_kernel_forward(&g_be1, ly.fz, ly.r_C, K1);
+    cpu_s4_kernel_forward(g_be2, ly.fz, ly.r_C, K);
+    cpu_s4_kernel_forward(g_be1, ly.fz, ly.r_C, K1);
     CHECK_MSG(memcmp(K, K1, sizeof(real_t) * 2 * H * L) == 0, "L=%d: 1 and 2 threads differ", L);
     double complex *dA = malloc(sizeof(double complex) * N * N), *dB = malloc(sizeof(double complex) * N),
                    *Kref = malloc(sizeof(double complex) * L);
@@ -150,9 +157,9 @@ static void test_kernel_backward(int L, int fd) {
     unsigned st = 99;
     for (size_t i = 0; i < nK; i++) R[i] = (real_t)rnd(&st);
     for (size_t i = 0; i < nC; i++) dC[i] = 1; /* accumulate onto ones */
-    cpu_s4_kernel_backward(&g_be2, ly.fz, R, dC);
+    cpu_s4_kernel_backward(g_be2, ly.fz, R, dC);
     for (size_t i = 0; i < nC; i++) dC[i] -= 1;
-    cpu_s4_kernel_forward(&g_be2, ly.fz, ly.r_C, K);
+    cpu_s4_kernel_forward(g_be2, ly.fz, ly.r_C, K);
     double lhs = 0.0, rhs = 0.0, scale = 0.0;
     for (size_t i = 0; i < nK; i++) {
         lhs += (double)K[i] * R[i];
@@ -168,9 +175,9 @@ static void test_kernel_backward(int L, int fd) {
         for (size_t i = 0; i < nC; i++) {
             real_t keep = Cp[i];
             Cp[i] = keep + (real_t)eps;
-            cpu_s4_kernel_forward(&g_be2, ly.fz, Cp, Kp);
+            cpu_s4_kernel_forward(g_be2, ly.fz, Cp, Kp);
             Cp[i] = keep - (real_t)eps;
-            cpu_s4_kernel_forward(&g_be2, ly.fz, Cp, Km);
+            cpu_s4_kernel_forward(g_be2, ly.fz, Cp, Km);
             Cp[i] = keep;
             double f = 0.0;
             for (size_t k = 0; k < nK; k++) f += ((double)Kp[k] - Km[k]) * R[k];
@@ -208,16 +215,16 @@ static void test_conv_forward(int B, int H, int L) {
     const int routes[3] = {S4_CONV_ROUTE_FFT, S4_CONV_ROUTE_DIRECT, S4_CONV_ROUTE_AUTO};
     const char *route_names[3] = {"fft", "direct", "auto"};
     for (int r = 0; r < 3; r++) {
-        cpu_s4_set_conv_route(routes[r]);
-        cpu_s4_conv_forward(&g_be2, ru, rK, rD, y, B, H, L);
-        cpu_s4_conv_forward(&g_be1, ru, rK, rD, y1, B, H, L);
+        set_route(routes[r]);
+        cpu_s4_conv_forward(g_be2, ru, rK, rD, y, B, H, L);
+        cpu_s4_conv_forward(g_be1, ru, rK, rD, y1, B, H, L);
         double err = 0.0;
         for (size_t i = 0; i < nu; i++) err = fmax(err, fabs((double)y[i] - yref[i]));
         CHECK_MSG(err <= (is_double ? 1e-13 : 1e-5) * mag * sqrt((double)L), "%s L=%d: conv error %.3g of %.3g",
                   route_names[r], L, err, mag);
         CHECK_MSG(memcmp(y, y1, sizeof(real_t) * nu) == 0, "L=%d: conv 1 vs 2 threads differ", L);
     }
-    cpu_s4_set_conv_route(S4_CONV_ROUTE_AUTO);
+    set_route(S4_CONV_ROUTE_AUTO);
     free(u);
     free(K);
     free(D);
@@ -245,8 +252,8 @@ static void test_conv_backward(int B, int H, int L, int route) {
     for (size_t i = 0; i < nu; i++) du[i] = 1e6; /* overwritten */
     for (size_t i = 0; i < nK; i++) dK[i] = 2;   /* accumulated */
     for (int h = 0; h < H; h++) dD[h] = 3;
-    cpu_s4_set_conv_route(route);
-    cpu_s4_conv_backward(&g_be2, ru, rK, rD, rR, du, dK, dD, B, H, L);
+    set_route(route);
+    cpu_s4_conv_backward(g_be2, ru, rK, rD, rR, du, dK, dD, B, H, L);
     /* exact gradients of l = sum R y from the definition, in double */
     double *gu = calloc(nu, sizeof(double)), *gK = calloc(nK, sizeof(double)), *gD = calloc(H, sizeof(double));
     for (int b = 0; b < B; b++)
@@ -303,7 +310,7 @@ static void test_conv_backward(int B, int H, int L, int route) {
                 double f[2];
                 for (int sgn = 0; sgn < 2; sgn++) {
                     params[p][i] = keep + (real_t)(sgn ? -eps : eps);
-                    cpu_s4_conv_forward(&g_be2, ru, rK, rD, y, B, H, L);
+                    cpu_s4_conv_forward(g_be2, ru, rK, rD, y, B, H, L);
                     double s = 0;
                     for (size_t k = 0; k < nu; k++) s += y[k] * R[k];
                     f[sgn] = s;
@@ -321,7 +328,7 @@ static void test_conv_backward(int B, int H, int L, int route) {
                worst);
         free(y);
     }
-    cpu_s4_set_conv_route(S4_CONV_ROUTE_AUTO);
+    set_route(S4_CONV_ROUTE_AUTO);
     free(u);
     free(K);
     free(D);
@@ -338,47 +345,57 @@ static void test_conv_backward(int B, int H, int L, int route) {
     free(gD);
 }
 
-/* S4 calls from several host threads at once (different lengths, so the
- * cache is built concurrently too) must give the single-threaded results. */
+/* S4 calls from several host threads at once, each on its own backend with
+ * its own thread count (different lengths, so plans are made concurrently
+ * too), must give the results of the one-thread backend. */
 typedef struct concurrent_arg {
-    int L, ok;
+    int L, threads, ok;
+    const real_t *u, *K, *D, *y_ref;
 } concurrent_arg;
+
+enum { CONC_B = 2, CONC_H = 4 };
 
 static void *concurrent_worker(void *p) {
     concurrent_arg *a = p;
-    const int B = 2, H = 4, L = a->L;
-    size_t nu = (size_t)B * H * L, nK = (size_t)2 * H * L;
-    real_t *u = malloc(sizeof(real_t) * nu), *K = malloc(sizeof(real_t) * nK), *D = malloc(sizeof(real_t) * H);
-    real_t *y0 = malloc(sizeof(real_t) * nu), *y = malloc(sizeof(real_t) * nu);
-    unsigned st = (unsigned)L;
-    for (size_t i = 0; i < nu; i++) u[i] = (real_t)rnd(&st);
-    for (size_t i = 0; i < nK; i++) K[i] = (real_t)rnd(&st);
-    for (int h = 0; h < H; h++) D[h] = (real_t)rnd(&st);
-    cpu_s4_conv_forward(&g_be2, u, K, D, y0, B, H, L);
+    size_t nu = (size_t)CONC_B * CONC_H * a->L;
+    backend *be = backend_cpu_create(a->threads);
+    real_t *y = malloc(sizeof(real_t) * nu);
     a->ok = 1;
     for (int it = 0; it < 20; it++) {
-        cpu_s4_conv_forward(&g_be2, u, K, D, y, B, H, L);
-        if (memcmp(y, y0, sizeof(real_t) * nu) != 0) a->ok = 0;
+        cpu_s4_conv_forward(be, a->u, a->K, a->D, y, CONC_B, CONC_H, a->L);
+        if (memcmp(y, a->y_ref, sizeof(real_t) * nu) != 0) a->ok = 0;
     }
-    free(u);
-    free(K);
-    free(D);
-    free(y0);
     free(y);
+    backend_free(be);
     return NULL;
 }
 
 static void test_concurrent_calls(void) {
     pthread_t t[3];
-    concurrent_arg args[3] = {{.L = 31}, {.L = 100}, {.L = 250}};
+    concurrent_arg args[3] = {{.L = 31, .threads = 1}, {.L = 100, .threads = 2}, {.L = 250, .threads = 3}};
+    for (int i = 0; i < 3; i++) {
+        const int L = args[i].L;
+        size_t nu = (size_t)CONC_B * CONC_H * L, nK = (size_t)2 * CONC_H * L;
+        real_t *u = malloc(sizeof(real_t) * nu), *K = malloc(sizeof(real_t) * nK), *D = malloc(sizeof(real_t) * CONC_H);
+        real_t *y = malloc(sizeof(real_t) * nu);
+        unsigned st = (unsigned)L;
+        for (size_t k = 0; k < nu; k++) u[k] = (real_t)rnd(&st);
+        for (size_t k = 0; k < nK; k++) K[k] = (real_t)rnd(&st);
+        for (int h = 0; h < CONC_H; h++) D[h] = (real_t)rnd(&st);
+        cpu_s4_conv_forward(g_be1, u, K, D, y, CONC_B, CONC_H, L);
+        args[i].u = u, args[i].K = K, args[i].D = D, args[i].y_ref = y;
+    }
     for (int i = 0; i < 3; i++) CHECK(pthread_create(&t[i], NULL, concurrent_worker, &args[i]) == 0);
     for (int i = 0; i < 3; i++) {
         pthread_join(t[i], NULL);
         CHECK_MSG(args[i].ok, "L=%d: results differ under concurrent calls", args[i].L);
+        free((void *)args[i].u), free((void *)args[i].K), free((void *)args[i].D), free((void *)args[i].y_ref);
     }
 }
 
 int main(void) {
+    g_be1 = backend_cpu_create(1);
+    g_be2 = backend_cpu_create(2);
     const int kernel_lengths[] = {1, 2, 3, 17, 200, 257};
     for (size_t i = 0; i < sizeof kernel_lengths / sizeof *kernel_lengths; i++)
         test_kernel_vs_recurrence(kernel_lengths[i]);
@@ -392,8 +409,10 @@ int main(void) {
     const int conv_lengths[] = {1, 2, 3, 17, 64, 200};
     for (size_t i = 0; i < sizeof conv_lengths / sizeof *conv_lengths; i++) test_conv_forward(3, 5, conv_lengths[i]);
     test_concurrent_calls();
-    cpu_s4_release(&g_be2);
-    cpu_s4_release(&g_be2); /* idempotent */
+    cpu_s4_release(g_be2);
+    cpu_s4_release(g_be2); /* idempotent */
     test_conv_forward(2, 3, 17); /* usable again after release */
+    backend_free(g_be1);
+    backend_free(g_be2);
     return test_finish("test_s4_kernel_" PREC_NAME);
 }

@@ -725,9 +725,9 @@ static void section_evaluate(void) {
     write_text(expand("@m.txt"), "1,1,1,0,0,1\n");
     expect_failure("mask-shape", ARGS(E, "%gen.txt", "%real.txt", "--mask", "@m.txt"), NEEDS("m.txt", "mask is 1 x 6"), 0);
     new_case("mask-mid-zero");
-    expect_failure("mask-mid-zero", ARGS(E, "%gen.txt", "%real.txt", "--mask", "mid:0"), NEEDS("mid:0", "K must be"), 0);
+    expect_failure("mask-mid-zero", ARGS(E, "%gen.txt", "%real.txt", "--mask", "mid:0"), NEEDS("mid:0", "positive size"), 0);
     new_case("mask-end-beyond");
-    expect_failure("mask-end-beyond", ARGS(E, "%gen.txt", "%real.txt", "--mask", "end:9"), NEEDS("end:9", "K must be"), 0);
+    expect_failure("mask-end-beyond", ARGS(E, "%gen.txt", "%real.txt", "--mask", "end:9"), NEEDS("end:9", "larger than the window length 8"), 0);
     new_case("opt-threads-zero");
     expect_failure("opt-threads-zero", ARGS(E, "%gen.txt", "%real.txt", "--threads", "0"), NEEDS("--threads 0"), 0);
     new_case("opt-length-negative");

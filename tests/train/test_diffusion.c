@@ -1,5 +1,5 @@
 /* Unit tests of the diffusion layer and the train tool's parts: schedule
- * known answers, mask specs (ICSE'25 gaps), data order,
+ * known answers, data order,
  * ID rounding, and the samplers on a tiny random model (observed values
  * exact, batch independence, DDIM with S = T and eta = 1 following DDPM). */
 #include <math.h>
@@ -35,93 +35,6 @@ static void test_schedule(void) {
     diffusion_schedule_init(&s, 1, 0.05, 0.05);
     CHECK_CLOSE(s.abar[0], 0.95, 1e-15, 0);
     diffusion_schedule_free(&s);
-}
-
-/* First and last generated position of a mask, and how many. */
-static void gap_of(const float *m, int L, int *first, int *last, int *count) {
-    *first = -1;
-    *last = -1;
-    *count = 0;
-    for (int l = 0; l < L; l++)
-        if (m[l] == 0.0f) {
-            if (*first < 0) *first = l;
-            *last = l;
-            (*count)++;
-        }
-}
-
-static void expect_gap(const char *spec_text, int L, int first, int last) {
-    mask_spec spec;
-    error_info err;
-    float m[1024];
-    int rc = mask_spec_parse(spec_text, &spec, &err);
-    CHECK_MSG(rc == 0, "%s: %s", spec_text, err.message);
-    CHECK_MSG(mask_spec_check(&spec, L, &err) == 0, "%s", spec_text);
-    mask_fill(&spec, L, 7, 0, m);
-    int f, la, c;
-    gap_of(m, L, &f, &la, &c);
-    CHECK_MSG(f == first && la == last && c == last - first + 1, "%s at L=%d: gap %d..%d (%d), expected %d..%d",
-              spec_text, L, f, la, c, first, last);
-}
-
-static void test_masks(void) {
-    /* ICSE'25 known answers for L = 200. */
-    expect_gap("mid:1", 200, 100, 100);
-    expect_gap("mid:5", 200, 100, 104);
-    expect_gap("mid:10", 200, 100, 109);
-    expect_gap("mid:20", 200, 100, 119);
-    expect_gap("mid:30", 200, 90, 119);
-    expect_gap("mid:40", 200, 80, 119);
-    expect_gap("end:10", 200, 190, 199);
-    expect_gap("end:30", 200, 180, 199); /* the last 30-event chunk is 20 events long */
-    expect_gap("gap:3:4", 20, 3, 6);
-    expect_gap("forecast:5", 20, 15, 19);
-    expect_gap("none", 16, 0, 15);
-    expect_gap("mid:7", 7, 0, 6);
-
-    const char *bad[] = {"mid:0", "mid:", "mid", "mid:x", "end:-2", "missing:0", "missing:1.5", "missing:",
-                         "gap:3", "gap:-1:2", "gap:1:0", "random-gap:0", "blackout:3", "none:3", ""};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mask_spec spec;
-        error_info err;
-        err.message[0] = 0;
-        CHECK_MSG(mask_spec_parse(bad[i], &spec, &err) == -1, "'%s' should be refused", bad[i]);
-        CHECK_MSG(err.message[0] != 0, "'%s': no message", bad[i]);
-    }
-    mask_spec spec;
-    error_info err;
-    CHECK(mask_spec_parse("mid:300", &spec, &err) == 0);
-    CHECK(mask_spec_check(&spec, 200, &err) == -1);
-    CHECK_STR_CONTAINS(err.message, "200");
-    CHECK(mask_spec_parse("gap:190:20", &spec, &err) == 0);
-    CHECK(mask_spec_check(&spec, 200, &err) == -1);
-
-    /* Random gaps: K contiguous, deterministic per draw, not always the same place. */
-    CHECK(mask_spec_parse("random-gap:7", &spec, &err) == 0);
-    CHECK(!mask_spec_is_fixed(&spec));
-    float m[200], m2[200];
-    int starts_seen = 0, prev = -1;
-    for (int d = 0; d < 20; d++) {
-        mask_fill(&spec, 200, 3, (uint64_t)d, m);
-        mask_fill(&spec, 200, 3, (uint64_t)d, m2);
-        CHECK(memcmp(m, m2, sizeof m) == 0);
-        int f, la, c;
-        gap_of(m, 200, &f, &la, &c);
-        CHECK(c == 7 && la - f == 6);
-        if (f != prev) starts_seen++;
-        prev = f;
-    }
-    CHECK(starts_seen > 5);
-    CHECK(mask_spec_parse("missing:0.1", &spec, &err) == 0);
-    mask_fill(&spec, 200, 3, 11, m);
-    int f, la, c;
-    gap_of(m, 200, &f, &la, &c);
-    CHECK(c == 20);
-    char text[64];
-    mask_spec_format(&spec, text, sizeof text);
-    CHECK(strcmp(text, "missing:0.10000000000000001") == 0 || strcmp(text, "missing:0.1") == 0);
-    mask_spec round;
-    CHECK(mask_spec_parse(text, &round, &err) == 0 && round.fraction == spec.fraction);
 }
 
 static void test_loader(void) {
@@ -262,6 +175,14 @@ static void test_sampling(void) {
     double cnt = 0;
     float mask3[36];
     for (int b = 0; b < B; b++) memcpy(mask3 + b * L, m1, sizeof m1);
+    /* One mask per window, every row the batch's mask: the same step exactly. */
+    CHECK(diffusion_train_step_windows(d, B, x0, mask3, 3, 7) == l1);
+    CHECK(be->ops->sum_squares(be, sssd_model_grads(m), sssd_model_num_params(m)) == g1);
+    /* Different rows: a different loss, and window 0 alone is unchanged by the others' masks. */
+    for (int l = 0; l < L; l++) mask3[2 * L + l] = l < 6 ? 0.0f : 1.0f;
+    double lw = diffusion_train_step_windows(d, B, x0, mask3, 3, 7);
+    CHECK(isfinite(lw) && lw != l1);
+    for (int b = 0; b < B; b++) memcpy(mask3 + b * L, m1, sizeof m1);
     double e1 = diffusion_eval_loss(d, B, x0, mask3, ids, 3, &cnt);
     CHECK(cnt == 12.0);
     double e2 = diffusion_eval_loss(d, 1, x0, mask3, ids, 3, &cnt);
@@ -274,7 +195,6 @@ static void test_sampling(void) {
 
 int main(void) {
     test_schedule();
-    test_masks();
     test_loader();
     test_rounding();
     test_sampling();

@@ -1,7 +1,8 @@
 /* End-to-end tests of the `train` tool on a tiny dataset made here: it
  * learns without error, resumes exactly, stops on NaN keeping the last good
  * checkpoint, refuses mismatched data and bad options, reads both
- * configuration layouts, and saves a checkpoint on SIGINT and SIGTERM.
+ * configuration layouts, saves a checkpoint on SIGINT and SIGTERM, and
+ * trains on a mix of tasks.
  * argv[1] is the train binary. */
 #include <signal.h>
 #include <time.h>
@@ -326,6 +327,46 @@ static void test_three_commands(const char *generate_bin, const char *evaluate_b
     CHECK(system("mv tt/data-moved tt/data") == 0);
 }
 
+/* --mask mix: one task drawn per window; runs resume exactly (the draws
+ * follow the window's place in the run), the checkpoint records the mix, and
+ * generate warns only for tasks outside it. */
+static void test_mix(const char *generate_bin) {
+    const char *mix = "--mask mix:gap=0.5,none=0.5,max=8 --val-every 2";
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s %s --iters 4 --out tt/mix", train_bin, COMMON, mix);
+    int rc = cli_run(cmd, "tt/mix.log");
+    char *log = cli_slurp("tt/mix.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "--mask mix:gap=0.5,forecast=0,missing=0,none=0.5,max=8");
+    free(log);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s %s --iters 2 --out tt/mix2", train_bin, COMMON, mix);
+    CHECK(cli_run(cmd, "tt/mix2.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/mix2 --iters 4 --device cpu --threads 1", train_bin);
+    CHECK(cli_run(cmd, "tt/mix3.log") == 0);
+    char a[4096], b[4096];
+    losses("tt/mix/log.jsonl", a, sizeof a);
+    losses("tt/mix2/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) == 0 && strlen(a) > 10, "straight %s\nresumed  %s", a, b);
+    /* Another mix draws other tasks: other losses. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --mask mix:gap=1,max=8 --iters 4 --out tt/mixg", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/mixg.log") == 0);
+    losses("tt/mixg/log.jsonl", b, sizeof b);
+    CHECK(strcmp(a, b) != 0);
+    if (!generate_bin) return;
+    struct { const char *args; int warns; } asks[] = {
+        {"--input tt/data --mask mid:4", 0}, {"--input tt/data --forecast 4", 0}, {"--num 2", 0},
+        {"--input tt/data --mask gap:0:12", 1}, {"--input tt/data --mask tt/mixmask.txt", 0}};
+    cli_write("tt/mixmask.txt", "1,1,0,0,1,1,1,1,1,1,1,1,1,1,1,1\n");
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s --checkpoint tt/mix/last.ckpt --device cpu --threads 1 --out tt/mixgen.txt %s",
+                 generate_bin, asks[i].args);
+        rc = cli_run(cmd, "tt/mixgen.log");
+        log = cli_slurp("tt/mixgen.log");
+        int warned = strstr(log, "warning: the checkpoint trained on the task mix:") != NULL;
+        CHECK_MSG(rc == 0 && warned == asks[i].warns, "generate %s: exit %d, %s", asks[i].args, rc, log);
+        free(log);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_train_cli TRAIN_BINARY\n");
@@ -347,6 +388,7 @@ int main(int argc, char **argv) {
     test_option_table();
     test_signal(SIGINT);
     test_signal(SIGTERM);
+    test_mix(argc >= 3 ? argv[2] : NULL);
     if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
 }
