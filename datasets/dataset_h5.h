@@ -45,7 +45,7 @@ typedef struct dataset {
 
 int dataset_h5_write(const char *path, const dataset *ds, error_info *err);   /* atomic */
 int dataset_h5_read(const char *path, dataset *ds, error_info *err);          /* validates */
-/* The trial read for h5-trial-read (datasets/h5_probe.h): the whole read,
+/* The trial read of h5-trial-read-dataset (io/h5_probe.h): the whole read,
  * its result dropped; 0 when the file is a valid dataset. */
 int dataset_h5_trial_read(const char *path);
 void dataset_free(dataset *ds);

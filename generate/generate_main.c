@@ -16,7 +16,6 @@
 #include "diffusion.h"
 #include "encoding.h"
 #include "gen_output.h"
-#include "json.h"
 #include "snap.h"
 #include "timer.h"
 #include "window_source.h"
@@ -203,17 +202,6 @@ static int file_exists(const char *p) {
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The checkpoint's training state names the data's event kind ("entry-exit", "call"). */
-static void checkpoint_events(const checkpoint_meta *meta, char *out, size_t size) {
-    snprintf(out, size, "unknown");
-    json_value v;
-    error_info err;
-    if (!meta->extra_json[0] || json_parse(meta->extra_json, "checkpoint", &v, &err)) return;
-    const json_value *e = json_get(&v, "events");
-    if (e && e->type == JSON_STRING) snprintf(out, size, "%s", e->string);
-    json_free(&v);
-}
-
 /* One line of --top from the model's probabilities: the K most likely events
  * (ties to the smaller ID), named when the vocabulary has names. */
 static void print_top_probs(int64_t w, int l, const float *p, int V, int K, const vocabulary *vocab) {
@@ -337,7 +325,7 @@ int main(int argc, char **argv) {
     checkpoint_meta_init(&meta);
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
-    int V = meta.vocab.size > 0 ? meta.vocab.size : cfg.vocab_size;
+    int V = meta.vocab_size;
     if (o.num) {
         mask_spec none_spec;
         memset(&none_spec, 0, sizeof none_spec);
@@ -411,8 +399,7 @@ int main(int argc, char **argv) {
 
     /* --snap needs entry-exit data: from the checkpoint, or seen in the observed events. */
     if (o.snap) {
-        char events[64];
-        checkpoint_events(&meta, events, sizeof events);
+        const char *events = meta.events;
         if (!strcmp(events, "call"))
             die("--snap: the model's dataset has one event per system call (events = call); there are no "
                 "entry/exit pairs to repair");

@@ -5,7 +5,9 @@
  *                                       side by side; present only when saved with the optimizer)
  *   /vocab/names (strings), /vocab/counts (int64)   when the vocabulary is known
  *   root attributes: format, format_version, config (JSON), config_<field> for every sssd_config
- *   field, step, seed, rng_offset, best_metric, best_step, dataset, task, extra_json.
+ *   field, step, seed, rng_offset, best_metric, best_step, task, extra_json, and the dataset's
+ *   facts: dataset (its source), dataset_events, dataset_vocab_size (the last two absent in
+ *   files written before they were recorded; they then read as unknown).
  * Loading validates every name, shape and type and lists what does not match. */
 #include "checkpoint.h"
 
@@ -20,7 +22,9 @@
 
 #include "atomic_file.h"
 #include "h5_probe.h"
+#include "h5_trial.h"
 #include "h5_util.h"
+#include "json_out.h"
 #include "memory.h"
 #include "sssd_internal.h"
 
@@ -33,27 +37,9 @@
 /* seed and rng_offset are 64-bit and travel through H5LT's unsigned long calls. */
 _Static_assert(sizeof(unsigned long) == 8, "this code assumes an LP64 platform (64-bit unsigned long)");
 
-typedef struct config_field {
-    const char *name;
-    size_t offset;
-    int is_double;
-    int optional;     /* absent in files written before the field existed: keeps its default */
-} config_field;
-
-#define INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 0}
-#define DBL_FIELD(f) {#f, offsetof(sssd_config, f), 1, 0}
-#define OPTIONAL_INT_FIELD(f) {#f, offsetof(sssd_config, f), 0, 1}
-static const config_field config_fields[] = {
-    INT_FIELD(in_channels),  INT_FIELD(out_channels),     INT_FIELD(res_channels), INT_FIELD(skip_channels),
-    INT_FIELD(num_res_layers), INT_FIELD(s4_d_state),     INT_FIELD(s4_lmax),      INT_FIELD(s4_bidirectional),
-    INT_FIELD(s4_layernorm), INT_FIELD(emb_in),           INT_FIELD(emb_mid),      INT_FIELD(emb_out),
-    INT_FIELD(T),            DBL_FIELD(beta_0),           DBL_FIELD(beta_T),       DBL_FIELD(dt_min),
-    DBL_FIELD(dt_max),       OPTIONAL_INT_FIELD(encoding), OPTIONAL_INT_FIELD(vocab_size),
-};
-#define N_CONFIG_FIELDS ((int)(sizeof config_fields / sizeof config_fields[0]))
-
 void checkpoint_meta_init(checkpoint_meta *meta) {
     memset(meta, 0, sizeof *meta);
+    snprintf(meta->events, sizeof meta->events, "unknown");
     meta->best_metric = 1e300;
     meta->best_step = -1;
 }
@@ -82,19 +68,19 @@ static int write_tensor(hid_t f, const char *path, const sssd_tensor_info *t, co
     return rc;
 }
 
-static void config_json(const sssd_config *cfg, char *out, size_t size) {
-    size_t n = 0;
-    n += (size_t)snprintf(out + n, size - n, "{");
-    for (int i = 0; i < N_CONFIG_FIELDS && n < size; i++) {
-        const char *p = (const char *)cfg + config_fields[i].offset;
-        if (config_fields[i].is_double)
-            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %.17g", i ? ", " : "", config_fields[i].name,
-                                  *(const double *)p);
-        else
-            n += (size_t)snprintf(out + n, size - n, "%s\"%s\": %d", i ? ", " : "", config_fields[i].name,
-                                  *(const int *)p);
-    }
-    if (n < size) snprintf(out + n, size - n, "}");
+/* The configuration as one line of JSON, for people reading the file with
+ * h5dump or h5py (the loader reads the config_<field> attributes). */
+static char *config_json(const sssd_config *cfg) {
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    json_t *j = json_object();
+    for (int i = 0; j && i < n; i++)
+        if (json_object_set_new(j, fields[i].name, json_number_of(sssd_config_get(cfg, &fields[i]))))
+            die("out of memory writing the configuration");
+    if (!j) die("out of memory writing the configuration");
+    char *text = json_text(j, JSON_OUT_ONE_LINE(17), "the configuration");
+    json_decref(j);
+    return text;
 }
 
 static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_meta *meta) {
@@ -102,14 +88,16 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     rc |= set_string_attr(f, "format", CHECKPOINT_FORMAT_NAME);
     int version = CHECKPOINT_FORMAT_VERSION;
     rc |= H5LTset_attribute_int(f, ".", "format_version", &version, 1) < 0;
-    char json[2048];
-    config_json(cfg, json, sizeof json);
+    char *json = config_json(cfg);
     rc |= set_string_attr(f, "config", json);
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+    free(json);
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    for (int i = 0; i < n; i++) {
         char name[96];
-        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
-        const char *p = (const char *)cfg + config_fields[i].offset;
-        if (config_fields[i].is_double) rc |= H5LTset_attribute_double(f, ".", name, (const double *)p, 1) < 0;
+        snprintf(name, sizeof name, "config_%s", fields[i].name);
+        const char *p = (const char *)cfg + fields[i].offset;
+        if (fields[i].is_real) rc |= H5LTset_attribute_double(f, ".", name, (const double *)p, 1) < 0;
         else rc |= H5LTset_attribute_int(f, ".", name, (const int *)p, 1) < 0;
     }
     long long step = meta->step, best_step = meta->best_step;
@@ -120,6 +108,9 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
     rc |= H5LTset_attribute_double(f, ".", "best_metric", &meta->best_metric, 1) < 0;
     rc |= H5LTset_attribute_long_long(f, ".", "best_step", &best_step, 1) < 0;
     rc |= set_string_attr(f, "dataset", meta->dataset);
+    rc |= set_string_attr(f, "dataset_events", meta->events[0] ? meta->events : "unknown");
+    int vocab_size = meta->vocab_size > 0 ? meta->vocab_size : meta->vocab.size;
+    rc |= H5LTset_attribute_int(f, ".", "dataset_vocab_size", &vocab_size, 1) < 0;
     rc |= set_string_attr(f, "task", meta->task);
     rc |= set_string_attr(f, "extra_json", meta->extra_json);
     return rc;
@@ -260,19 +251,22 @@ static hid_t open_checkpoint(const char *path, error_info *err) {
 
 static int read_config(hid_t f, const char *path, sssd_config *cfg, error_info *err) {
     sssd_config_default(cfg);
-    for (int i = 0; i < N_CONFIG_FIELDS; i++) {
+    int n;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    for (int i = 0; i < n; i++) {
         char name[96];
-        snprintf(name, sizeof name, "config_%s", config_fields[i].name);
-        char *p = (char *)cfg + config_fields[i].offset;
-        if (config_fields[i].optional && H5Aexists(f, name) == 0) continue;
-        if (read_number_attr(f, name, config_fields[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0) return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
+        snprintf(name, sizeof name, "config_%s", fields[i].name);
+        char *p = (char *)cfg + fields[i].offset;
+        if (fields[i].optional && H5Aexists(f, name) == 0) continue;
+        if (read_number_attr(f, name, fields[i].is_real ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, p) < 0)
+            return error_set(err, "%s: configuration attribute '%s' missing or unreadable", path, name);
     }
     error_info why;
     if (sssd_config_validate(cfg, &why)) return error_set(err, "%s: invalid configuration: %s", path, why.message);
     return 0;
 }
 
-static void read_meta(hid_t f, checkpoint_meta *meta);
+static int read_meta(hid_t f, const char *path, const sssd_config *cfg, checkpoint_meta *meta, error_info *err);
 
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err) {
     return checkpoint_read_config_meta(path, cfg, NULL, err);
@@ -283,10 +277,8 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return -1;
     int rc = read_config(f, path, cfg, err);
-    if (!rc && meta) {
-        checkpoint_meta_init(meta);
-        read_meta(f, meta);
-    }
+    if (meta) checkpoint_meta_init(meta);
+    if (!rc && meta) rc = read_meta(f, path, cfg, meta, err);
     H5Fclose(f);
     return rc;
 }
@@ -397,7 +389,24 @@ static int read_vocab(hid_t f, vocabulary *v, const char *path, error_info *err)
     return vocabulary_h5_read(f, v, path, err);
 }
 
-static void read_meta(hid_t f, checkpoint_meta *meta) {
+/* The size of /vocab/counts without reading it; 0 when there is none. */
+static int stored_vocab_size(hid_t f) {
+    int rank = 0;
+    hsize_t dims[1] = {0};
+    H5T_class_t cls;
+    size_t ts;
+    if (H5Lexists(f, "vocab", H5P_DEFAULT) <= 0 || H5Lexists(f, "vocab/counts", H5P_DEFAULT) <= 0) return 0;
+    if (H5LTget_dataset_ndims(f, "vocab/counts", &rank) < 0 || rank != 1 ||
+        H5LTget_dataset_info(f, "vocab/counts", dims, &cls, &ts) < 0 || dims[0] > DATASET_MAX_VOCAB)
+        return 0;
+    return (int)dims[0];
+}
+
+/* The metadata attributes. Those that older files lack keep their
+ * defaults; the dataset's vocabulary size falls back on the stored
+ * vocabulary, then on the configuration's. Fails only on a recorded fact
+ * that cannot be true. */
+static int read_meta(hid_t f, const char *path, const sssd_config *cfg, checkpoint_meta *meta, error_info *err) {
     long long step = 0, best_step = -1;
     unsigned long seed = 0, rng = 0;
     (void)read_number_attr(f, "step", H5T_NATIVE_LLONG, &step);
@@ -412,6 +421,19 @@ static void read_meta(hid_t f, checkpoint_meta *meta) {
     read_string_attr(f, "dataset", meta->dataset, sizeof meta->dataset);
     read_string_attr(f, "task", meta->task, sizeof meta->task);
     read_string_attr(f, "extra_json", meta->extra_json, sizeof meta->extra_json);
+    if (read_string_attr(f, "dataset_events", meta->events, sizeof meta->events) || !meta->events[0])
+        snprintf(meta->events, sizeof meta->events, "unknown");
+    int v = 0;
+    if (H5Aexists(f, "dataset_vocab_size") > 0 &&
+        (read_number_attr(f, "dataset_vocab_size", H5T_NATIVE_INT, &v) < 0 || v < 0 || v > DATASET_MAX_VOCAB))
+        return error_set(err, "%s: attribute 'dataset_vocab_size' must be one integer in 0..%d", path,
+                         DATASET_MAX_VOCAB);
+    int stored = meta->vocab.size > 0 ? meta->vocab.size : stored_vocab_size(f);
+    if (v > 0 && stored > 0 && v != stored)
+        return error_set(err, "%s: attribute 'dataset_vocab_size' is %d but the vocabulary stored with the model has "
+                              "%d events", path, v, stored);
+    meta->vocab_size = v > 0 ? v : stored > 0 ? stored : cfg->vocab_size;
+    return 0;
 }
 
 static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_batch, checkpoint_meta *meta,
@@ -460,7 +482,7 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     if (!rc && mc->encoding != 0 && mt->vocab.size > 0 && mt->vocab.size != mc->vocab_size)
         rc = error_set(err, "%s: the model encodes %d event types but the vocabulary stored with it has %d", path,
                        mc->vocab_size, mt->vocab.size);
-    if (!rc) read_meta(f, mt);
+    if (!rc) rc = read_meta(f, path, mc, mt, err);
     H5Fclose(f);
     if (!rc) {
         be->ops->upload(be, sssd_model_params(m), hp, (size_t)np * sizeof(real_t));
@@ -484,7 +506,7 @@ static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_b
     return m;
 }
 
-/* The trial read (datasets/h5_probe.h): everything the loader reads
+/* The trial read (io/h5_probe.h): everything the loader reads
  * (configuration, vocabulary, metadata, then every numeric dataset, as
  * tensors are read) without building a model, which needs no backend. */
 int checkpoint_trial_read(const char *path) {
@@ -494,8 +516,8 @@ int checkpoint_trial_read(const char *path) {
     sssd_config cfg;
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
-    int bad = read_config(f, path, &cfg, &err) || read_vocab(f, &meta.vocab, path, &err);
-    if (!bad) read_meta(f, &meta);
+    int bad = read_config(f, path, &cfg, &err) || read_vocab(f, &meta.vocab, path, &err) ||
+              read_meta(f, path, &cfg, &meta, &err);
     H5Fclose(f);
     checkpoint_meta_free(&meta);
     return bad ? -1 : h5_trial_read_arrays(path);

@@ -2,8 +2,9 @@
  * state_dict key with '.' replaced by '/', in PyTorch's shapes and layouts
  * (frozen S4 buffers included), so weights move between this project and the
  * PyTorch code with a few lines of h5py. Attributes hold the format version,
- * configuration, training step, RNG state and vocabulary; the group
- * /optimizer holds Adam's moments. Written to a temporary file and renamed. */
+ * configuration, training step, RNG state and the facts of the dataset the
+ * model was trained on; the group /vocab holds its vocabulary and /optimizer
+ * Adam's moments. Written to a temporary file and renamed. */
 #ifndef SSSD_MODEL_CHECKPOINT_H
 #define SSSD_MODEL_CHECKPOINT_H
 
@@ -22,7 +23,12 @@ typedef struct checkpoint_meta {
     double best_metric;        /* best validation figure so far (lower is better) */
     long long best_step;
     vocabulary vocab;          /* size 0 when unknown; owned by the meta */
-    char dataset[1024];        /* what the model was trained on */
+    /* The dataset the model was trained on. Checkpoints written before a
+     * fact was recorded read as unknown ("", "unknown", 0), except the
+     * vocabulary size, which a stored vocabulary or the configuration gives. */
+    char dataset[4096];        /* its source: a shipped dataset's name or an absolute path */
+    char events[32];           /* its event kind: "call", "entry-exit" or "unknown" */
+    int vocab_size;            /* its vocabulary size V (IDs 1..V); 0 when unknown */
     char task[128];            /* training mask, e.g. "mid:10" */
     char extra_json[8192];     /* the training tool's own state (options, loader position) as JSON */
 } checkpoint_meta;
@@ -36,8 +42,9 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
 
 /* Read only the configuration (to build a model of the right shape). */
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err);
-/* The configuration and the metadata attributes (step, dataset, task...;
- * not the vocabulary), without the tensors. meta is initialised here. */
+/* The configuration and the metadata attributes (step, dataset facts,
+ * task...; not the vocabulary's names), without the tensors. meta is
+ * initialised here. */
 int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_meta *meta, error_info *err);
 
 /* Build a model on `be` from a checkpoint, validating every name, shape and
@@ -45,7 +52,7 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
  * says exactly what does not match. */
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err);
 
-/* The trial read for h5-trial-read (datasets/h5_probe.h): everything the
+/* The trial read of h5-trial-read-checkpoint (io/h5_probe.h): everything the
  * loader reads, without building a model; 0 when it all reads. */
 int checkpoint_trial_read(const char *path);
 

@@ -10,24 +10,23 @@
 
 #include "backend.h"
 #include "error.h"
+#include "sssd_config_fields.h"
 
+/* The configuration: the fields of sssd_config_fields.h, in its order. */
+#define SSSD_CONFIG_MEMBER(type, name, since, setting, sssd_key) SSSD_CONFIG_CTYPE_##type name;
 typedef struct sssd_config {
-    int in_channels;          /* 1 for raw float IDs; set by the encoding (model/encoding.h) */
-    int out_channels;         /* 1 */
-    int encoding;             /* event_encoding: 0 id (SSSD's float IDs), 1 bits, 2 masked */
-    int vocab_size;           /* V, the events' IDs 1..V (0: unknown, id encoding only) */
-    int res_channels;         /* C: 256 in the paper */
-    int skip_channels;        /* 256 */
-    int num_res_layers;       /* 36 */
-    int s4_d_state;           /* N = 64 (N/2 complex modes are stored) */
-    int s4_lmax;              /* L, the window length */
-    int s4_bidirectional;     /* 1 */
-    int s4_layernorm;         /* 1 */
-    int emb_in, emb_mid, emb_out;  /* 128, 512, 512 */
-    int T;                    /* diffusion steps, 200 */
-    double beta_0, beta_T;    /* 1e-4, 0.02 (linear schedule) */
-    double dt_min, dt_max;    /* S4 timescale range, 1e-3 .. 1e-1 */
+    SSSD_CONFIG_FIELDS(SSSD_CONFIG_MEMBER)
 } sssd_config;
+#undef SSSD_CONFIG_MEMBER
+
+/* The table of fields: `count` of them, in order. */
+const sssd_config_field *sssd_config_fields(int *count);
+/* The field of that name (ours, or SSSD's when `sssd_names`); NULL if none. */
+const sssd_config_field *sssd_config_field_named(const char *name, int sssd_names);
+/* A field's value as a double (ints convert exactly), and set from one (an int
+ * field takes a whole number within the range of int). */
+double sssd_config_get(const sssd_config *cfg, const sssd_config_field *f);
+void sssd_config_set(sssd_config *cfg, const sssd_config_field *f, double value);
 
 /* Paper values (36 x 256, N 64, T 200, ...). */
 void sssd_config_default(sssd_config *cfg);

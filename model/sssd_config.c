@@ -1,10 +1,44 @@
-/* The network's configuration: SSSD's paper values, the presets users start
- * from, validation with messages that say what to change, and the FLOP count
- * of a forward pass for benchmarks. */
+/* The network's configuration: its table of fields, SSSD's paper values, the
+ * presets users start from, validation with messages that say what to
+ * change, and the FLOP count of a forward pass for benchmarks. */
+#include <stddef.h>
 #include <string.h>
 
 #include "encoding.h"
 #include "sssd.h"
+
+#define SSSD_CONFIG_IS_REAL_INT 0
+#define SSSD_CONFIG_IS_REAL_REAL 1
+#define SSSD_CONFIG_OPTIONAL_FIRST 0
+#define SSSD_CONFIG_OPTIONAL_LATER 1
+#define SSSD_CONFIG_DESCRIBE(type, name, since, setting, sssd_key)                                     \
+    {#name, sssd_key, offsetof(sssd_config, name), SSSD_CONFIG_IS_REAL_##type, SSSD_CONFIG_OPTIONAL_##since, \
+     SSSD_CONFIG_SETTING_##setting},
+static const sssd_config_field fields[] = {SSSD_CONFIG_FIELDS(SSSD_CONFIG_DESCRIBE)};
+#define N_FIELDS ((int)(sizeof fields / sizeof fields[0]))
+
+const sssd_config_field *sssd_config_fields(int *count) {
+    *count = N_FIELDS;
+    return fields;
+}
+
+const sssd_config_field *sssd_config_field_named(const char *name, int sssd_names) {
+    for (int i = 0; i < N_FIELDS; i++)
+        if (!strcmp(fields[i].name, name) || (sssd_names && fields[i].sssd_key && !strcmp(fields[i].sssd_key, name)))
+            return &fields[i];
+    return NULL;
+}
+
+double sssd_config_get(const sssd_config *cfg, const sssd_config_field *f) {
+    const char *p = (const char *)cfg + f->offset;
+    return f->is_real ? *(const double *)p : (double)*(const int *)p;
+}
+
+void sssd_config_set(sssd_config *cfg, const sssd_config_field *f, double value) {
+    char *p = (char *)cfg + f->offset;
+    if (f->is_real) *(double *)p = value;
+    else *(int *)p = (int)value;
+}
 
 void sssd_config_default(sssd_config *cfg) {
     memset(cfg, 0, sizeof *cfg);

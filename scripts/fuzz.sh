@@ -48,7 +48,7 @@ for h in $harnesses; do
   # HDF5 harnesses: libhdf5 sizes some of its own buffers from metadata in
   # the file (which cannot all be validated beforehand) and reports an error
   # when malloc returns NULL, so there malloc may fail as in production. Our
-  # own allocations are bounded by explicit checks (datasets/h5_util.c).
+  # own allocations are bounded by explicit checks (io/h5_util.c).
   asan=detect_leaks=1
   malloc_limit=()
   max_len=65536

@@ -3,7 +3,7 @@
 # The CUDA Toolkit is optional: with nvcc on PATH the CUDA backend is built too.
 set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev strace xz-utils valgrind sqlite3
-          libhdf5-dev hdf5-tools libopenblas-dev liblapacke-dev libfftw3-dev liblzma-dev
+          libhdf5-dev hdf5-tools libopenblas-dev liblapacke-dev libfftw3-dev liblzma-dev libjansson-dev
           libopenmpi-dev openmpi-bin  # training and generation across processes (mpirun)
           chromium)  # chromium: renders `dataset report --html` in its test (skipped without it)
 missing=()

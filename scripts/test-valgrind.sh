@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # One thread everywhere: faster under valgrind, and no thread-pool noise.
 # Pin OpenBLAS to AVX2 kernels (valgrind does not emulate AVX-512).
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-# --trace-children: the h5-trial-read helper each HDF5 loader starts (datasets/h5_probe.h)
+# --trace-children: the h5-trial-read-KIND helpers each HDF5 loader starts (io/h5_probe.h)
 # runs under memcheck too; an error there fails the trial read, and so the stage.
 vg=(valgrind --tool=memcheck --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-origins=yes --num-callers=30

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-#include "json.h"
+#include "json_out.h"
+#include "json_read.h"
 
 void format_duration(double seconds, char *out, size_t size) {
     if (!isfinite(seconds) || seconds < 0) { snprintf(out, size, "?"); return; }
@@ -31,12 +32,12 @@ static int truncate_log(const char *path, long long resume_step, error_info *err
     while ((n = getline(&line, &cap, in)) > 0) {
         if (line[n - 1] != '\n') { dropped++; continue; }
         line[n - 1] = 0;
-        json_value v;
         error_info ignored;
-        if (json_parse(line, path, &v, &ignored)) { dropped++; continue; }
-        const json_value *step = json_get(&v, "step");
-        int keep = step && step->type == JSON_NUMBER && step->number <= (double)resume_step;
-        json_free(&v);
+        json_t *v = json_read_text(line, path, &ignored);
+        if (!v) { dropped++; continue; }
+        const json_t *step = json_object_get(v, "step");
+        int keep = step && json_is_number(step) && json_number_value(step) <= (double)resume_step;
+        json_decref(v);
         if (keep) { fprintf(af.f, "%s\n", line); kept++; }
         else dropped++;
     }
@@ -69,10 +70,15 @@ void train_log_close(train_log *lg) {
     lg->jsonl = NULL;
 }
 
-void train_log_json(train_log *lg, const char *json) {
-    if (!lg->jsonl) return;
-    fprintf(lg->jsonl, "%s\n", json);
-    fflush(lg->jsonl);
+void train_log_record(train_log *lg, json_t *record, int digits) {
+    if (!record) die("out of memory writing the training log");
+    if (lg->jsonl) {
+        char *text = json_text(record, JSON_OUT_COMPACT(digits), "the training log");
+        fprintf(lg->jsonl, "%s\n", text);
+        fflush(lg->jsonl);
+        free(text);
+    }
+    json_decref(record);
 }
 
 static void clear_bar(train_log *lg) {

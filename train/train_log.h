@@ -5,6 +5,7 @@
 #ifndef SSSD_TRAIN_LOG_H
 #define SSSD_TRAIN_LOG_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -22,8 +23,10 @@ typedef struct train_log {
 int train_log_open(train_log *lg, const char *path, long long resume_step, int quiet, error_info *err);
 void train_log_close(train_log *lg);
 
-/* One JSON object (without newline) appended as a line. */
-void train_log_json(train_log *lg, const char *json);
+/* One record appended as a line of compact JSON with reals to `digits`
+ * significant digits (values that are not finite as null); takes the
+ * reference to `record`. */
+void train_log_record(train_log *lg, json_t *record, int digits);
 
 /* A line for people: clears the progress bar first. printf-style. */
 void train_log_say(train_log *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

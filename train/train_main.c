@@ -18,6 +18,7 @@
 #include "data_parallel.h"
 #include "diffusion.h"
 #include "encoding.h"
+#include "json_out.h"
 #include "memory.h"
 #include "timer.h"
 #include "train_log.h"
@@ -116,11 +117,24 @@ static void save_checkpoint(run_state *rs, const char *path, long long step, int
     rs->meta.seed = rs->o->seed;
     rs->meta.rng_offset = (uint64_t)step; /* every draw is a function of (seed, iteration) */
     snprintf(rs->meta.dataset, sizeof rs->meta.dataset, "%s", rs->dataset_source);
+    snprintf(rs->meta.events, sizeof rs->meta.events, "%s", rs->ds.events[0] ? rs->ds.events : "unknown");
+    rs->meta.vocab_size = rs->ds.vocab.size;
     snprintf(rs->meta.task, sizeof rs->meta.task, "%s", rs->o->mask);
-    train_options_to_json(rs->o, rs->ds.events[0] ? rs->ds.events : "unknown", rs->meta.extra_json,
-                          sizeof rs->meta.extra_json);
+    json_t *state = train_options_json(rs->o, rs->ds.events[0] ? rs->ds.events : "unknown");
+    int too_long = json_text_into(state, JSON_OUT_COMPACT(17), rs->meta.extra_json, sizeof rs->meta.extra_json,
+                                  "the training options kept in the checkpoint", &err);
+    json_decref(state);
+    if (too_long) die("cannot save the checkpoint: %s (a shorter --dataset path?)", err.message);
     if (checkpoint_save(path, rs->model, &rs->meta, with_optimizer, &err))
         die("cannot save the checkpoint: %s", err.message);
+}
+
+/* v rounded to `digits` significant digits (as printf's %g rounds). */
+static double significant(double v, int digits) {
+    if (!isfinite(v)) return v;
+    char text[64];
+    snprintf(text, sizeof text, "%.*g", digits, v);
+    return strtod(text, NULL);
 }
 
 typedef struct val_result {
@@ -228,7 +242,10 @@ int main(int argc, char **argv) {
     if (collectives_bind_backend(par, rs.be, &err)) die("%s", err.message);
 
     /* ---- resume: the checkpoint's settings fill everything not given ---- */
-    sssd_model *loaded = NULL;
+    /* Static: a die() before the loaded model is handed over exits with it
+     * still reachable, wherever the compiler keeps the pointer (in a register
+     * only, LeakSanitizer would call it a leak). */
+    static sssd_model *loaded = NULL;
     long long start_step = 0;
     if (o.resume) {
         snprintf(rs.path_last, sizeof rs.path_last, "%s/last.ckpt", o.out);
@@ -367,14 +384,10 @@ int main(int argc, char **argv) {
         o.iters = start_step; /* nothing to run: fall through to the cleanup */
     }
     {
-        char js[12000];
-        char opts[8192];
-        train_options_to_json(&o, rs.ds.events, opts, sizeof opts);
-        char procs[32] = "";
-        if (par->size > 1) snprintf(procs, sizeof procs, ",\"processes\":%d", par->size);
-        snprintf(js, sizeof js, "{\"type\":\"%s\",\"step\":%lld,\"options\":%s%s}", o.resume ? "resume" : "start",
-                 start_step, opts, procs);
-        train_log_json(&rs.log, js);
+        json_t *start = json_pack("{s:s, s:I, s:o}", "type", o.resume ? "resume" : "start", "step",
+                                  (json_int_t)start_step, "options", train_options_json(&o, rs.ds.events));
+        if (par->size > 1) json_object_set_new(start, "processes", json_integer(par->size));
+        train_log_record(&rs.log, start, 17);
     }
 
     struct sigaction sa;
@@ -443,9 +456,7 @@ int main(int argc, char **argv) {
                           "checkpoint is %s (iteration %lld), left as it was. Try a lower --lr, --clip 1, or --warmup.",
                           isfinite(loss) ? "finite but the gradient is not" : (isnan(loss) ? "NaN" : "infinite"), step,
                           gnorm, file_exists(rs.path_last) ? rs.path_last : "(none yet)", last_saved);
-            char js[256];
-            snprintf(js, sizeof js, "{\"type\":\"diverged\",\"step\":%lld}", step);
-            train_log_json(&rs.log, js);
+            train_log_record(&rs.log, json_pack("{s:s, s:I}", "type", "diverged", "step", (json_int_t)step), 9);
             exit_code = 1;
             break;
         }
@@ -460,10 +471,12 @@ int main(int argc, char **argv) {
         double ms = 1000.0 * (now_seconds() - t0);
         last_loss = loss;
         avg = isnan(avg) ? loss : 0.9 * avg + 0.1 * loss; /* about the last 10 steps */
-        char js[512];
-        snprintf(js, sizeof js, "{\"type\":\"train\",\"step\":%lld,\"loss\":%.9g,\"grad_norm\":%.9g,\"lr\":%.9g,\"ms\":%.3f}",
-                 step, loss, gnorm, lr, ms);
-        train_log_json(&rs.log, js);
+        /* ms to the microsecond; the other figures to 9 significant digits. */
+        train_log_record(&rs.log,
+                         json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "type", "train", "step", (json_int_t)step, "loss",
+                                   json_number_of(loss), "grad_norm", json_number_of(gnorm), "lr", json_number_of(lr),
+                                   "ms", json_number_of(round(ms * 1000.0) / 1000.0)),
+                         9);
         double per_iter = (now_seconds() - loop_start) / (double)(step - start_step);
         train_log_step(&rs.log, step, o.iters, loss, avg, lr, ms, per_iter * (double)(o.iters - step));
         if (step - start_step == 5 && o.iters - step > 5) {
@@ -484,12 +497,15 @@ int main(int argc, char **argv) {
                 rs.meta.best_step = step;
                 save_checkpoint(&rs, rs.path_best, step, 0);
             }
-            snprintf(js, sizeof js,
-                     "{\"type\":\"val\",\"step\":%lld,\"val_loss\":%.9g,\"val_accuracy\":%.6g,\"val_perfect\":%.6g,"
-                     "\"windows\":%d,\"sampler\":\"%s\",\"steps\":%d,\"best\":%s}",
-                     step, vr.loss, vr.accuracy, vr.perfect, vr.windows, masked ? "unmask" : "ddim", o.val_steps,
-                     better ? "true" : "false");
-            train_log_json(&rs.log, js);
+            /* Percentages to 6 significant digits, the loss to 9; null when
+             * nothing was measured (a task with no generated positions). */
+            train_log_record(&rs.log,
+                             json_pack("{s:s, s:I, s:o, s:o, s:o, s:i, s:s, s:i, s:b}", "type", "val", "step", (json_int_t)step,
+                                       "val_loss", json_number_of(vr.loss), "val_accuracy",
+                                       json_number_of(significant(vr.accuracy, 6)), "val_perfect",
+                                       json_number_of(significant(vr.perfect, 6)), "windows", vr.windows, "sampler",
+                                       masked ? "unmask" : "ddim", "steps", o.val_steps, "best", better),
+                             9);
             format_duration(now_seconds() - tv, duration, sizeof duration);
             if (task_free)
                 train_log_say(&rs.log, "val  step %lld | loss %.6f on %d test windows | %s%s", step, vr.loss, vr.windows,

@@ -1,15 +1,53 @@
-/* Options of `train` (see train_options.h): defaults, the command line, our
- * JSON configuration and SSSD's config_SSSDS4.json layout. */
+/* Options of `train` (see train_options.h): defaults, and everything that
+ * walks the table of train_option_fields.h: the command line, setting one
+ * option by name (shared with --config), --help, and the options kept in
+ * checkpoints and logs, and read back on --resume. */
 #include "train_options.h"
 #include "cli_options.h"
 #include "encoding.h"
+#include "json_out.h"
+#include "json_read.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+typedef enum option_kind {
+    KIND_STRING, KIND_INT, KIND_LLONG, KIND_REAL, KIND_REAL_ABOVE, KIND_CHOICE, KIND_ENCODING, KIND_SEED, KIND_MASK,
+    KIND_FLAG, KIND_CONFIG
+} option_kind;
+
+typedef enum option_section { SECTION_DATA, SECTION_OPTIMISATION, SECTION_RUN, SECTION_COUNT } option_section;
+
+typedef struct option_field {
+    const char *name;
+    size_t offset, size;      /* of the member in train_options */
+    option_kind kind;
+    double lo, hi;
+    const char *choices;
+    int kept;
+    option_section section;
+    const char *metavar, *help;
+    unsigned bit;
+} option_field;
+
+#define KEPT_KEPT 1
+#define KEPT_LOCAL 0
+#define OPTION_FIELD(id, name, member, kind, lo, hi, choices, kept, section, metavar, help)                    \
+    {name, offsetof(train_options, member), sizeof(((train_options *)0)->member), KIND_##kind, lo, hi, choices,   \
+     KEPT_##kept, SECTION_##section, metavar, help, OPT_##id},
+static const option_field option_fields[] = {TRAIN_OPTION_FIELDS(OPTION_FIELD)};
+#define N_OPTIONS ((int)(sizeof option_fields / sizeof option_fields[0]))
+
+static const option_field *option_named(const char *name) {
+    for (int i = 0; i < N_OPTIONS; i++)
+        if (!strcmp(option_fields[i].name, name)) return &option_fields[i];
+    return NULL;
+}
 
 void train_options_init(train_options *o) {
     memset(o, 0, sizeof *o);
@@ -30,53 +68,57 @@ void train_options_init(train_options *o) {
     o->val_windows = 64;
     o->val_steps = 20;
     o->ckpt_every = 100;
-    o->model_overrides.type = JSON_NULL;
+    o->model_overrides = NULL;
 }
 
-void train_options_free(train_options *o) { json_free(&o->model_overrides); }
+void train_options_free(train_options *o) {
+    json_decref(o->model_overrides);
+    o->model_overrides = NULL;
+}
+
+/* "  --name METAVAR      help", continuation lines under the help's column. */
+static void print_option(FILE *f, const option_field *opt) {
+    char head[64];
+    snprintf(head, sizeof head, "--%s%s%s", opt->name, opt->metavar[0] ? " " : "", opt->metavar);
+    fprintf(f, "  %-19s ", head);
+    for (const char *p = opt->help; *p; p++) {
+        fputc(*p, f);
+        if (*p == '\n') fprintf(f, "%22s", "");
+    }
+    fputc('\n', f);
+}
 
 void train_usage(FILE *f) {
+    static const char *titles[SECTION_COUNT] = {"data and model:", "optimisation:", "run:"};
     fprintf(f,
             "usage: train --dataset NAME|PATH [options]\n"
             "\n"
-            "Train an SSSD-S4 model on event windows (events fed as raw float IDs, as in the paper).\n"
+            "Train an SSSD-S4 model on event windows (--encoding says how events enter the network).\n"
+            "\n");
+    for (int s = 0; s < SECTION_COUNT; s++) {
+        fprintf(f, "%s\n", titles[s]);
+        for (int i = 0; i < N_OPTIONS; i++)
+            if (option_fields[i].section == (option_section)s) print_option(f, &option_fields[i]);
+    }
+    /* The model settings --config accepts, from the configuration's own table. */
+    fprintf(f, "\nmodel settings of --config (\"model\", or SSSD's wavenet_config and diffusion_config):\n ");
+    int n, col = 1;
+    const sssd_config_field *fields = sssd_config_fields(&n);
+    for (int i = 0; i < n; i++) {
+        if (fields[i].setting != SSSD_CONFIG_SETTING_USER) continue;
+        char item[96];
+        snprintf(item, sizeof item, " %s%s%s%s", fields[i].name, fields[i].sssd_key ? " (" : "",
+                 fields[i].sssd_key ? fields[i].sssd_key : "", fields[i].sssd_key ? ")" : "");
+        if (col + (int)strlen(item) > 100) {
+            fprintf(f, "\n ");
+            col = 1;
+        }
+        fputs(item, f);
+        col += (int)strlen(item);
+    }
+    fprintf(f,
             "\n"
-            "data and model:\n"
-            "  --dataset SPEC      shipped name (compress-gzip), dataset dir, NAME.h5 or the paper layout\n"
-            "  --length L          window length (needed when a paper-layout dir has several)\n"
-            "  --preset P          tiny | small (128 ch x 4 layers, default) | paper (256 x 36)\n"
-            "  --encoding E        how events enter the network: masked (categorical, softmax head and\n"
-            "                      masked diffusion; default), bits (analog bits), id (one float channel, as\n"
-            "                      the paper; for reproducing it)\n"
-            "  --config FILE       JSON: our layout {\"preset\", \"model\": {...}, \"train\": {...}}\n"
-            "                      or SSSD's config_SSSDS4.json (wavenet_config, diffusion_config, train_config)\n"
-            "  --mask SPEC         the task: mid:K (default mid:10), end:K, random-gap:K, missing:FRACTION,\n"
-            "                      forecast:K, none (unconditional), or mix: every window draws one of\n"
-            "                      a gap, a forecast, missing events or synthesis, so that one checkpoint\n"
-            "                      serves every task (shares and lengths: mix:gap=0.5,forecast=0.2,\n"
-            "                      missing=0.1,none=0.2,max=K; gaps 1..K events, K = L/4 by default);\n"
-            "                      loss on generated positions only\n"
-            "optimisation:\n"
-            "  --iters N           iterations in all (default: tiny 2000, small 8000 (about an hour on\n"
-            "                      2 cores; the estimate for this machine is printed after 5 iterations),\n"
-            "                      paper 10000)\n"
-            "  --batch B           windows per iteration (default: tiny 8, small 32, paper 64)\n"
-            "  --lr LR             Adam learning rate (default 1e-3; SSSD used 2e-4)\n"
-            "  --weight-decay W    L2 weight decay (default 0)\n"
-            "  --warmup N          linear warm-up over N iterations (default 100, or iters/10 if fewer)\n"
-            "  --decay none|cosine learning-rate decay to 0 at --iters (default cosine)\n"
-            "  --clip NORM         clip the gradient norm (default: off)\n"
-            "  --seed S            seed of every random draw (default 1)\n"
-            "run:\n"
-            "  --device cpu|cuda|auto  (default auto: CUDA when a device exists)\n"
-            "  --threads N         CPU threads (default: all cores)\n"
-            "  --out DIR           writes DIR/last.ckpt, DIR/best.ckpt, DIR/log.jsonl (default runs/NAME)\n"
-            "  --resume            continue from DIR/last.ckpt (same losses as an uninterrupted run)\n"
-            "  --ckpt-every N      save DIR/last.ckpt every N iterations (default 100)\n"
-            "  --val-every N       validate every N iterations on the test windows (default 500, 0 = off)\n"
-            "  --val-windows N     test windows used by validation (default 64)\n"
-            "  --val-steps S       DDIM steps of validation's reconstructions (default 20)\n"
-            "  --quiet             no per-step lines (validation lines and the summary remain)\n"
+            "  (over the preset; the window length and the channels come from the data and --encoding)\n"
             "\n"
             "memory: 16 bytes per parameter (weights, gradients, Adam moments) plus the activations kept for\n"
             "the backward pass, about 160 bytes x batch x channels x L x layers (small, batch 32, L 200: ~0.6 GiB;\n"
@@ -84,215 +126,98 @@ void train_usage(FILE *f) {
             "memory is refused before training starts.\n");
 }
 
-static void set_string(char *dst, size_t size, const char *opt, const char *v) {
-    if (strlen(v) >= size) cli_bad_value(opt, v, "too long");
-    snprintf(dst, size, "%s", v);
-}
-
-/* Each option by name with its value as text: shared by the command line and the configuration files. */
-static int apply_option(train_options *o, const char *name, const char *v) {
-    char opt[64];
-    snprintf(opt, sizeof opt, "--%s", name);
-    if (!strcmp(name, "dataset")) { set_string(o->dataset, sizeof o->dataset, opt, v); o->given |= OPT_DATASET; }
-    else if (!strcmp(name, "length")) { o->length = (int)cli_integer(opt, v, 1, 1 << 20); o->given |= OPT_LENGTH; }
-    else if (!strcmp(name, "preset")) {
-        if (strcmp(v, "tiny") && strcmp(v, "small") && strcmp(v, "paper")) cli_bad_value(opt, v, "expected tiny, small or paper");
-        set_string(o->preset, sizeof o->preset, opt, v);
-        o->given |= OPT_PRESET;
-    } else if (!strcmp(name, "encoding")) {
-        event_encoding e;
-        error_info err;
-        if (encoding_parse(v, &e, &err)) cli_bad_value(opt, v, "expected masked, bits or id");
-        o->encoding = (int)e;
-        o->given |= OPT_ENCODING;
-    } else if (!strcmp(name, "iters")) { o->iters = cli_integer(opt, v, 1, 1000000000LL); o->given |= OPT_ITERS; }
-    else if (!strcmp(name, "batch")) { o->batch = (int)cli_integer(opt, v, 1, 1 << 16); o->given |= OPT_BATCH; }
-    else if (!strcmp(name, "lr")) { o->lr = cli_number(opt, v, 0, 10, 1); o->given |= OPT_LR; }
-    else if (!strcmp(name, "weight-decay")) { o->weight_decay = cli_number(opt, v, 0, 10, 0); o->given |= OPT_WEIGHT_DECAY; }
-    else if (!strcmp(name, "seed")) {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(v, &end, 10);
-        if (!*v || *end || errno || v[0] == '-') cli_bad_value(opt, v, "expected a non-negative integer");
-        o->seed = s;
-        o->given |= OPT_SEED;
-    } else if (!strcmp(name, "device")) {
-        if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto")) cli_bad_value(opt, v, "expected cpu, cuda or auto");
-        set_string(o->device, sizeof o->device, opt, v);
-    } else if (!strcmp(name, "threads")) o->threads = (int)cli_integer(opt, v, 1, 4096);
-    else if (!strcmp(name, "out")) set_string(o->out, sizeof o->out, opt, v);
-    else if (!strcmp(name, "mask")) {
-        error_info err;
-        if (mask_spec_parse(v, &o->mask_parsed, &err)) die("--mask: %s", err.message);
-        mask_spec_format(&o->mask_parsed, o->mask, sizeof o->mask);
-        o->given |= OPT_MASK;
-    } else if (!strcmp(name, "warmup")) { o->warmup = cli_integer(opt, v, 0, 1000000000LL); o->given |= OPT_WARMUP; }
-    else if (!strcmp(name, "decay")) {
-        if (strcmp(v, "none") && strcmp(v, "cosine")) cli_bad_value(opt, v, "expected none or cosine");
-        set_string(o->decay, sizeof o->decay, opt, v);
-        o->given |= OPT_DECAY;
-    } else if (!strcmp(name, "clip")) { o->clip = cli_number(opt, v, 0, 1e30, 0); o->given |= OPT_CLIP; }
-    else if (!strcmp(name, "val-every")) { o->val_every = cli_integer(opt, v, 0, 1000000000LL); o->given |= OPT_VAL_EVERY; }
-    else if (!strcmp(name, "val-windows")) { o->val_windows = (int)cli_integer(opt, v, 1, 1 << 20); o->given |= OPT_VAL_WINDOWS; }
-    else if (!strcmp(name, "val-steps")) { o->val_steps = (int)cli_integer(opt, v, 1, 100000); o->given |= OPT_VAL_STEPS; }
-    else if (!strcmp(name, "ckpt-every")) { o->ckpt_every = cli_integer(opt, v, 1, 1000000000LL); o->given |= OPT_CKPT_EVERY; }
-    else return -1;
+/* Is v one of the '|'-separated choices? */
+static int is_choice(const char *choices, const char *v) {
+    size_t n = strlen(v);
+    for (const char *p = choices; *p;) {
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, v, n)) return 1;
+        p += len + (end != NULL);
+    }
     return 0;
 }
 
-/* ---------------- configuration files ---------------- */
-
-static void json_value_text(const json_value *v, const char *where, char *out, size_t size) {
-    if (v->type == JSON_STRING) snprintf(out, size, "%s", v->string);
-    else if (v->type == JSON_NUMBER) {
-        if (v->number == floor(v->number) && fabs(v->number) < 1e15) snprintf(out, size, "%.0f", v->number);
-        else snprintf(out, size, "%.17g", v->number);
-    } else die("%s: expected a number or a string, found %s", where, json_type_name(v->type));
-}
-
-/* Model keys we accept (our names and SSSD's): copied into model_overrides
- * under our names, applied after the preset in train_model_config. */
-static const struct { const char *key, *ours; } model_keys[] = {
-    {"res_channels", "res_channels"}, {"skip_channels", "skip_channels"}, {"num_res_layers", "num_res_layers"},
-    {"s4_d_state", "s4_d_state"}, {"s4_lmax", "s4_lmax"}, {"s4_bidirectional", "s4_bidirectional"},
-    {"s4_layernorm", "s4_layernorm"}, {"in_channels", "in_channels"}, {"out_channels", "out_channels"},
-    {"diffusion_step_embed_dim_in", "emb_in"}, {"diffusion_step_embed_dim_mid", "emb_mid"},
-    {"diffusion_step_embed_dim_out", "emb_out"}, {"emb_in", "emb_in"}, {"emb_mid", "emb_mid"},
-    {"emb_out", "emb_out"}, {"T", "T"}, {"beta_0", "beta_0"}, {"beta_T", "beta_T"}, {"dt_min", "dt_min"},
-    {"dt_max", "dt_max"}, {"s4_dropout", "s4_dropout"}};
-
-static void add_model_override(train_options *o, const char *file, const char *key, const json_value *v) {
-    const char *ours = NULL;
-    for (size_t i = 0; i < sizeof model_keys / sizeof model_keys[0]; i++)
-        if (!strcmp(model_keys[i].key, key)) ours = model_keys[i].ours;
-    if (!ours) die("%s: unknown model setting \"%s\"", file, key);
-    if (v->type != JSON_NUMBER) die("%s: model setting \"%s\" must be a number", file, key);
-    json_value *m = &o->model_overrides;
-    if (m->type != JSON_OBJECT) { memset(m, 0, sizeof *m); m->type = JSON_OBJECT; }
-    for (int i = 0; i < m->count; i++)
-        if (!strcmp(m->keys[i], ours)) { m->items[i].number = v->number; return; }
-    m->items = xrealloc(m->items, sizeof(json_value) * (size_t)(m->count + 1));
-    m->keys = xrealloc(m->keys, sizeof(char *) * (size_t)(m->count + 1));
-    memset(&m->items[m->count], 0, sizeof(json_value));
-    m->items[m->count].type = JSON_NUMBER;
-    m->items[m->count].number = v->number;
-    m->keys[m->count] = xstrdup(ours);
-    m->count++;
-    o->given |= OPT_MODEL;
-}
-
-static void apply_model_object(train_options *o, const char *file, const json_value *obj) {
-    if (obj->type != JSON_OBJECT) die("%s: model settings must be an object", file);
-    for (int i = 0; i < obj->count; i++) add_model_override(o, file, obj->keys[i], &obj->items[i]);
-}
-
-/* SSSD's config_SSSDS4.json: map what has a meaning here, say what is ignored. */
-static void apply_sssd_config(train_options *o, const char *file, const json_value *root) {
-    const json_value *wn = json_get(root, "wavenet_config");
-    const json_value *dc = json_get(root, "diffusion_config");
-    const json_value *tc = json_get(root, "train_config");
-    if (wn) apply_model_object(o, file, wn);
-    if (dc) apply_model_object(o, file, dc);
-    if (tc) {
-        if (tc->type != JSON_OBJECT) die("%s: train_config must be an object", file);
-        const json_value *use = json_get(tc, "use_model");
-        if (use && use->type == JSON_NUMBER && use->number != 2)
-            die("%s: use_model %g selects %s; this tool trains SSSD-S4 (use_model 2)", file, use->number,
-                use->number == 0 ? "DiffWave" : "SSSD-SA");
-        const json_value *ogm = json_get(tc, "only_generate_missing");
-        if (ogm && ogm->type == JSON_NUMBER && ogm->number != 1)
-            fprintf(stderr, "%s: note: only_generate_missing %g ignored: the loss is always on generated positions\n",
-                    error_program_name(), ogm->number);
-        char text[128];
-        const json_value *v;
-        if ((v = json_get(tc, "n_iters"))) { json_value_text(v, "train_config.n_iters", text, sizeof text); apply_option(o, "iters", text); }
-        if ((v = json_get(tc, "learning_rate"))) { json_value_text(v, "train_config.learning_rate", text, sizeof text); apply_option(o, "lr", text); }
-        if ((v = json_get(tc, "iters_per_ckpt"))) { json_value_text(v, "train_config.iters_per_ckpt", text, sizeof text); apply_option(o, "ckpt-every", text); }
-        const json_value *masking = json_get(tc, "masking"), *k = json_get(tc, "missing_k");
-        if (masking && masking->type == JSON_STRING && k && k->type == JSON_NUMBER) {
-            char spec[64];
-            int kk = (int)k->number;
-            if (!strcmp(masking->string, "rm")) {
-                /* SSSD: k random points; our missing:F takes a fraction of the
-                 * window, whose length is known once the data is loaded. */
-                if (kk < 1) die("%s: missing_k %d must be at least 1", file, kk);
-                o->sssd_rm_k = kk;
-                o->given |= OPT_MASK;
-                snprintf(spec, sizeof spec, "missing:1");
-            } else if (!strcmp(masking->string, "mnr") || !strcmp(masking->string, "bm")) {
-                /* SSSD picks one of the K-event chunks at random; ours starts anywhere. */
-                snprintf(spec, sizeof spec, "random-gap:%d", kk);
-                fprintf(stderr, "%s: note: masking %s with missing_k %d mapped to --mask %s\n", error_program_name(),
-                        masking->string, kk, spec);
-            } else die("%s: unknown masking \"%s\" (SSSD knows rm, mnr, bm)", file, masking->string);
-            apply_option(o, "mask", spec);
+/* "expected a, b or c" from "a|b|c". */
+static void bad_choice(const char *opt, const char *v, const char *choices) {
+    char why[256] = "expected ";
+    size_t n = strlen(why);
+    int count = 1;
+    for (const char *p = choices; *p; p++) count += *p == '|';
+    for (const char *p = choices; *p && n + 8 < sizeof why; p++) {
+        if (*p != '|') why[n++] = *p;
+        else {
+            const char *sep = --count == 1 ? " or " : ", ";
+            for (; *sep; sep++) why[n++] = *sep;
         }
-        const char *ignored[] = {"output_directory", "ckpt_iter", "iters_per_logging"};
-        for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
-            if (json_get(tc, ignored[i]))
-                fprintf(stderr, "%s: note: train_config.%s is ignored (see --out, --resume, --val-every)\n",
-                        error_program_name(), ignored[i]);
     }
-    if (json_get(root, "trainset_config"))
-        fprintf(stderr, "%s: note: trainset_config is ignored; the data comes from --dataset\n", error_program_name());
+    why[n] = 0;
+    cli_bad_value(opt, v, why);
 }
 
-static void apply_config_file(train_options *o, const char *path) {
-    json_value root;
-    error_info err;
-    if (json_parse_file(path, &root, &err)) die("--config %s", err.message);
-    if (root.type != JSON_OBJECT) die("%s: expected a JSON object", path);
-    if (json_get(&root, "wavenet_config") || json_get(&root, "diffusion_config") || json_get(&root, "train_config")) {
-        apply_sssd_config(o, path, &root);
-        /* SSSD's own configuration asks for SSSD's model and recipe: raw
-         * float IDs, a constant learning rate (the command line still wins). */
-        o->encoding = ENCODING_ID;
-        if (!(o->given & OPT_WARMUP)) o->warmup = 0;
-        if (!(o->given & OPT_DECAY)) snprintf(o->decay, sizeof o->decay, "none");
-        json_free(&root);
-        return;
+int train_option_apply(train_options *o, const char *name, const char *v) {
+    const option_field *opt = option_named(name);
+    if (!opt) return -1;
+    char flag[64];
+    snprintf(flag, sizeof flag, "--%s", name);
+    char *member = (char *)o + opt->offset;
+    switch (opt->kind) {
+    case KIND_STRING:
+    case KIND_CHOICE:
+        if (opt->kind == KIND_CHOICE && !is_choice(opt->choices, v)) bad_choice(flag, v, opt->choices);
+        if (strlen(v) >= opt->size) cli_bad_value(flag, v, "too long");
+        snprintf(member, opt->size, "%s", v);
+        break;
+    case KIND_INT: *(int *)member = (int)cli_integer(flag, v, (long long)opt->lo, (long long)opt->hi); break;
+    case KIND_LLONG: *(long long *)member = cli_integer(flag, v, (long long)opt->lo, (long long)opt->hi); break;
+    case KIND_REAL:
+    case KIND_REAL_ABOVE:
+        *(double *)member = cli_number(flag, v, opt->lo, opt->hi, opt->kind == KIND_REAL_ABOVE);
+        break;
+    case KIND_ENCODING: {
+        event_encoding e;
+        error_info err;
+        if (encoding_parse(v, &e, &err)) bad_choice(flag, v, opt->choices);
+        *(int *)member = (int)e;
+        break;
     }
-    for (int i = 0; i < root.count; i++) {
-        const char *key = root.keys[i];
-        const json_value *v = &root.items[i];
-        if (!strcmp(key, "model")) apply_model_object(o, path, v);
-        else if (!strcmp(key, "train")) {
-            if (v->type != JSON_OBJECT) die("%s: \"train\" must be an object", path);
-            for (int j = 0; j < v->count; j++) {
-                char text[4096], where[256];
-                snprintf(where, sizeof where, "%s: train.%s", path, v->keys[j]);
-                json_value_text(&v->items[j], where, text, sizeof text);
-                /* Keys as the options are named, with '-' or '_' ("val_every" = --val-every). */
-                char name[64];
-                snprintf(name, sizeof name, "%s", v->keys[j]);
-                for (char *c = name; *c; c++)
-                    if (*c == '_') *c = '-';
-                if (apply_option(o, name, text)) die("%s: unknown training setting \"%s\"", path, v->keys[j]);
-            }
-        } else if (!strcmp(key, "preset") || !strcmp(key, "dataset") || !strcmp(key, "length")) {
-            char text[4096];
-            json_value_text(v, key, text, sizeof text);
-            apply_option(o, key, text);
-        } else die("%s: unknown key \"%s\" (expected preset, dataset, length, model, train)", path, key);
+    case KIND_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 10);
+        if (!*v || *end || errno || v[0] == '-') cli_bad_value(flag, v, "expected a non-negative integer");
+        *(uint64_t *)member = s;
+        break;
     }
-    json_free(&root);
+    case KIND_MASK: {
+        error_info err;
+        if (mask_spec_parse(v, &o->mask_parsed, &err)) die("--mask: %s", err.message);
+        mask_spec_format(&o->mask_parsed, member, opt->size);
+        break;
+    }
+    case KIND_FLAG:
+    case KIND_CONFIG: return -1; /* no value to set: the command line handles them */
+    }
+    o->given |= opt->bit;
+    return 0;
 }
 
 void train_options_parse(train_options *o, int argc, char **argv) {
     /* --config first, so that the command line overrides it wherever it appears. */
     for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
         if (!strcmp(argv[i], "--config")) {
             if (i + 1 >= argc) die("--config needs a file");
-            set_string(o->config_path, sizeof o->config_path, "--config", argv[i + 1]);
-            apply_config_file(o, argv[i + 1]);
-        }
+            file = argv[++i];
+        } else if (!strncmp(argv[i], "--config=", 9)) file = argv[i] + 9;
+        if (!file) continue;
+        if (strlen(file) >= sizeof o->config_path) cli_bad_value("--config", file, "too long");
+        snprintf(o->config_path, sizeof o->config_path, "%s", file);
+        train_config_file_apply(o, file);
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { train_usage(stdout); exit(0); }
-        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
-        if (!strcmp(a, "--config")) { i++; continue; }
         if (strncmp(a, "--", 2) != 0) die("unexpected argument '%s' (see train --help)", a);
         const char *name = a + 2;
         char buf[64];
@@ -302,12 +227,21 @@ void train_options_parse(train_options *o, int argc, char **argv) {
             snprintf(buf, sizeof buf, "%.*s", (int)(eq - name), name);
             name = buf;
             value = eq + 1;
-        } else {
+        }
+        const option_field *opt = option_named(name);
+        if (!opt) die("unknown option '--%s' (see train --help)", name);
+        if (opt->kind == KIND_FLAG) {
+            if (value) die("--%s takes no value (see train --help)", name);
+            *(int *)((char *)o + opt->offset) = 1;
+            continue;
+        }
+        if (!value) {
             if (i + 1 >= argc) die("%s needs a value (see train --help)", a);
             value = argv[++i];
         }
-        if (apply_option(o, name, value)) die("unknown option '--%s' (see train --help)", name);
-        if (!strcmp(name, "mask")) o->sssd_rm_k = 0; /* the command line wins over the config's masking */
+        if (opt->kind == KIND_CONFIG) continue; /* read above */
+        train_option_apply(o, name, value);
+        if (opt->kind == KIND_MASK) o->sssd_rm_k = 0; /* the command line wins over the config's masking */
     }
     if (!o->dataset[0] && !o->resume) die("--dataset is required (a shipped name such as compress-gzip, or a path)");
     if (o->given & OPT_MASK) return;
@@ -315,95 +249,84 @@ void train_options_parse(train_options *o, int argc, char **argv) {
     if (mask_spec_parse(o->mask, &o->mask_parsed, &err)) die("--mask: %s", err.message);
 }
 
-int train_model_config(const train_options *o, int length, sssd_config *cfg, error_info *err) {
-    if (sssd_config_preset(o->preset, length, cfg, err)) return -1;
-    const json_value *m = &o->model_overrides;
-    for (int i = 0; m->type == JSON_OBJECT && i < m->count; i++) {
-        const char *k = m->keys[i];
-        double v = m->items[i].number;
-        int iv = (int)v;
-        if ((strcmp(k, "beta_0") && strcmp(k, "beta_T") && strcmp(k, "dt_min") && strcmp(k, "dt_max")) &&
-            (v != floor(v) || fabs(v) > 1e9))
-            return error_set(err, "model setting %s = %g must be an integer", k, v);
-        if (!strcmp(k, "res_channels")) cfg->res_channels = iv;
-        else if (!strcmp(k, "skip_channels")) cfg->skip_channels = iv;
-        else if (!strcmp(k, "num_res_layers")) cfg->num_res_layers = iv;
-        else if (!strcmp(k, "s4_d_state")) cfg->s4_d_state = iv;
-        else if (!strcmp(k, "s4_bidirectional")) cfg->s4_bidirectional = iv;
-        else if (!strcmp(k, "s4_layernorm")) cfg->s4_layernorm = iv;
-        else if (!strcmp(k, "emb_in")) cfg->emb_in = iv;
-        else if (!strcmp(k, "emb_mid")) cfg->emb_mid = iv;
-        else if (!strcmp(k, "emb_out")) cfg->emb_out = iv;
-        else if (!strcmp(k, "T")) cfg->T = iv;
-        else if (!strcmp(k, "beta_0")) cfg->beta_0 = v;
-        else if (!strcmp(k, "beta_T")) cfg->beta_T = v;
-        else if (!strcmp(k, "dt_min")) cfg->dt_min = v;
-        else if (!strcmp(k, "dt_max")) cfg->dt_max = v;
-        else if (!strcmp(k, "s4_lmax")) {
-            if (iv != length)
-                fprintf(stderr, "%s: note: s4_lmax %d in the configuration replaced by the data's window length %d\n",
-                        error_program_name(), iv, length);
-        } else if (!strcmp(k, "in_channels") || !strcmp(k, "out_channels")) {
-            if (iv != 1)
-                fprintf(stderr, "%s: note: %s %d ignored: events are one channel\n", error_program_name(), k, iv);
-        } else if (!strcmp(k, "s4_dropout")) {
-            if (v != 0) return error_set(err, "s4_dropout %g: only dropout 0 (SSSD's setting) is implemented", v);
+/* An option's name as a JSON key: '_' for '-'. */
+static void json_key(const char *name, char *out, size_t size) {
+    snprintf(out, size, "%s", name);
+    for (char *c = out; *c; c++)
+        if (*c == '-') *c = '_';
+}
+
+void train_option_value_text(const json_t *v, const char *where, char *out, size_t size) {
+    if (json_is_string(v)) {
+        if (json_string_length(v) >= size) die("%s: the value is too long", where);
+        snprintf(out, size, "%s", json_string_value(v));
+    } else if (json_is_integer(v)) snprintf(out, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) {
+        double x = json_real_value(v);
+        if (x == floor(x) && fabs(x) < 1e15) snprintf(out, size, "%.0f", x);
+        else snprintf(out, size, "%.17g", x);
+    } else die("%s: expected a number or a string, found %s", where, json_kind_name(v));
+}
+
+json_t *train_options_json(const train_options *o, const char *events) {
+    json_t *j = json_object();
+    if (!j || json_object_set_new(j, "tool", json_string("train"))) die("out of memory writing the training options");
+    for (int i = 0; i < N_OPTIONS; i++) {
+        const option_field *opt = &option_fields[i];
+        if (!opt->kept) continue;
+        const char *member = (const char *)o + opt->offset;
+        json_t *v = NULL;
+        switch (opt->kind) {
+        case KIND_STRING:
+        case KIND_CHOICE:
+        case KIND_MASK: v = json_string_of(member); break;
+        case KIND_INT: v = json_integer(*(const int *)member); break;
+        case KIND_LLONG: v = json_integer(*(const long long *)member); break;
+        case KIND_REAL:
+        case KIND_REAL_ABOVE: v = json_number_of(*(const double *)member); break;
+        case KIND_ENCODING: v = json_string(encoding_name(*(const int *)member)); break;
+        case KIND_SEED: {
+            /* A string: JSON readers that hold numbers as doubles lose 64-bit integers. */
+            char seed[32];
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)*(const uint64_t *)member);
+            v = json_string(seed);
+            break;
         }
+        case KIND_FLAG:
+        case KIND_CONFIG: break;
+        }
+        char key[64];
+        json_key(opt->name, key, sizeof key);
+        if (!v || json_object_set_new(j, key, v)) die("out of memory writing the training options");
+        /* The data's event kind travels with the options, after the encoding, as it always has. */
+        if (opt->kind == KIND_ENCODING && json_object_set_new(j, "events", json_string_of(events ? events : "unknown")))
+            die("out of memory writing the training options");
     }
-    cfg->s4_lmax = length;
-    return sssd_config_validate(cfg, err);
-}
-
-int train_resolve_mask(train_options *o, int length, error_info *err) {
-    if (o->sssd_rm_k <= 0) return 0;
-    if (o->sssd_rm_k >= length)
-        return error_set(err, "SSSD masking rm with missing_k %d: windows have only %d events", o->sssd_rm_k, length);
-    char spec[64];
-    snprintf(spec, sizeof spec, "missing:%.17g", (double)o->sssd_rm_k / length);
-    if (mask_spec_parse(spec, &o->mask_parsed, err)) return -1;
-    mask_spec_format(&o->mask_parsed, o->mask, sizeof o->mask);
-    fprintf(stderr, "%s: note: masking rm with missing_k %d mapped to --mask %s (%d of %d events)\n",
-            error_program_name(), o->sssd_rm_k, o->mask, o->sssd_rm_k, length);
-    o->sssd_rm_k = 0;
-    return 0;
-}
-
-void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size) {
-    char ds[4200] = "", mask[128] = "", decay[64] = "", ev[96] = "", preset[64] = "";
-    json_write_string(ds, sizeof ds, o->dataset);
-    json_write_string(mask, sizeof mask, o->mask);
-    json_write_string(decay, sizeof decay, o->decay);
-    json_write_string(ev, sizeof ev, events ? events : "unknown");
-    json_write_string(preset, sizeof preset, o->preset);
-    snprintf(buf, size,
-             "{\"tool\":\"train\",\"dataset\":%s,\"preset\":%s,\"encoding\":\"%s\",\"events\":%s,\"iters\":%lld,\"batch\":%d,"
-             "\"lr\":%.17g,\"weight_decay\":%.17g,\"seed\":\"%llu\",\"mask\":%s,\"warmup\":%lld,\"decay\":%s,"
-             "\"clip\":%.17g,\"val_every\":%lld,\"val_windows\":%d,\"val_steps\":%d,\"ckpt_every\":%lld}",
-             ds, preset, encoding_name(o->encoding), ev, o->iters, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed, mask, o->warmup,
-             decay, o->clip, o->val_every, o->val_windows, o->val_steps, o->ckpt_every);
+    return j;
 }
 
 int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err) {
-    json_value root;
-    if (json_parse(json_text, "checkpoint training state", &root, err)) return -1;
-    static const struct { const char *key; unsigned bit; } keys[] = {
-        {"dataset", OPT_DATASET}, {"preset", OPT_PRESET}, {"encoding", OPT_ENCODING}, {"iters", OPT_ITERS}, {"batch", OPT_BATCH},
-        {"lr", OPT_LR}, {"weight_decay", OPT_WEIGHT_DECAY}, {"seed", OPT_SEED}, {"mask", OPT_MASK},
-        {"warmup", OPT_WARMUP}, {"decay", OPT_DECAY}, {"clip", OPT_CLIP}, {"val_every", OPT_VAL_EVERY},
-        {"val_windows", OPT_VAL_WINDOWS}, {"val_steps", OPT_VAL_STEPS}, {"ckpt_every", OPT_CKPT_EVERY}};
+    json_t *root = json_read_text(json_text, "checkpoint training state", err);
+    if (!root) return -1;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return error_set(err, "checkpoint training state: expected a JSON object");
+    }
     unsigned given = o->given;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const json_value *v = json_get(&root, keys[i].key);
-        if (!v || (given & keys[i].bit)) continue;
+    for (int i = 0; i < N_OPTIONS; i++) {
+        const option_field *opt = &option_fields[i];
+        char key[64];
+        json_key(opt->name, key, sizeof key);
+        const json_t *v = opt->kept ? json_object_get(root, key) : NULL;
+        if (!v || (given & opt->bit)) continue;
         char text[4096];
-        json_value_text(v, keys[i].key, text, sizeof text);
-        char name[32];
-        snprintf(name, sizeof name, "%s", keys[i].key);
-        for (char *c = name; *c; c++)
-            if (*c == '_') *c = '-';
-        if (apply_option(o, name, text)) { json_free(&root); return error_set(err, "checkpoint: bad setting %s", name); }
+        train_option_value_text(v, key, text, sizeof text);
+        if (train_option_apply(o, opt->name, text)) {
+            json_decref(root);
+            return error_set(err, "checkpoint: bad setting %s", key);
+        }
     }
     o->given = given;
-    json_free(&root);
+    json_decref(root);
     return 0;
 }

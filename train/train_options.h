@@ -1,24 +1,29 @@
-/* Command-line options of `train`, their defaults, and the configuration
- * files that can set them (our own JSON and SSSD's config_SSSDS4.json). */
+/* Command-line options of `train` (listed in train_option_fields.h), their
+ * defaults, and the configuration files that can set them (our own JSON and
+ * SSSD's config_SSSDS4.json). */
 #ifndef SSSD_TRAIN_OPTIONS_H
 #define SSSD_TRAIN_OPTIONS_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "diffusion.h"
-#include "json.h"
 #include "sssd.h"
+#include "train_option_fields.h"
 
 /* Bits of train_options.given: which options the user set explicitly (on
  * the command line or in --config), so that --resume can tell them from
- * defaults. */
-enum {
-    OPT_DATASET = 1 << 0, OPT_LENGTH = 1 << 1, OPT_PRESET = 1 << 2, OPT_ITERS = 1 << 3, OPT_BATCH = 1 << 4,
-    OPT_LR = 1 << 5, OPT_SEED = 1 << 6, OPT_MASK = 1 << 7, OPT_WARMUP = 1 << 8, OPT_DECAY = 1 << 9,
-    OPT_CLIP = 1 << 10, OPT_VAL_EVERY = 1 << 11, OPT_VAL_WINDOWS = 1 << 12, OPT_VAL_STEPS = 1 << 13,
-    OPT_CKPT_EVERY = 1 << 14, OPT_MODEL = 1 << 15, OPT_WEIGHT_DECAY = 1 << 16, OPT_ENCODING = 1 << 17
-};
+ * defaults. OPT_<ID> for each option of the table; OPT_MODEL for model
+ * settings from --config. */
+#define TRAIN_OPTION_INDEX(id, ...) OPT_INDEX_##id,
+enum { TRAIN_OPTION_FIELDS(TRAIN_OPTION_INDEX) TRAIN_OPTION_COUNT };
+#undef TRAIN_OPTION_INDEX
+#define TRAIN_OPTION_BIT(id, ...) OPT_##id = 1u << OPT_INDEX_##id,
+enum { TRAIN_OPTION_FIELDS(TRAIN_OPTION_BIT) OPT_MODEL = 1u << TRAIN_OPTION_COUNT };
+#undef TRAIN_OPTION_BIT
+_Static_assert(TRAIN_OPTION_COUNT < 31, "train_options.given has a bit for each option");
 
 typedef struct train_options {
     char dataset[4096];
@@ -49,7 +54,7 @@ typedef struct train_options {
     int quiet;
     unsigned given;
     /* Model configuration fields set by --config (applied over the preset). */
-    json_value model_overrides; /* JSON_OBJECT of our key names, or JSON_NULL */
+    json_t *model_overrides;  /* an object of our key names (numbers), or NULL */
 } train_options;
 
 void train_options_init(train_options *o);
@@ -60,15 +65,28 @@ void train_usage(FILE *f);
  * with a clear message on a bad option. */
 void train_options_parse(train_options *o, int argc, char **argv);
 
+/* Set the option `name` (as on the command line, without "--") from its
+ * text; exits with a message on a bad value. -1 when no option of that name
+ * takes a value. */
+int train_option_apply(train_options *o, const char *name, const char *value);
+/* A JSON string or number as the command line would give it; exits naming
+ * `where` for any other value. */
+void train_option_value_text(const json_t *v, const char *where, char *out, size_t size);
+
+/* Apply a --config file (train_config_file.c); exits with a message naming
+ * the file on anything it cannot use. */
+void train_config_file_apply(train_options *o, const char *path);
+
 /* Build the model configuration: preset, then --config's model values. */
 int train_model_config(const train_options *o, int length, sssd_config *cfg, error_info *err);
 
 /* Turn a pending SSSD "rm" mask into missing:k/L once L is known. */
 int train_resolve_mask(train_options *o, int length, error_info *err);
 
-/* The options that define the run, as JSON (stored in the checkpoint), and
- * back: values in the checkpoint fill every option the user did not give. */
-void train_options_to_json(const train_options *o, const char *events, char *buf, size_t size);
+/* The options that define the run as a JSON object (stored in the checkpoint
+ * and logged), with the data's event kind; a new reference. And back: values
+ * in the checkpoint fill every option the user did not give. */
+json_t *train_options_json(const train_options *o, const char *events);
 int train_options_from_checkpoint(train_options *o, const char *json_text, error_info *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include "h5_util.h"
 #include "checkpoint.h"
 #include "cli_options.h"
+#include "json_out.h"
 
 #ifdef SSSD_REAL_DOUBLE
 #define H5T_NATIVE_REAL H5T_NATIVE_DOUBLE
@@ -108,7 +109,10 @@ static int init_checkpoint(const char *preset, int length, unsigned long long se
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
     meta.seed = seed;
-    snprintf(meta.extra_json, sizeof meta.extra_json, "{\"created_by\": \"forward --init\", \"preset\": \"%s\"}", preset);
+    json_t *state = json_pack("{s:s, s:s}", "created_by", "forward --init", "preset", preset);
+    if (!state || json_text_into(state, JSON_OUT_ONE_LINE(17), meta.extra_json, sizeof meta.extra_json, save, &err))
+        die("%s", state ? err.message : "out of memory");
+    json_decref(state);
     if (checkpoint_save(save, m, &meta, 0, &err)) die("%s", err.message);
     printf("wrote %s: preset %s, length %d, seed %llu, %lld parameters\n", save, preset, length, seed,
            sssd_model_num_params(m));

@@ -101,6 +101,18 @@ static void test_build_info_export(void) {
     CHECK(system("cmp -s out1/sequence_length_20/testing out4/sequence_length_20/testing") == 0);
     CHECK(tool("info out4") == 0);
     CHECK_STR_CONTAINS(out_text, "exit_group");
+    /* A copy of the tool without the trial-read helpers beside it refuses to
+     * read HDF5 files, naming the missing helper, instead of skipping the check. */
+    CHECK(system("rm -rf lonely && mkdir lonely && cp '" DATASET_TOOL "' lonely/dataset") == 0);
+    int st = system("lonely/dataset info out4/again.h5 > lonely.out 2>&1");
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 1, "dataset info without its helper: status %d", st);
+    FILE *lf = fopen("lonely.out", "rb");
+    size_t ln = lf ? fread(out_text, 1, sizeof out_text - 1, lf) : 0;
+    out_text[ln] = 0;
+    if (lf) fclose(lf);
+    CHECK_STR_CONTAINS(out_text, "out4/again.h5: cannot read this dataset file: its trial-read helper");
+    CHECK_STR_CONTAINS(out_text, "lonely/h5-trial-read-dataset is missing");
+    system("rm -rf lonely lonely.out");
     system("rm -rf out1 out2 out3 out4");
 }
 

@@ -1,8 +1,10 @@
 /* End-to-end tests of the `generate` tool with a tiny random checkpoint made
  * here: observed events copied exactly, determinism by seed, independence
  * from --batch, forecast and synthesis shapes, output formats read back,
- * --samples/--top, --snap, and clear refusals. Also unit tests of the
+ * --samples/--top, --snap, the dataset facts read from the checkpoint (and
+ * their absence in older ones), and clear refusals. Also unit tests of the
  * entry/exit repair. argv[1] is the generate binary. */
+#include <hdf5.h>
 #include <stdint.h>
 
 #include "../train/cli_util.h"
@@ -21,8 +23,8 @@ static char cmd[16384];
 #define V 6
 
 /* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6",
- * entry-exit data, task mid:4, events encoded as `encoding`. */
-static void make_checkpoint(const char *path, int encoding) {
+ * data of event kind `events`, task mid:4, events encoded as `encoding`. */
+static void make_checkpoint_of(const char *path, int encoding, const char *events) {
     sssd_config cfg = tiny_test_config(L, 20);
     error_info err;
     sssd_config_set_encoding(&cfg, encoding, V);
@@ -48,7 +50,8 @@ static void make_checkpoint(const char *path, int encoding) {
         meta.vocab.counts[i] = 10 - i;
     }
     snprintf(meta.task, sizeof meta.task, "mid:4");
-    snprintf(meta.extra_json, sizeof meta.extra_json, "{\"tool\":\"train\",\"events\":\"entry-exit\"}");
+    snprintf(meta.events, sizeof meta.events, "%s", events);
+    meta.vocab_size = V;
     if (checkpoint_save(path, m, &meta, 0, &err)) {
         fprintf(stderr, "checkpoint_save: %s\n", err.message);
         exit(2);
@@ -56,6 +59,18 @@ static void make_checkpoint(const char *path, int encoding) {
     checkpoint_meta_free(&meta);
     sssd_model_free(m);
     backend_free(be);
+}
+
+static void make_checkpoint(const char *path, int encoding) { make_checkpoint_of(path, encoding, "entry-exit"); }
+
+/* A copy of a checkpoint as written before its dataset's event kind and
+ * vocabulary size were recorded: without those two attributes. */
+static void copy_without_dataset_facts(const char *from, const char *to) {
+    test_copy_prefix(from, to, -1);
+    hid_t f = H5Fopen(to, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0 || H5Adelete(f, "dataset_events") < 0 || H5Adelete(f, "dataset_vocab_size") < 0)
+        die("test: cannot remove the dataset facts from %s", to);
+    H5Fclose(f);
 }
 
 static int load_text(const char *path, window_set *ws) {
@@ -350,6 +365,31 @@ static void test_refusals(void) {
     CHECK(cli_run(cmd, "tg/bad.log") != 0);
 }
 
+/* The dataset's event kind and vocabulary size come from the checkpoint's
+ * own fields; an older checkpoint without them still generates, its
+ * vocabulary size taken from the stored vocabulary and its event kind unknown. */
+static void test_dataset_facts(void) {
+    make_checkpoint_of("tg/calls.ckpt", ENCODING_ID, "call");
+    copy_without_dataset_facts("tg/model.ckpt", "tg/old.ckpt");
+    struct { const char *ck, *args, *needle; int ok; } cases[] = {
+        {"tg/calls.ckpt", "--input tg/data --snap", "events = call", 0},
+        {"tg/old.ckpt", "--input tg/data --sampler ddim --steps 2", "wrote tg/x.txt", 1},
+        {"tg/old.ckpt", "--input tg/data9", "outside the model's vocabulary 1..6", 0},
+        {"tg/old.ckpt", "--num 2 --sampler ddim --steps 2 --snap", "the checkpoint does not say", 0},
+        {"tg/model.ckpt", "--num 2 --sampler ddim --steps 2 --snap", "wrote tg/x.txt", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(cmd, sizeof cmd, "%s --checkpoint %s --device cpu --threads 1 %s --out tg/x.txt", gen_bin,
+                 cases[i].ck, cases[i].args);
+        int rc = cli_run(cmd, "tg/x.log");
+        char *log = cli_slurp("tg/x.log");
+        CHECK_MSG((rc == 0) == cases[i].ok, "%s %s: exit status %d: %s", cases[i].ck, cases[i].args, rc, log);
+        CHECK_MSG(strstr(log, cases[i].needle) != NULL, "%s %s: \"%s\" lacks \"%s\"", cases[i].ck, cases[i].args,
+                  log, cases[i].needle);
+        free(log);
+    }
+}
+
 static void test_snap_unit(void) {
     uint8_t obs[8] = {1, 1, 1, 0, 0, 1, 1, 1};
     int32_t w1[8] = {1, 1, 2, 5, 3, 3, 4, 4}; /* position 3 should be 2 */
@@ -397,6 +437,7 @@ int main(int argc, char **argv) {
     test_formats();
     test_samples_top_snap();
     test_encodings();
+    test_dataset_facts();
     test_refusals();
     return test_finish("test_generate_cli");
 }

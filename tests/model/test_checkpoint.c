@@ -1,5 +1,6 @@
 /* Checkpoints: save -> load round trip (parameters, buffers, Adam moments,
- * metadata, vocabulary, and bit-identical forward output), and every
+ * metadata, vocabulary, dataset facts, and bit-identical forward output),
+ * checkpoints written before the dataset facts were recorded, and every
  * validation error with its message: missing file, not HDF5, truncated file,
  * foreign HDF5, a dataset file, unknown format version, missing tensor, wrong
  * shape, wrong dtype, unexpected tensor. Built in float and in double (where
@@ -77,6 +78,8 @@ int main(void) {
     meta.best_metric = 0.125;
     meta.best_step = 1000;
     snprintf(meta.dataset, sizeof meta.dataset, "datasets/ffmpeg/ffmpeg.h5");
+    snprintf(meta.events, sizeof meta.events, "entry-exit");
+    meta.vocab_size = 3;
     snprintf(meta.task, sizeof meta.task, "mid:10");
     snprintf(meta.extra_json, sizeof meta.extra_json, "{\"lr\": 0.0002}");
     meta.vocab.size = 3;
@@ -110,6 +113,7 @@ int main(void) {
     CHECK(meta2.best_metric == 0.125 && meta2.best_step == 1000);
     CHECK(strcmp(meta2.dataset, meta.dataset) == 0 && strcmp(meta2.task, "mid:10") == 0);
     CHECK(strcmp(meta2.extra_json, meta.extra_json) == 0);
+    CHECK(strcmp(meta2.events, "entry-exit") == 0 && meta2.vocab_size == 3);
     CHECK(meta2.vocab.size == 3 && strcmp(meta2.vocab.names[2], "épreuve") == 0 && meta2.vocab.counts[1] == 99);
 
     /* identical forward output (float: bit for bit) */
@@ -136,6 +140,49 @@ int main(void) {
     CHECK(m2 && sssd_model_adam_m(m2)[0] == 0);
     if (m2) sssd_model_free(m2);
     CHECK(checkpoint_save(CK, m, &meta, 1, &err) == 0);
+
+    /* The dataset facts through both readers; a checkpoint written before
+     * they were recorded reads the event kind as unknown and the vocabulary
+     * size from the stored vocabulary. */
+    checkpoint_meta facts;
+    CHECK(checkpoint_read_config_meta(CK, &cfg2, &facts, &err) == 0);
+    CHECK(strcmp(facts.dataset, "datasets/ffmpeg/ffmpeg.h5") == 0 && strcmp(facts.events, "entry-exit") == 0 &&
+          facts.vocab_size == 3);
+    checkpoint_meta_free(&facts);
+    {
+        hid_t f = open_bad_copy();
+        CHECK(H5Adelete(f, "dataset_events") >= 0 && H5Adelete(f, "dataset_vocab_size") >= 0);
+        H5Fclose(f);
+        CHECK(checkpoint_read_config_meta(BAD, &cfg2, &facts, &err) == 0);
+        CHECK(strcmp(facts.events, "unknown") == 0 && facts.vocab_size == 3 && strcmp(facts.dataset, meta.dataset) == 0);
+        checkpoint_meta_free(&facts);
+        m2 = checkpoint_load(BAD, be, 1, &facts, &err);
+        CHECK_MSG(m2 != NULL, "%s", err.message);
+        CHECK(strcmp(facts.events, "unknown") == 0 && facts.vocab_size == 3 && facts.vocab.size == 3);
+        if (m2) {
+            checkpoint_meta_free(&facts);
+            sssd_model_free(m2);
+        }
+        /* ... and without a vocabulary either: the configuration's (0 for this id model: unknown). */
+        CHECK(checkpoint_save(BAD, m, NULL, 0, &err) == 0);
+        f = H5Fopen(BAD, H5F_ACC_RDWR, H5P_DEFAULT);
+        CHECK(H5Adelete(f, "dataset_events") >= 0 && H5Adelete(f, "dataset_vocab_size") >= 0);
+        H5Fclose(f);
+        CHECK(checkpoint_read_config_meta(BAD, &cfg2, &facts, &err) == 0);
+        CHECK(strcmp(facts.events, "unknown") == 0 && facts.vocab_size == cfg.vocab_size && facts.dataset[0] == 0);
+        checkpoint_meta_free(&facts);
+        /* A recorded size that contradicts the stored vocabulary is refused. */
+        f = open_bad_copy();
+        int five = 5;
+        CHECK(H5LTset_attribute_int(f, ".", "dataset_vocab_size", &five, 1) >= 0);
+        H5Fclose(f);
+        expect_load_error(be, BAD, "'dataset_vocab_size' is 5 but the vocabulary stored with the model has 3");
+        f = open_bad_copy();
+        int minus = -1;
+        CHECK(H5LTset_attribute_int(f, ".", "dataset_vocab_size", &minus, 1) >= 0);
+        H5Fclose(f);
+        expect_load_error(be, BAD, "'dataset_vocab_size' must be one integer");
+    }
 
     /* String attributes written as h5py writes Python str (variable length) are read too. */
     hid_t hv = open_bad_copy();

@@ -126,7 +126,7 @@ static void metadata_damaged_copy(const char *from, const char *to) {
  * stays undefined, so libhdf5 opens an undefined B-tree (a NULL read). The
  * checksum of the header block holding the message (the root's first chunk,
  * or a continuation block) is recomputed, so only the trial read by the
- * h5-trial-read helper (datasets/h5_probe.h) stands between this file and a
+ * h5-trial-read-KIND helper (io/h5_probe.h) stands between this file and a
  * crash. */
 static void crafted_copy(const char *from, const char *to) {
     test_copy_prefix(from, to, -1);
@@ -367,7 +367,7 @@ static void expect_failure(const char *name, const char *const *args, const char
     expect_failure_ex(name, args, needles, fsize, NULL);
 }
 
-/* For crafted files that crash libhdf5 in the tool's h5-trial-read helper on
+/* For crafted files that crash libhdf5 in the tool's h5-trial-read-KIND helper on
  * purpose: under AddressSanitizer that SIGSEGV must end the helper as it does
  * in an uninstrumented build, not print a report. */
 static void expect_crash_refused(const char *name, const char *const *args, const char *const *needles) {

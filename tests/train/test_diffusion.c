@@ -1,5 +1,5 @@
 /* Unit tests of the diffusion layer and the train tool's parts: schedule
- * known answers, data order, the JSON reader,
+ * known answers, data order,
  * ID rounding, and the samplers on a tiny random model (observed values
  * exact, batch independence, DDIM with S = T and eta = 1 following DDPM). */
 #include <math.h>
@@ -9,7 +9,6 @@
 
 #include "data_loader.h"
 #include "diffusion.h"
-#include "json.h"
 #include "philox.h"
 #include "test_util.h"
 #include "tiny_config.h"
@@ -72,26 +71,6 @@ static void test_loader(void) {
     CHECK(memcmp(p0, p1, sizeof p0) != 0);
     data_loader_free(&dl);
     window_set_free(&ws);
-}
-
-static void test_json(void) {
-    json_value v;
-    error_info err;
-    CHECK(json_parse("{\"a\": [1, 2.5e1, true, null], \"b\": {\"c\": \"x\\ty\\u00e9\"}}", "t", &v, &err) == 0);
-    const json_value *a = json_get(&v, "a");
-    CHECK(a && a->type == JSON_ARRAY && a->count == 4 && a->items[1].number == 25.0);
-    const json_value *c = json_get(json_get(&v, "b"), "c");
-    CHECK(c && c->type == JSON_STRING && strcmp(c->string, "x\ty\xc3\xa9") == 0);
-    json_free(&v);
-    CHECK(json_parse("{\n  \"a\": 1,\n  \"b\" 2\n}", "cfg.json", &v, &err) == -1);
-    CHECK_STR_CONTAINS(err.message, "cfg.json:3:");
-    CHECK(json_parse("[1, 2", "t", &v, &err) == -1);
-    CHECK(json_parse("{} x", "t", &v, &err) == -1);
-    char buf[64] = "";
-    json_write_string(buf, sizeof buf, "a\"b\\c\n");
-    CHECK(strcmp(buf, "\"a\\\"b\\\\c\\u000a\"") == 0);
-    CHECK(json_parse(buf, "t", &v, &err) == 0 && strcmp(v.string, "a\"b\\c\n") == 0);
-    json_free(&v);
 }
 
 static void test_rounding(void) {
@@ -217,7 +196,6 @@ static void test_sampling(void) {
 int main(void) {
     test_schedule();
     test_loader();
-    test_json();
     test_rounding();
     test_sampling();
     return test_finish("test_diffusion");

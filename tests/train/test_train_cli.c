@@ -64,6 +64,15 @@ static void test_train_and_resume(void) {
     CHECK(access("tt/straight/last.ckpt", F_OK) == 0);
     CHECK(access("tt/straight/best.ckpt", F_OK) == 0);
     CHECK(checkpoint_step("tt/straight/last.ckpt") == 6);
+    /* The dataset's facts are checkpoint fields: its absolute path, its
+     * vocabulary size, and its event kind (unknown for the paper layout). */
+    sssd_config cfg;
+    checkpoint_meta facts;
+    error_info err;
+    CHECK(checkpoint_read_config_meta("tt/straight/best.ckpt", &cfg, &facts, &err) == 0);
+    CHECK_MSG(facts.dataset[0] == '/' && strstr(facts.dataset, "/tt/data") != NULL, "dataset %s", facts.dataset);
+    CHECK(facts.vocab_size == 6 && cfg.vocab_size == 6 && strcmp(facts.events, "unknown") == 0);
+    checkpoint_meta_free(&facts);
 
     /* 3, then resume to 6: the same losses, and the log keeps one entry per step. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 3 --val-every 3 --ckpt-every 2 --out tt/resumed",
@@ -147,7 +156,18 @@ static void test_bad_options(void) {
         {"--iters 3", "--dataset is required"},
         {"--dataset tt/data --config tt/bad.json", "tt/bad.json:2:"},
         {"--dataset tt/data --config tt/unknown.json", "\"layers\""},
+        {"--dataset tt/data --config tt/encoding.json", "unknown model setting \"encoding\""},
+        {"--dataset tt/data --config tt/half.json", "res_channels = 8.5 must be an integer"},
+        {"--dataset tt/data --config tt/resume.json", "unknown training setting \"resume\""},
+        {"--dataset tt/data --config tt/twice.json", "duplicate"},
+        {"--dataset tt/data --quiet=1", "--quiet takes no value"},
+        {"--dataset tt/data --decay linear", "expected none or cosine"},
+        {"--dataset tt/data --encoding onehot", "expected masked, bits or id"},
     };
+    cli_write("tt/encoding.json", "{\"model\": {\"encoding\": 1}}");
+    cli_write("tt/half.json", "{\"model\": {\"res_channels\": 8.5}}");
+    cli_write("tt/resume.json", "{\"train\": {\"resume\": 1}}");
+    cli_write("tt/twice.json", "{\"train\": {\"lr\": 1e-3, \"lr\": 2e-4}}");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s %s --out tt/bad%zu --device cpu", train_bin, cases[i].args, i);
         int rc = cli_run(cmd, "tt/bad.log");
@@ -195,6 +215,47 @@ static void test_sssd_config(void) {
     CHECK_MSG(rc == 0, "SSSD rm config refused: %s", log);
     CHECK_STR_CONTAINS(log, "--mask missing:0.25 (4 of 16 events)");
     free(log);
+}
+
+/* Every reader of the option table: --help lists each option and model
+ * setting; the "train" object of --config takes option names with '_' or
+ * '-'; the kept options are logged and kept in the checkpoint in one layout. */
+static void test_option_table(void) {
+    snprintf(cmd, sizeof cmd, "%s --help", train_bin);
+    CHECK(cli_run(cmd, "tt/help.log") == 0);
+    char *log = cli_slurp("tt/help.log");
+    const char *lines[] = {"  --dataset SPEC      shipped name", "  --weight-decay W    L2 weight decay",
+                           "  --val-steps S       DDIM steps", "  --quiet             no per-step lines",
+                           "emb_in (diffusion_step_embed_dim_in)", " beta_T ", "data and model:\n  --dataset",
+                           "optimisation:\n  --iters N", "run:\n  --device"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) CHECK_STR_CONTAINS(log, lines[i]);
+    free(log);
+
+    cli_write("tt/table.json", "{\"preset\": \"tiny\", \"model\": {\"res_channels\": 8, \"skip_channels\": 8,\n"
+                               " \"num_res_layers\": 1, \"s4_d_state\": 8, \"diffusion_step_embed_dim_in\": 16, \"emb_mid\": 16,\n"
+                               " \"emb_out\": 16, \"T\": 20, \"beta_T\": 0.03},\n"
+                               " \"train\": {\"val_every\": 1, \"ckpt-every\": 1, \"weight_decay\": 0.5, \"seed\": 7}}\n");
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config=tt/table.json --device cpu --threads 1 --batch 4 "
+             "--val-windows 2 --val-steps 2 --iters 2 --quiet --out tt/table", train_bin);
+    int rc = cli_run(cmd, "tt/table.log");
+    log = cli_slurp("tt/table.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "8 channels x 1 layers, masked encoding, T 20");
+    free(log);
+    log = cli_slurp("tt/table/log.jsonl");
+    CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
+                            "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
+                            "\"lr\":0.001,\"weight_decay\":0.5,\"seed\":\"7\",\"mask\":\"mid:10\",\"warmup\":0,"
+                            "\"decay\":\"cosine\",\"clip\":0,\"val_every\":1,\"val_windows\":2,\"val_steps\":2,"
+                            "\"ckpt_every\":1}}\n");
+    free(log);
+    sssd_config cfg;
+    checkpoint_meta meta;
+    error_info err;
+    CHECK(checkpoint_read_config_meta("tt/table/last.ckpt", &cfg, &meta, &err) == 0);
+    CHECK(cfg.res_channels == 8 && cfg.emb_in == 16 && cfg.T == 20 && cfg.beta_T == 0.03 && cfg.s4_lmax == 16);
+    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"seed\":\"7\"");
+    checkpoint_meta_free(&meta);
 }
 
 static void test_signal(int sig) {
@@ -324,6 +385,7 @@ int main(int argc, char **argv) {
     test_mismatch();
     test_bad_options();
     test_sssd_config();
+    test_option_table();
     test_signal(SIGINT);
     test_signal(SIGTERM);
     test_mix(argc >= 3 ? argv[2] : NULL);

@@ -1,6 +1,6 @@
 /* Trial reads of HDF5 files by a helper program (see h5_probe.h). */
 #include "h5_probe.h"
-#include "h5_util.h"
+#include "h5_trial.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,17 +39,15 @@ static int same_file(const struct stat *st, const char *kind) {
            passed.mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
-/* h5-trial-read beside the running program; 0 when it is there. */
-static int find_helper(char *out, size_t size) {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+/* The directory of the running program, where the helpers are built. */
+static int program_dir(char *out, size_t size) {
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
     if (n <= 0) return -1;
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
+    out[n] = 0;
+    char *slash = strrchr(out, '/');
     if (!slash) return -1;
     *slash = 0;
-    if ((size_t)snprintf(out, size, "%s/h5-trial-read", self) >= size) return -1;
-    return access(out, X_OK);
+    return 0;
 }
 
 int h5_probe(const char *path, const char *what, const char *kind, error_info *err) {
@@ -57,25 +55,31 @@ int h5_probe(const char *path, const char *what, const char *kind, error_info *e
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0; /* the real read says what is wrong */
     if (same_file(&st, kind)) return 0;
-    char helper[PATH_MAX + 32];
-    if (find_helper(helper, sizeof helper)) {
-        static int told;
-        if (!told++)
-            fprintf(stderr, "note: HDF5 files are read without a trial read: h5-trial-read is not beside this program\n");
-        return 0;
-    }
+    char dir[PATH_MAX], helper[PATH_MAX + 64];
+    if (program_dir(dir, sizeof dir))
+        return error_set(err, "%s: cannot find the directory of this program (/proc/self/exe) to start the trial "
+                              "read of this %s", path, what);
+    snprintf(helper, sizeof helper, "%s/h5-trial-read-%s", dir, kind);
+    if (access(helper, X_OK))
+        return error_set(err,
+                         "%s: cannot read this %s: its trial-read helper %s is missing (%s); the tools read HDF5 "
+                         "files only after a trial read, so build every target (cmake --build) or install the "
+                         "helper beside this program",
+                         path, what, helper, strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    char *argv[] = {helper, (char *)kind, (char *)path, NULL};
+    char *argv[] = {helper, (char *)path, NULL};
     pid_t pid;
     fflush(NULL);
     int rc = posix_spawn(&pid, helper, &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return 0; /* no process to spare: read as if there were no trial */
+    if (rc != 0)
+        return error_set(err, "%s: cannot start the trial read of this %s (%s: %s)", path, what, helper, strerror(rc));
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return 0;
+        if (errno != EINTR)
+            return error_set(err, "%s: lost the trial read of this %s (%s: %s)", path, what, helper, strerror(errno));
     if (WIFEXITED(status) && (WEXITSTATUS(status) == H5_TRIAL_READ_OK || WEXITSTATUS(status) == H5_TRIAL_INVALID)) {
         if (WEXITSTATUS(status) == H5_TRIAL_READ_OK) {
             passed.valid = 1;
@@ -101,43 +105,4 @@ int h5_probe(const char *path, const char *what, const char *kind, error_info *e
                      "%s: a trial read of this %s by %s stopped with exit status %d (see any message above); the "
                      "file is damaged or crafted and cannot be read",
                      path, what, helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
-typedef struct array_walk {
-    const char *path;
-    int bad;
-} array_walk;
-
-static herr_t read_one_array(hid_t f, const char *name, const H5L_info_t *info, void *arg) {
-    (void)info;
-    array_walk *walk = arg;
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return 0; /* a group */
-    hid_t type = H5Dget_type(d), space = H5Dget_space(d);
-    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
-    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (type >= 0) H5Tclose(type);
-    if (space >= 0) H5Sclose(space);
-    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && n > 0) {
-        error_info err;
-        if (h5_check_extent(f, name, (uint64_t)n, sizeof(double), walk->path, &err)) {
-            walk->bad = 1;
-        } else {
-            double *buf = malloc((size_t)n * sizeof(double));
-            if (!buf || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) walk->bad = 1;
-            free(buf);
-        }
-    }
-    H5Dclose(d);
-    return 0;
-}
-
-int h5_trial_read_arrays(const char *path) {
-    error_info err;
-    hid_t f = h5_open_checked(path, "file", &err);
-    if (f < 0) return -1;
-    array_walk walk = {path, 0};
-    if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, read_one_array, &walk) < 0) walk.bad = 1;
-    H5Fclose(f);
-    return walk.bad ? -1 : 0;
 }

@@ -3,8 +3,8 @@
  * attribute must not overrun a one-value buffer), and a size check that
  * refuses arrays whose declared extent the file cannot back or memory
  * cannot hold, before anything is allocated. */
-#ifndef SSSD_DATASETS_H5_UTIL_H
-#define SSSD_DATASETS_H5_UTIL_H
+#ifndef SSSD_IO_H5_UTIL_H
+#define SSSD_IO_H5_UTIL_H
 
 #include <hdf5.h>
 #include <stddef.h>
