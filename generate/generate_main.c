@@ -15,6 +15,7 @@
 #include "diffusion.h"
 #include "encoding.h"
 #include "gen_output.h"
+#include "gen_strace.h"
 #include "json.h"
 #include "long_trace.h"
 #include "memory.h"
@@ -95,8 +96,11 @@ static void usage(FILE *f) {
             "output:\n"
             "  --out FILE            (default generated.txt); the mask goes to FILE.mask (1 = observed)\n"
             "  --format F            text (paper layout: one window or trace a line) | npy | h5 (/windows,\n"
-            "                        /mask) | names (event names, one window or trace a line)\n"
-            "                        (default: from FILE's extension, else text)\n"
+            "                        /mask) | names (event names, one window or trace a line) | strace (a log\n"
+            "                        that `dataset build` reads back: one line per call with made-up arguments\n"
+            "                        and results, a header saying it is synthetic; several traces are\n"
+            "                        processes 1001, 1002, ... one after the other) (default: from FILE's\n"
+            "                        extension, .strace included, else text)\n"
             "  --save-input FILE     also write the input windows used (after --limit) in text layout,\n"
             "                        the REAL that `evaluate` pairs the output with\n"
             "\n"
@@ -166,7 +170,7 @@ static void parse_options(gen_options *o, int argc, char **argv) {
         else if (!strcmp(a, "--save-input")) copy_opt(o->save_input, sizeof o->save_input, a, v);
         else if (!strcmp(a, "--format")) {
             gen_format f;
-            if (gen_format_parse(v, &f)) cli_bad_value(a, v, "expected text, npy, h5 or names");
+            if (gen_format_parse(v, &f)) cli_bad_value(a, v, "expected text, npy, h5, names or strace");
             copy_opt(o->format, sizeof o->format, a, v);
         } else if (!strcmp(a, "--seed")) {
             char *end;
@@ -339,6 +343,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     sssd_model *model = checkpoint_load(o->checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
     int V = meta.vocab.size > 0 ? meta.vocab.size : cfg->vocab_size;
+    if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
     char events[64];
     checkpoint_events(&meta, events, sizeof events);
     if (o->snap && strcmp(events, "entry-exit"))
@@ -384,7 +389,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
              "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
              o->checkpoint, meta.step, (long long)plan.length, L, overlap, sampler_text, (unsigned long long)o->seed,
              o->snap ? "; snapped" : "");
-    gen_result gr = {result, observed, NULL, &meta.vocab, provenance};
+    gen_result gr = {result, observed, NULL, &meta.vocab, provenance, events};
     if (gen_write(o->out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
     if (!o->quiet) {
         double events_total = (double)NT;
@@ -488,6 +493,7 @@ int main(int argc, char **argv) {
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
     int V = meta.vocab.size > 0 ? meta.vocab.size : cfg.vocab_size;
+    if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
     if (o.num) {
         mask_spec none_spec;
         memset(&none_spec, 0, sizeof none_spec);
@@ -698,7 +704,9 @@ int main(int argc, char **argv) {
     describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
-    gen_result gr = {result, observed, confidence, &meta.vocab, provenance};
+    char events[64];
+    checkpoint_events(&meta, events, sizeof events);
+    gen_result gr = {result, observed, confidence, &meta.vocab, provenance, events};
     if (gen_write(o.out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
     if (o.save_input[0]) {
         if (windows_write_text(o.save_input, &input, &err)) die("--save-input: %s", err.message);
