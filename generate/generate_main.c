@@ -67,10 +67,10 @@ static void usage(FILE *f) {
             "        L: the model's window). A trace longer than the window is built window by window: each\n"
             "        new window holds the trace's last O events so far (observed) and generates the rest, so\n"
             "        the model continues the trace across a seam as it continues any window. Default O: the\n"
-            "        window less the longest blackout at the end the checkpoint trained on (forecast:K, or\n"
-            "        the gaps of mix), so that each new window is a task it knows, but at least half the\n"
-            "        window; half the window for checkpoints of other tasks. The traces advance in lockstep,\n"
-            "        --batch windows at a time; a trace depends on --seed and its number only.\n"
+            "        window less a blackout at the end the checkpoint trained on, so that each new window is\n"
+            "        a task it knows (forecast:K: K; mix: its longest gap, at most half the window); half the\n"
+            "        window for checkpoints of other tasks. The traces advance in lockstep, --batch windows\n"
+            "        at a time; a trace depends on --seed and its number only.\n"
             "  WINDOWS: paper text layout, .npy, .h5 holding /windows, or a dataset (name, directory,\n"
             "  NAME.h5: its --split, testing by default); --limit N takes the first N windows.\n"
             "\n"
@@ -278,12 +278,13 @@ static void describe_sampler(const gen_options *o, const sssd_config *cfg, char 
 
 /* The overlap of consecutive windows of a long trace when --overlap is not
  * given. A new window observes its first O events and generates the rest: a
- * blackout at the end. With O = L - K for the longest blackout K the
- * checkpoint trained on, every window is a task it knows and as few windows
- * as that allows are needed (DDPM and DDIM cost the same per window; the
- * masked sampler costs about one pass per generated event whatever O is).
- * O stays at least L/2 so that each window sees at least as much of the
- * trace as it adds; checkpoints of other tasks get L/2 (and a warning). */
+ * blackout at the end. With O = L - K for a blackout K the checkpoint
+ * trained on, every window is a task it knows: forecast:K has one K; a mix
+ * has every K up to its longest gap, of which the longest is taken (fewest
+ * windows: DDPM and DDIM cost the same per window, while the masked sampler
+ * costs about one pass per generated event whatever O is) but at most L/2,
+ * so that each window sees at least as much of the trace as it adds.
+ * Checkpoints of other tasks get L/2 (and a warning). */
 static int default_overlap(const checkpoint_meta *meta, int L) {
     mask_spec t;
     error_info err;

@@ -43,6 +43,7 @@ uint64_t long_trace_noise_id(int64_t trace, int64_t round) {
 int64_t long_trace_generate(const long_trace_plan *plan, int64_t first, int64_t count, int batch,
                             long_trace_sampler sampler, void *user, int32_t *out) {
     int L = plan->window;
+    if (count < 1) return 0;
     if (batch < 1) batch = 1;
     int B = count < batch ? (int)count : batch;
     float *x0 = xmalloc(sizeof(float) * (size_t)B * L), *mask = xmalloc(sizeof(float) * (size_t)B * L);

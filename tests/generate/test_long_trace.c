@@ -264,6 +264,11 @@ static void test_cli(void) {
     CHECK_STR_CONTAINS(log, "overlapping by 12");
     CHECK(!strstr(log, "warning")); /* a mix trained on both tasks */
     free(log);
+    CHECK(gen("tl/forecast.ckpt", "--num 1 --length 40 --out tl/x.txt", "tl/x.log") == 0);
+    log = cli_slurp("tl/x.log");
+    CHECK_STR_CONTAINS(log, "overlapping by 11"); /* forecast:5: exactly its task */
+    CHECK(!strstr(log, "never on forecast"));
+    free(log);
     /* Shorter than the window: the first events of one window. */
     CHECK(gen("tl/masked.ckpt", "--num 3 --length 5 --out tl/s.txt", "tl/s.log") == 0);
     window_set s;
@@ -331,6 +336,7 @@ int main(int argc, char **argv) {
     make_random_checkpoint("tl/masked.ckpt", ENCODING_MASKED, L, V, "mid:4", "entry-exit", 0.05);
     make_random_checkpoint("tl/varied.ckpt", ENCODING_MASKED, L, V, "mid:4", "entry-exit", 1.0);
     make_random_checkpoint("tl/mix.ckpt", ENCODING_MASKED, L, V, "mix", "entry-exit", 0.05);
+    make_random_checkpoint("tl/forecast.ckpt", ENCODING_MASKED, L, V, "forecast:5", "entry-exit", 0.05);
     make_random_checkpoint("tl/bits.ckpt", ENCODING_BITS, L, V, "mid:4", "entry-exit", 0.05);
     make_random_checkpoint("tl/id.ckpt", ENCODING_ID, L, V, "mid:4", "entry-exit", 0.05);
     test_seams();
