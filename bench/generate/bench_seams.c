@@ -1,13 +1,12 @@
 /* Seams of long generated traces (generate --num N --length L): are the
  * n-grams where one window's generated events begin (right after the
- * overlap it was conditioned on) like those in the middle of a window's
- * generated events? For every window after the first, the bigram and the
- * two trigrams that cross its seam are compared with the n-grams of the
- * same shape at the middle of its generated part (as many of each), and
- * both with the n-grams of real windows: Jensen-Shannon divergence (bits)
- * and the share of n-grams that never occur in the real data. Two random
- * samples of the traces' n-grams, each as large, give the divergence that
- * sampling alone produces. Prints figures; asserts nothing. */
+ * overlap it was conditioned on) like those elsewhere? For offsets around
+ * the seam, the bigrams and trigrams ending there (one per seam) are
+ * compared with every n-gram of real windows (Jensen-Shannon divergence,
+ * bits, and the share never seen in the real data), beside the same figures
+ * in the middle of the windows' generated parts and at random places, and
+ * the divergence two random samples of that size have by chance. Prints
+ * figures; asserts nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,24 +103,41 @@ int main(int argc, char **argv) {
     if (long_trace_plan_make(tr.length, window, overlap, &plan, &err)) die("%s", err.message);
     if (plan.rounds < 2) die("%s: traces of %d events fit in one window of %d: no seams", traces_path, tr.length, window);
 
-    /* Per order n = 2, 3: n-grams crossing a seam, at the middle, in REAL, anywhere in the traces. */
-    keys seam[4] = {{0}}, mid[4] = {{0}}, ref[4] = {{0}}, any[4] = {{0}};
+    /* For each offset d from a seam (p = a window's first generated event),
+     * the n-gram ending at p + d of every window after the first: d = 0 and
+     * (trigrams) d = 1 cross the seam; d < 0 end in the overlap, which the
+     * previous window generated; d > 0 lie in this window's generated part.
+     * Every row holds one n-gram per seam, so the rows' divergences from
+     * REAL compare like with like. */
+    static const int offsets[] = {-16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16};
+    enum { N_OFF = sizeof offsets / sizeof *offsets, ROW_MID = N_OFF, ROW_ANY, ROWS };
+    keys rows[ROWS][4], ref[4], any[4];
+    memset(rows, 0, sizeof rows);
+    memset(ref, 0, sizeof ref);
+    memset(any, 0, sizeof any);
     int64_t seams = 0;
+    int min_generated = window;
+    for (int64_t r = 1; r < plan.rounds; r++) {
+        int64_t start;
+        int observed;
+        long_trace_window(&plan, r, &start, &observed);
+        if (window - observed < min_generated) min_generated = window - observed;
+    }
     for (int64_t t = 0; t < tr.count; t++) {
         const int32_t *x = tr.ids + t * tr.length;
         for (int64_t r = 1; r < plan.rounds; r++) {
             int64_t start;
             int observed;
             long_trace_window(&plan, r, &start, &observed);
-            int64_t p = start + observed;                   /* first generated event */
-            int64_t m = p + (window - observed) / 2;        /* middle of the generated part */
-            if (m < p + 2 || m + 1 >= start + window) continue; /* too short a part to have a middle */
+            int64_t p = start + observed, m = p + (window - observed) / 2; /* first generated; middle */
             seams++;
-            for (int n = 2; n <= 3; n++)
-                for (int s = n - 1; s >= 1; s--) { /* the n-grams holding both p-1 and p */
-                    push(&seam[n], key_of(x + p - s, n));
-                    push(&mid[n], key_of(x + m - s, n));
+            for (int n = 2; n <= 3; n++) {
+                for (int k = 0; k < N_OFF; k++) {
+                    int64_t q = p + offsets[k];
+                    if (offsets[k] < min_generated && q - n + 1 >= 0) push(&rows[k][n], key_of(x + q - n + 1, n));
                 }
+                push(&rows[ROW_MID][n], key_of(x + m - n + 1, n));
+            }
         }
         for (int n = 2; n <= 3; n++)
             for (int64_t j = 0; j + n <= tr.length; j++) push(&any[n], key_of(x + j, n));
@@ -129,48 +145,52 @@ int main(int argc, char **argv) {
     for (int64_t w = 0; w < real.count; w++)
         for (int n = 2; n <= 3; n++)
             for (int j = 0; j + n <= real.length; j++) push(&ref[n], key_of(real.ids + w * real.length + j, n));
-    if (seams == 0) die("no window generates enough events to have a middle (overlap %d of %d)", overlap, window);
+    /* A random sample of the traces' n-grams, one per seam, and a second one:
+     * their divergence is what sampling alone gives. */
+    keys pair[4];
+    memset(pair, 0, sizeof pair);
+    for (int n = 2; n <= 3; n++)
+        for (int64_t i = 0; i < 2 * seams; i++) {
+            uint64_t u = ((uint64_t)philox_u32(7, 0x5EA5u, 2 * (uint64_t)i) << 32) |
+                         philox_u32(7, 0x5EA5u, 2 * (uint64_t)i + 1);
+            push(i < seams ? &rows[ROW_ANY][n] : &pair[n], any[n].v[u % (uint64_t)any[n].n]);
+        }
 
     printf("%lld traces of %d events, windows of %d overlapping by %d: %lld seams; real: %s (%lld windows)\n\n",
            (long long)tr.count, tr.length, window, overlap, (long long)seams, real_path, (long long)real.count);
-    printf("%-9s %7s %13s %12s %15s %12s %15s %13s %12s\n", "n-grams", "count", "JS seam-real", "JS mid-real",
-           "JS random-real", "JS seam-mid", "JS random pair", "unseen seam%", "unseen mid%");
-    for (int n = 2; n <= 3; n++) {
-        /* Two disjoint random samples of the traces' n-grams, each as large as the seam sample. */
-        keys ra = {0}, rb = {0};
-        int64_t k = seam[n].n;
-        for (int64_t i = 0; i < 2 * k && any[n].n > 1; i++) {
-            uint64_t u = ((uint64_t)philox_u32(7, 0x5EA5u, 2 * (uint64_t)i) << 32) | philox_u32(7, 0x5EA5u, 2 * (uint64_t)i + 1);
-            push(i < k ? &ra : &rb, any[n].v[u % (uint64_t)any[n].n]);
+    printf("%-34s %16s %9s %16s %9s\n", "n-gram ending at", "bigrams JS-real", "unseen%", "trigrams JS-real",
+           "unseen%");
+    for (int k = 0; k < ROWS; k++) {
+        if (rows[k][2].n == 0) continue;
+        char label[64];
+        if (k == ROW_MID) snprintf(label, sizeof label, "middle of the generated part");
+        else if (k == ROW_ANY) snprintf(label, sizeof label, "anywhere (random)");
+        else snprintf(label, sizeof label, "seam %+d%s", offsets[k],
+                      offsets[k] == 0 ? " (crosses the seam)" : offsets[k] == 1 ? " (trigram crosses)"
+                      : offsets[k] < 0 ? " (in the overlap)" : "");
+        printf("%-34s", label);
+        for (int n = 2; n <= 3; n++) {
+            double js = js_keys(&rows[k][n], &ref[n]); /* sorts ref, which unseen_share searches */
+            printf(" %16.4f %9.2f", js, unseen_share(&rows[k][n], &ref[n]));
         }
-        keys seam_c = {0}, mid_c = {0};
-        seam_c.v = xmalloc(sizeof(uint64_t) * (size_t)k);
-        mid_c.v = xmalloc(sizeof(uint64_t) * (size_t)k);
-        memcpy(seam_c.v, seam[n].v, sizeof(uint64_t) * (size_t)k);
-        memcpy(mid_c.v, mid[n].v, sizeof(uint64_t) * (size_t)k);
-        seam_c.n = mid_c.n = k;
-        double js_sr = js_keys(&seam[n], &ref[n]);
-        double js_mr = js_keys(&mid[n], &ref[n]);
-        double js_sm = js_keys(&seam_c, &mid_c);
-        double js_rr = js_keys(&ra, &rb);
-        double js_ar = js_keys(&ra, &ref[n]);
-        printf("%-9s %7lld %13.4f %12.4f %15.4f %12.4f %15.4f %13.2f %12.2f\n", n == 2 ? "bigrams" : "trigrams",
-               (long long)k, js_sr, js_mr, js_ar, js_sm, js_rr, unseen_share(&seam[n], &ref[n]),
-               unseen_share(&mid[n], &ref[n]));
-        free(ra.v);
-        free(rb.v);
-        free(seam_c.v);
-        free(mid_c.v);
+        printf("\n");
     }
-    printf("\nseam: the n-grams holding the last observed and the first generated event of a window (1 bigram,\n"
-           "2 trigrams per seam); mid: the same shapes at the middle of that window's generated part; real: every\n"
-           "n-gram of REAL; random: a random sample of the traces' n-grams as large as the seam sample, and random\n"
-           "pair: two such samples (the divergence sampling alone gives); unseen: n-grams occurring nowhere in REAL.\n");
+    printf("%-34s", "two random samples (noise)");
+    for (int n = 2; n <= 3; n++) {
+        keys a = {0};
+        for (int64_t i = 0; i < rows[ROW_ANY][n].n; i++) push(&a, rows[ROW_ANY][n].v[i]);
+        printf(" %16.4f %9s", js_keys(&a, &pair[n]), "");
+        free(a.v);
+    }
+    printf("\n\nJS-real: Jensen-Shannon divergence (bits) of each row's n-grams (one per seam) from every n-gram\n"
+           "of REAL; unseen: n-grams occurring nowhere in REAL; the last row, between two random samples of the\n"
+           "traces' n-grams, is the divergence that sampling alone gives. Seams that look like the rest of the\n"
+           "trace score like the middle and random rows.\n");
     for (int n = 0; n < 4; n++) {
-        free(seam[n].v);
-        free(mid[n].v);
+        for (int k = 0; k < ROWS; k++) free(rows[k][n].v);
         free(ref[n].v);
         free(any[n].v);
+        free(pair[n].v);
     }
     window_set_free(&tr);
     window_set_free(&real);
