@@ -363,9 +363,11 @@ static void parse_line(strace_log *log, const char *line, const char *e, int64_t
         log->stack_lines++;
         return;
     }
-    if (STARTS(p, e, "strace: ") || STARTS(p, e, "[ Process PID=")) {
-        /* "strace: Process 1234 attached" when stderr was kept too, and
-         * "[ Process PID=1234 runs in 32 bit mode. ]" written into the log */
+    if (STARTS(p, e, "strace: ") || STARTS(p, e, "[ Process PID=") || *p == '#') {
+        /* "strace: Process 1234 attached" when stderr was kept too,
+         * "[ Process PID=1234 runs in 32 bit mode. ]" written into the log,
+         * and '#' comments (strace never starts a line with '#'; the
+         * synthetic logs of `generate --format strace` carry a header) */
         log->note_lines++;
         return;
     }

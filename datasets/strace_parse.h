@@ -1,5 +1,6 @@
 /* Parser for strace logs as strace 6.x writes them (-f/-ff, -t/-tt/-ttt/-r,
- * -T, -y/-yy, -k, -i, -n, unfinished/resumed calls, signals and exits).
+ * -T, -y/-yy, -k, -i, -n, unfinished/resumed calls, signals and exits;
+ * lines starting with '#' are comments).
  * Each line becomes one typed event in a flat array, or is counted as
  * unparsed with its line number; nothing is guessed. */
 #ifndef SSSD_DATASETS_STRACE_PARSE_H
@@ -67,7 +68,7 @@ typedef struct strace_log {
     int64_t calls;               /* CALL events */
     int64_t unparsed;            /* lines that are not strace output (or are damaged) */
     int64_t stack_lines;         /* -k backtrace lines (" > lib(fn+0x1) [0x...]") */
-    int64_t note_lines;          /* "strace: ..." messages captured with the log */
+    int64_t note_lines;          /* "strace: ..." messages captured with the log, '#' comments */
     int64_t unmatched_resumed;   /* "<... resumed>" with no unfinished call of that thread (counted in unparsed) */
     int64_t pending_at_end;      /* calls still unfinished when the log ended */
     strace_problem problems[STRACE_MAX_PROBLEMS]; /* the first few unparsed lines */

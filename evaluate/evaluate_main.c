@@ -11,7 +11,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: evaluate GENERATED REAL [--mask MASK] [--train TRAIN] [--json FILE] [--html FILE]\n"
-            "                [--length L] [--threads N] [--head K] [--no-nn]\n"
+            "                [--length L] [--threads N] [--head K] [--no-nn] [--seed S]\n"
             "\n"
             "Scores generated traces (GENERATED) against real ones (REAL).\n"
             "  GENERATED, REAL  text windows (one a line, comma-separated IDs), .npy, .h5; REAL may also be a\n"
@@ -19,8 +19,10 @@ static void usage(FILE *f) {
             "  --mask MASK      1 = observed, 0 = generated: a text/.npy file shaped like the data (or one row for\n"
             "                   all windows), or mid:K / end:K (the ICSE'25 gap of K events in the middle / at the end).\n"
             "                   Default: GENERATED.mask if it exists, else every position generated (unconditional)\n"
-            "  --train TRAIN    training windows: adds memorisation/leakage, baselines scored on the same task, and\n"
-            "                   every reconstruction figure on the unseen test windows (found nowhere in training)\n"
+            "  --train TRAIN    training windows: adds memorisation/leakage, baselines scored on the same task,\n"
+            "                   every reconstruction figure on the unseen test windows (found nowhere in training),\n"
+            "                   and the floor: the distribution figures of as many training windows as GENERATED,\n"
+            "                   drawn at random, against REAL (real against real: how close a generator can come)\n"
             "  --json FILE      every figure as JSON\n"
             "  --html FILE      self-contained HTML report with charts\n"
             "  --length L       window length to pick when REAL is a directory holding several\n"
@@ -28,6 +30,7 @@ static void usage(FILE *f) {
             "  --head K         the K most frequent real events are the head; tail accuracy scores the\n"
             "                   generated positions whose real event is outside it (default 4)\n"
             "  --no-nn          skip nearest-neighbour ROUGE-L\n"
+            "  --seed S         the floor's draw of training windows (default 1; the same S, the same windows)\n"
             "\n"
             "memory: text inputs are read whole (about 3 times the file size while parsing; .npy: 12 bytes\n"
             "per element); then about 140 bytes per event of GENERATED and REAL (windows, mask, n-gram counts)\n"
@@ -46,6 +49,7 @@ int main(int argc, char **argv) {
     error_set_program_name("evaluate");
     eval_config cfg = {0};
     cfg.threads = 2;
+    cfg.seed = FLOOR_DEFAULT_SEED;
     const char *json = NULL, *html = NULL;
     const char *positional[2];
     int npos = 0;
@@ -57,7 +61,7 @@ int main(int argc, char **argv) {
         }
         int takes_value = !strcmp(a, "--mask") || !strcmp(a, "--train") || !strcmp(a, "--json") ||
                           !strcmp(a, "--html") || !strcmp(a, "--length") || !strcmp(a, "--threads") ||
-                          !strcmp(a, "--head");
+                          !strcmp(a, "--head") || !strcmp(a, "--seed");
         if (takes_value) {
             if (i + 1 >= argc) die("%s needs a value (see evaluate --help)", a);
             const char *v = argv[++i];
@@ -67,6 +71,7 @@ int main(int argc, char **argv) {
             else if (!strcmp(a, "--html")) html = v;
             else if (!strcmp(a, "--length")) cfg.length_hint = parse_int(a, v, 1, 1 << 24);
             else if (!strcmp(a, "--head")) cfg.head = parse_int(a, v, 1, 1 << 20);
+            else if (!strcmp(a, "--seed")) cfg.seed = (uint64_t)parse_int(a, v, 0, 2147483647);
             else cfg.threads = parse_int(a, v, 1, 256);
         } else if (!strcmp(a, "--no-nn")) {
             cfg.skip_nn = 1;

@@ -253,6 +253,15 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
         nn_rouge_compute(&res->gen, &res->real_ws, cfg->threads, &res->nn);
         res->has_nn = 1;
     }
+    if (res->has_train) {
+        floor_compute(&res->train_ws, &res->real_ws, gen_scope ? &res->mask : NULL, res->gen.count, cfg->seed,
+                      res->vocab_max, cfg->skip_nn ? 0 : cfg->threads, &res->floor);
+        res->has_floor = 1;
+        if (res->floor.windows < res->gen.count)
+            NOTE("the floor (real against real) samples all %lld training windows, fewer than the %lld generated: "
+                 "it is further from REAL by chance than a sample as large as GENERATED would be",
+                 (long long)res->floor.windows, (long long)res->gen.count);
+    }
 
     if (res->has_train) {
         if (baselines_apply) compute_baselines(res, &ix);
@@ -295,6 +304,7 @@ void eval_result_free(eval_result *res) {
     if (res->has_recon) system_free(&res->model, res->has_unseen);
     dist_free(&res->dist);
     if (res->has_nn) nn_free(&res->nn);
+    if (res->has_floor) floor_free(&res->floor);
     for (int i = 0; i < res->n_baselines; i++) system_free(&res->baselines[i], res->has_unseen);
     free(res->unseen_rows);
     memset(res, 0, sizeof *res);

@@ -6,6 +6,7 @@
 
 #include "baselines.h"
 #include "error.h"
+#include "floor.h"
 #include "mask.h"
 #include "metrics_dist.h"
 #include "metrics_recon.h"
@@ -24,6 +25,7 @@ typedef struct eval_config {
     int threads;             /* for nearest-neighbour ROUGE-L */
     int skip_nn;             /* 1: leave nearest-neighbour ROUGE-L out */
     int head;                /* K of the tail accuracy (0: TYPES_DEFAULT_HEAD) */
+    uint64_t seed;           /* the floor's sample of training windows (floor.h) */
 } eval_config;
 
 #define EVAL_MAX_BASELINES 4
@@ -63,6 +65,10 @@ typedef struct eval_result {
 
     int has_memo;
     memo_result memo;
+    /* With --train: the distribution figures of as many random training
+     * windows as GENERATED against REAL, the floor beside the generator's. */
+    int has_floor;
+    real_floor floor;
     int train_stride;
     int64_t train_segments, train_trace_length;
 

@@ -35,5 +35,25 @@ extern const char *const REPORT_MEANING_NN_REAL;
 extern const char *const REPORT_MEANING_MEMO;
 extern const char *const REPORT_MEANING_LEAK;
 extern const char *const REPORT_SMOOTHING;
+extern const char *const REPORT_MEANING_FLOOR;
+extern const char *const REPORT_MEANING_COPIES;
+
+/* The figures of the floor (real against real) beside the generator's, in
+ * the order every view prints them. */
+#define REPORT_FLOOR_ROWS 8
+typedef struct floor_row {
+    const char *name;       /* as printed */
+    const char *key;        /* JSON */
+    const char *unit;       /* "", " nats", " %" */
+    double generated, floor;
+    int integer;            /* a count (distinct events) */
+} floor_row;
+/* Fills up to REPORT_FLOOR_ROWS rows (the nearest-neighbour ones when both
+ * were computed); returns how many. */
+int report_floor_rows(const eval_result *r, floor_row *rows);
+/* Copies: the share (%) of GENERATED and of REAL windows occurring verbatim
+ * in the stitched training trace. */
+double report_copies_generated(const eval_result *r);
+double report_copies_real(const eval_result *r);
 
 #endif

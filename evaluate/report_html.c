@@ -66,6 +66,36 @@ static void num_cell(FILE *f, double v, const char *fmt) {
     }
 }
 
+/* The generator's distribution figures beside real data's (the floor). */
+static void floor_table(FILE *f, const eval_result *r) {
+    fputs("<h2>Real against real: the floor</h2><p>", f);
+    esc(f, REPORT_MEANING_FLOOR);
+    fprintf(f, ". %lld of %lld training windows drawn (seed %llu).</p>\n<table><tr><th>figure</th><th>generated</th>"
+               "<th>floor</th><th>generated / floor</th></tr>\n",
+            (long long)r->floor.windows, (long long)r->floor.of_windows, (unsigned long long)r->floor.seed);
+    floor_row rows[REPORT_FLOOR_ROWS];
+    int n = report_floor_rows(r, rows);
+    for (int i = 0; i < n; i++) {
+        fputs("<tr><td>", f);
+        esc(f, rows[i].name);
+        if (rows[i].unit[0]) fprintf(f, " (%s)", rows[i].unit + 1);
+        fputs("</td>", f);
+        num_cell(f, rows[i].generated, rows[i].integer ? "%.0f" : "%.4f");
+        num_cell(f, rows[i].floor, rows[i].integer ? "%.0f" : "%.4f");
+        num_cell(f, rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN, "%.2f&times;");
+        fputs("</tr>\n", f);
+    }
+    fprintf(f, "<tr><td>distinct events of REAL</td><td class=n>%d</td><td class=n>%d</td><td></td></tr>\n",
+            r->dist.unique_real, r->floor.dist.unique_real);
+    fputs("</table>\n", f);
+    if (r->has_memo) {
+        fprintf(f, "<p>Copies of training: %.2f%% of the generated windows, beside %.2f%% of the real test windows (",
+                report_copies_generated(r), report_copies_real(r));
+        esc(f, REPORT_MEANING_COPIES);
+        fputs(").</p>\n", f);
+    }
+}
+
 /* Metric rows by system columns, on all windows or on the unseen subset. */
 static void figure_table(FILE *f, const eval_system *const *sys, int n, int unseen) {
     fputs("<table><tr><th>metric (%)</th>", f);
@@ -277,6 +307,7 @@ static void write_html(FILE *f, const eval_result *r) {
         const char *hcol[2] = {COLOR_MODEL, COLOR_REAL};
         histogram_chart(f, "Nearest-neighbour ROUGE-L (whole windows)", 2, hv, hc, hn, hcol);
     }
+    if (r->has_floor) floor_table(f, r);
     if (r->has_memo) {
         const memo_result *m = &r->memo;
         fputs("<h2>Memorisation and leakage</h2><table>\n", f);

@@ -241,6 +241,36 @@ static void write_json(FILE *f, const eval_result *r) {
         close_obj(f);
     } else fputs("null", f);
 
+    key(f, &first, "floor");
+    if (r->has_floor) {
+        const real_floor *fl = &r->floor;
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_FLOOR);
+        key(f, &k, "windows"); fprintf(f, "%lld", (long long)fl->windows);
+        key(f, &k, "of_training_windows"); fprintf(f, "%lld", (long long)fl->of_windows);
+        key(f, &k, "seed"); fprintf(f, "%llu", (unsigned long long)fl->seed);
+        key(f, &k, "scope"); json_out_string(f, fl->dist.generated_only ? "generated positions (n-grams touching one)" : "whole windows");
+        floor_row rows[REPORT_FLOOR_ROWS];
+        int n = report_floor_rows(r, rows);
+        for (int i = 0; i < n; i++) {
+            key(f, &k, rows[i].key);
+            json_out_number(f, rows[i].floor);
+        }
+        key(f, &k, "unique_real"); fprintf(f, "%d", fl->dist.unique_real);
+        close_obj(f);
+    } else fputs("null", f);
+
+    key(f, &first, "copies");
+    if (r->has_memo) {
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_COPIES);
+        key(f, &k, "generated_percent"); json_out_number(f, report_copies_generated(r));
+        key(f, &k, "real_test_percent"); json_out_number(f, report_copies_real(r));
+        close_obj(f);
+    } else fputs("null", f);
+
     key(f, &first, "warnings");
     fputc('[', f);
     for (int i = 0; i < r->n_warnings; i++) {

@@ -107,6 +107,33 @@ static void position_line(FILE *f, const recon_metrics *m) {
     fputc('\n', f);
 }
 
+/* The generator's distribution figures beside real data's (the floor). */
+static void floor_section(FILE *f, const eval_result *r) {
+    const real_floor *fl = &r->floor;
+    fprintf(f, "\nReal against real: the floor (%s)\n", REPORT_MEANING_FLOOR);
+    fprintf(f, "  %lld of %lld training windows drawn (seed %llu), scored against REAL in the same scope\n",
+            (long long)fl->windows, (long long)fl->of_windows, (unsigned long long)fl->seed);
+    fprintf(f, "  %-28s %12s %12s %10s\n", "figure", "generated", "floor", "gen/floor");
+    floor_row rows[REPORT_FLOOR_ROWS];
+    int n = report_floor_rows(r, rows);
+    for (int i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s%s%s%s", rows[i].name, rows[i].unit[0] ? " (" : "",
+                 rows[i].unit + (rows[i].unit[0] == ' '), rows[i].unit[0] ? ")" : "");
+        fprintf(f, "  %-28s", name);
+        if (rows[i].integer) fprintf(f, " %12.0f %12.0f", rows[i].generated, rows[i].floor);
+        else fprintf(f, " %12.4f %12.4f", rows[i].generated, rows[i].floor);
+        double ratio = rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN;
+        if (isfinite(ratio)) fprintf(f, " %9.2fx", ratio);
+        else fprintf(f, " %10s", "-");
+        fputc('\n', f);
+    }
+    fprintf(f, "  %-28s %12d\n", "distinct events of REAL", r->dist.unique_real);
+    if (r->has_memo)
+        fprintf(f, "  %-28s %11.2f%% of generated windows; %.2f%% of real test windows   %s\n", "copies of training",
+                report_copies_generated(r), report_copies_real(r), REPORT_MEANING_COPIES);
+}
+
 void report_text(FILE *f, const eval_result *r) {
     fprintf(f, "Inputs\n");
     fprintf(f, "  generated   %s (%lld windows x %d events)\n", r->generated, (long long)r->gen.count, r->gen.length);
@@ -170,6 +197,8 @@ void report_text(FILE *f, const eval_result *r) {
         fprintf(f, "  (whole windows; %lld pairs in %.2f s on %d threads; %lld generated windows equal a real one)\n",
                 (long long)r->nn.pairs, r->nn.seconds, r->nn.threads, (long long)r->nn.gen_exact);
     }
+
+    if (r->has_floor) floor_section(f, r);
 
     if (r->has_memo) {
         const memo_result *m = &r->memo;

@@ -1,6 +1,8 @@
 /* Pieces shared by the report formats: metric meanings and histograms. */
 #include "report.h"
 
+#include <math.h>
+
 const char *const REPORT_MEANING_ACCURACY = "share of generated events equal to the original, averaged over windows";
 const char *const REPORT_MEANING_PERFECT = "windows whose generated events are all right";
 const char *const REPORT_MEANING_ROUGE_EVENT = "longest common subsequence / k: credit for right events in the right order";
@@ -20,6 +22,39 @@ const char *const REPORT_MEANING_MEMO = "windows occurring verbatim in training 
 const char *const REPORT_MEANING_LEAK = "real test windows already in training: a leaking split rewards memorisation";
 const char *const REPORT_SMOOTHING =
     "additive: each event seen in either set gets 1e-6 added to its probability, then renormalised";
+
+const char *const REPORT_MEANING_FLOOR =
+    "the same figures for as many training windows as GENERATED, drawn at random, against REAL: real data "
+    "from the program, as close to REAL as a generator can be expected to come";
+const char *const REPORT_MEANING_COPIES =
+    "windows occurring verbatim in the training trace: generated copies of training beside real test "
+    "windows that were there already";
+
+int report_floor_rows(const eval_result *r, floor_row *rows) {
+    const dist_metrics *d = &r->dist, *q = &r->floor.dist;
+    int n = 0;
+    rows[n++] = (floor_row){"JS events", "js_events_bits", "", d->js_event, q->js_event, 0};
+    rows[n++] = (floor_row){"JS bigrams", "js_bigrams_bits", "", d->js_bigram, q->js_bigram, 0};
+    rows[n++] = (floor_row){"JS trigrams", "js_trigrams_bits", "", d->js_trigram, q->js_trigram, 0};
+    rows[n++] = (floor_row){"KL(generated||real)", "kl_generated_real_nats", " nats", d->kl_gen_real, q->kl_gen_real, 0};
+    rows[n++] = (floor_row){"KL(real||generated)", "kl_real_generated_nats", " nats", d->kl_real_gen, q->kl_real_gen, 0};
+    rows[n++] = (floor_row){"distinct events", "unique_events", "", d->unique_gen, q->unique_gen, 1};
+    if (r->has_nn && r->floor.has_nn) {
+        rows[n++] = (floor_row){"NN ROUGE-L gen->real", "nn_rougeL_generated_to_real", " %", r->nn.mean_gen_to_real,
+                                r->floor.nn.mean_gen_to_real, 0};
+        rows[n++] = (floor_row){"NN ROUGE-L real->gen", "nn_rougeL_real_to_generated", " %", r->nn.mean_real_to_gen,
+                                r->floor.nn.mean_real_to_gen, 0};
+    }
+    return n;
+}
+
+double report_copies_generated(const eval_result *r) {
+    return r->memo.gen_count ? 100.0 * (double)r->memo.gen_in_trace / (double)r->memo.gen_count : NAN;
+}
+
+double report_copies_real(const eval_result *r) {
+    return r->memo.real_count ? 100.0 * (double)r->memo.real_in_trace / (double)r->memo.real_count : NAN;
+}
 
 void report_histogram(const double *values, int64_t n, int bins, int64_t *counts) {
     for (int b = 0; b < bins; b++) counts[b] = 0;

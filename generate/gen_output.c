@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "gen_strace.h"
 #include "h5_probe.h"
 #include "h5_util.h"
 
@@ -17,6 +18,7 @@ int gen_format_parse(const char *name, gen_format *out) {
     else if (!strcmp(name, "npy")) *out = GEN_NPY;
     else if (!strcmp(name, "h5")) *out = GEN_H5;
     else if (!strcmp(name, "names")) *out = GEN_NAMES;
+    else if (!strcmp(name, "strace")) *out = GEN_STRACE;
     else return -1;
     return 0;
 }
@@ -30,6 +32,7 @@ gen_format gen_format_from_path(const char *path) {
     if (ends_with(path, ".npy")) return GEN_NPY;
     if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return GEN_H5;
     if (ends_with(path, ".names")) return GEN_NAMES;
+    if (ends_with(path, ".strace")) return GEN_STRACE;
     return GEN_TEXT;
 }
 
@@ -108,6 +111,7 @@ int gen_write(const char *path, gen_format format, const gen_result *r, char *wr
     case GEN_NPY: rc = windows_write_npy(path, &r->windows, err); break;
     case GEN_NAMES: rc = write_names(path, r, err); break;
     case GEN_H5: rc = write_h5(path, r, err); break;
+    case GEN_STRACE: rc = gen_write_strace(path, &r->windows, r->vocab, r->events, r->provenance, err); break;
     }
     if (rc) return -1;
     snprintf(written, written_size, "%s", path);

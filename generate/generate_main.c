@@ -1,6 +1,7 @@
 /* `generate`: reconstruct lost events, forecast, or synthesise whole windows
- * from a trained checkpoint, with SSSD's DDPM sampler or DDIM; under mpirun
- * the windows are shared out among the processes and rank 0 writes them all. */
+ * or traces of any length from a trained checkpoint, with SSSD's DDPM
+ * sampler, DDIM, or unmasking; under mpirun the windows are shared out among
+ * the processes and rank 0 writes them all. */
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -16,6 +17,9 @@
 #include "diffusion.h"
 #include "encoding.h"
 #include "gen_output.h"
+#include "gen_strace.h"
+#include "long_trace.h"
+#include "memory.h"
 #include "snap.h"
 #include "timer.h"
 #include "window_source.h"
@@ -28,7 +32,8 @@ typedef struct gen_options {
     char mask[4096];
     int forecast;
     long long num;
-    int length;
+    long long length;
+    int overlap;
     diffusion_sampler sampler;
     int steps;
     double eta;
@@ -59,15 +64,23 @@ static void usage(FILE *f) {
             "        (1 = observed), one line for all windows or one per window. Default: the\n"
             "        checkpoint's training task when it is a fixed gap.\n"
             "  --input WINDOWS --forecast K         the last K events of each window are generated\n"
-            "  --num N [--length L]                 synthesise N windows (nothing observed)\n"
+            "  --num N [--length L] [--overlap O]   synthesise N traces of L events (nothing observed; default\n"
+            "        L: the model's window). A trace longer than the window is built window by window: each\n"
+            "        new window holds the trace's last O events so far (observed) and generates the rest, so\n"
+            "        the model continues the trace across a seam as it continues any window. Default O: the\n"
+            "        window less a blackout at the end the checkpoint trained on, so that each new window is\n"
+            "        a task it knows (forecast:K: K; mix: its longest gap, at most half the window); half the\n"
+            "        window for checkpoints of other tasks. The traces advance in lockstep, --batch windows\n"
+            "        at a time; a trace depends on --seed and its number only.\n"
             "  WINDOWS: paper text layout, .npy, .h5 holding /windows, or a dataset (name, directory,\n"
             "  NAME.h5: its --split, testing by default); --limit N takes the first N windows.\n"
             "\n"
             "sampling:\n"
             "  models with the masked encoding (the default) unmask the gap: one network pass per generated\n"
             "  event, the positions the model is surest of first; --steps S reveals it in S passes instead.\n"
-            "  --temperature T       masked: 0 takes the most probable event (default with one sample),\n"
-            "                        T > 0 draws from the softmax at temperature T (default 1 with --samples)\n"
+            "  --temperature T       masked: 0 takes the most probable event (default for one sample of\n"
+            "                        --input), T > 0 draws from the softmax at temperature T (default 1 with\n"
+            "                        --samples and with --num: at 0 every synthesised window would be the same)\n"
             "  models with the bits or id encoding run Gaussian diffusion:\n"
             "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
             "  --steps S             DDIM steps (default 20)\n"
@@ -83,8 +96,12 @@ static void usage(FILE *f) {
             "\n"
             "output:\n"
             "  --out FILE            (default generated.txt); the mask goes to FILE.mask (1 = observed)\n"
-            "  --format F            text (paper layout) | npy | h5 (/windows, /mask) | names\n"
-            "                        (default: from FILE's extension, else text)\n"
+            "  --format F            text (paper layout: one window or trace a line) | npy | h5 (/windows,\n"
+            "                        /mask) | names (event names, one window or trace a line) | strace (a log\n"
+            "                        that `dataset build` reads back: one line per call with made-up arguments\n"
+            "                        and results, a header saying it is synthetic; several traces are\n"
+            "                        processes 1001, 1002, ... one after the other) (default: from FILE's\n"
+            "                        extension, .strace included, else text)\n"
             "  --save-input FILE     also write the input windows used (after --limit) in text layout,\n"
             "                        the REAL that `evaluate` pairs the output with\n"
             "\n"
@@ -133,7 +150,8 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
         else if (!strcmp(a, "--mask")) copy_opt(o->mask, sizeof o->mask, a, v);
         else if (!strcmp(a, "--forecast")) o->forecast = (int)cli_integer(a, v, 1, 1 << 20);
         else if (!strcmp(a, "--num")) o->num = cli_integer(a, v, 1, 1LL << 32);
-        else if (!strcmp(a, "--length")) o->length = (int)cli_integer(a, v, 1, 1 << 20);
+        else if (!strcmp(a, "--length")) o->length = cli_integer(a, v, 1, LONG_TRACE_MAX_LENGTH);
+        else if (!strcmp(a, "--overlap")) o->overlap = (int)cli_integer(a, v, 1, 1 << 20);
         else if (!strcmp(a, "--sampler")) {
             if (!strcmp(v, "ddpm")) o->sampler = SAMPLER_DDPM;
             else if (!strcmp(v, "ddim")) o->sampler = SAMPLER_DDIM;
@@ -152,7 +170,7 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
         else if (!strcmp(a, "--save-input")) copy_opt(o->save_input, sizeof o->save_input, a, v);
         else if (!strcmp(a, "--format")) {
             gen_format f;
-            if (gen_format_parse(v, &f)) cli_bad_value(a, v, "expected text, npy, h5 or names");
+            if (gen_format_parse(v, &f)) cli_bad_value(a, v, "expected text, npy, h5, names or strace");
             copy_opt(o->format, sizeof o->format, a, v);
         } else if (!strcmp(a, "--seed")) {
             char *end;
@@ -172,6 +190,7 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
         die("--num synthesises windows from nothing; it cannot be combined with --input, --mask or --forecast");
     if (o->forecast && o->mask[0]) die("--forecast K sets the mask itself; drop --mask");
     if (o->length && !o->num) die("--length only applies to --num (inputs have their own length)");
+    if (o->overlap && !o->length) die("--overlap applies to traces longer than the model's window: give --num N --length L");
     if (o->save_input[0] && o->num) die("--save-input needs --input (synthesis has no input windows)");
 }
 
@@ -200,6 +219,11 @@ static void on_pass(void *user, int done, int total) {
 static int file_exists(const char *p) {
     struct stat st;
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The checkpoint's event kind ("call", "entry-exit"), or "unknown" for checkpoints that do not record it. */
+static void checkpoint_events(const checkpoint_meta *meta, char *out, size_t size) {
+    snprintf(out, size, "%s", meta->events[0] ? meta->events : "unknown");
 }
 
 /* One line of --top from the model's probabilities: the K most likely events
@@ -235,6 +259,153 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
             "generate: warning: the checkpoint trained on the task %s and never on %s; expect poor results (train "
             "with --mask mix for one checkpoint that serves every task)\n",
             meta->task, text);
+}
+
+/* One line on the sampler, for the provenance and the summary. */
+static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
+    if (cfg->encoding == ENCODING_MASKED) {
+        if (o->steps) snprintf(out, size, "unmasking in at most %d passes, temperature %g", o->steps, o->temperature);
+        else snprintf(out, size, "unmasking one event per pass, temperature %g", o->temperature);
+    } else if (o->sampler == SAMPLER_DDPM) snprintf(out, size, "DDPM, %d steps", cfg->T);
+    else snprintf(out, size, "DDIM, %d steps, eta %g", o->steps < cfg->T ? o->steps : cfg->T, o->eta);
+}
+
+/* The overlap of consecutive windows of a long trace when --overlap is not
+ * given. A new window observes its first O events and generates the rest: a
+ * blackout at the end. With O = L - K for a blackout K the checkpoint
+ * trained on, every window is a task it knows: forecast:K has one K; a mix
+ * has every K up to its longest gap, of which the longest is taken (fewest
+ * windows: DDPM and DDIM cost the same per window, while the masked sampler
+ * costs about one pass per generated event whatever O is) but at most L/2,
+ * so that each window sees at least as much of the trace as it adds.
+ * Checkpoints of other tasks get L/2 (and a warning). */
+static int default_overlap(const checkpoint_meta *meta, int L) {
+    mask_spec t;
+    error_info err;
+    int k = 0;
+    if (meta->task[0] && !mask_spec_parse(meta->task, &t, &err)) {
+        if (t.kind == MASK_FORECAST) return t.k < L ? L - t.k : L / 2; /* exactly its task */
+        if (t.kind == MASK_MIX && (t.mix[MIX_FORECAST] > 0 || t.mix[MIX_GAP] > 0)) k = mask_spec_mix_max(&t, L);
+    }
+    if (k < 1 || k > L / 2) k = L / 2;
+    return L - k;
+}
+
+typedef struct trace_sampler {
+    diffusion_context *diff;
+    const diffusion_sample_options *so;
+    progress *pg;
+    int L, clamp_to;
+    float *values;
+} trace_sampler;
+
+static void sample_trace_windows(void *user, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
+                                 int64_t done, int64_t total, int32_t *ids) {
+    trace_sampler *s = user;
+    s->pg->windows_total = total;
+    s->pg->windows_before = done;
+    s->pg->batch_windows = B;
+    diffusion_sample(s->diff, B, x0, mask, noise_ids, s->so, s->values);
+    diffusion_values_to_ids(s->values, (long long)B * s->L, s->clamp_to, ids);
+    for (size_t i = 0; i < (size_t)B * s->L; i++)
+        if (mask[i] != 0.0f) ids[i] = (int32_t)x0[i]; /* the overlap comes back exactly */
+}
+
+/* --num N --length T with T other than the model's window: N whole traces,
+ * window by window (long_trace.h), written like any output. */
+static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format format) {
+    int L = cfg->s4_lmax;
+    error_info err;
+    if (o->samples > 1 || o->top)
+        die("--samples and --top apply to windows; a trace of --length %lld is built window by window from one "
+            "sample each", o->length);
+    if (L < 2) die("the model's windows hold %d event; traces cannot be continued from them", L);
+    if (o->overlap && o->length <= L)
+        die("--overlap %d: a trace of --length %lld fits in one window of %d events; --overlap applies to longer "
+            "traces", o->overlap, o->length, L);
+    if (o->overlap >= L)
+        die("--overlap %d: consecutive windows of %d events can share 1..%d events", o->overlap, L, L - 1);
+    long long N = o->num;
+    char what[128];
+    snprintf(what, sizeof what, "%lld traces of %lld events", N, o->length);
+    if (memory_check("--num", what, 9.0 * (double)N * (double)o->length, &err)) die("%s", err.message);
+    char why[512];
+    backend *be = backend_create(o->device, o->threads, why, sizeof why);
+    if (!be) die("--device %s: %s", o->device, why);
+    int items = N < o->batch ? (int)N : o->batch;
+    checkpoint_meta meta;
+    checkpoint_meta_init(&meta);
+    sssd_model *model = checkpoint_load(o->checkpoint, be, items, &meta, &err);
+    if (!model) die("--checkpoint: %s", err.message);
+    int V = meta.vocab_size;
+    if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
+    char events[64];
+    checkpoint_events(&meta, events, sizeof events);
+    if (o->snap && strcmp(events, "entry-exit"))
+        die("--snap: the checkpoint does not say that its data is entry-exit (events: %s), and a synthesised trace "
+            "has no observed events to tell", events);
+    int overlap = o->overlap ? o->overlap : default_overlap(&meta, L);
+    long_trace_plan plan;
+    if (long_trace_plan_make(o->length, L, overlap, &plan, &err)) die("--length/--overlap: %s", err.message);
+    mask_spec none_spec;
+    memset(&none_spec, 0, sizeof none_spec);
+    none_spec.kind = MASK_NONE;
+    warn_untrained_task(&meta, &none_spec, L, o->quiet);
+    if (plan.rounds > 1) {
+        mask_spec next;
+        memset(&next, 0, sizeof next);
+        next.kind = MASK_FORECAST;
+        next.k = L - overlap;
+        warn_untrained_task(&meta, &next, L, o->quiet);
+    }
+
+    window_set result;
+    window_set_init(&result, N, (int)plan.length);
+    size_t NT = (size_t)N * (size_t)plan.length;
+    uint8_t *observed = xcalloc(NT ? NT : 1, 1);
+    diffusion_context *diff = diffusion_context_create(model);
+    progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
+    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL};
+    trace_sampler ts = {diff, &so, &pg, L, o->clamp ? V : 0, xmalloc(sizeof(float) * (size_t)items * L)};
+    double t0 = now_seconds();
+    long_trace_generate(&plan, 0, N, items, sample_trace_windows, &ts, result.ids);
+    double elapsed = now_seconds() - t0;
+    if (pg.tty && !o->quiet) fputs("\r\033[K", stderr);
+
+    long long snapped = 0;
+    if (o->snap)
+        for (int64_t n = 0; n < N; n++)
+            snapped += snap_window(result.ids + (size_t)n * plan.length, observed + (size_t)n * plan.length, NULL,
+                                   (int)plan.length);
+
+    char sampler_text[64], provenance[8192], written[16384];
+    describe_sampler(o, cfg, sampler_text, sizeof sampler_text);
+    snprintf(provenance, sizeof provenance,
+             "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
+             o->checkpoint, meta.step, (long long)plan.length, L, overlap, sampler_text, (unsigned long long)o->seed,
+             o->snap ? "; snapped" : "");
+    gen_result gr = {result, observed, NULL, &meta.vocab, provenance, events};
+    if (gen_write(o->out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
+    if (!o->quiet) {
+        double events_total = (double)NT;
+        fprintf(stderr,
+                "generate: synthesised %lld trace%s of %lld events (%lld window%s of %d each, overlapping by %d) with "
+                "%s in %.1fs: %.1f events/s\n",
+                N, N == 1 ? "" : "s", (long long)plan.length, (long long)plan.rounds, plan.rounds == 1 ? "" : "s", L,
+                overlap, sampler_text, elapsed, elapsed > 0 ? events_total / elapsed : 0.0);
+        if (o->snap)
+            fprintf(stderr, "generate: --snap changed %lld event%s to repair entry/exit pairs\n", snapped,
+                    snapped == 1 ? "" : "s");
+        fprintf(stderr, "generate: wrote %s\n", written);
+    }
+    free(ts.values);
+    free(observed);
+    window_set_free(&result);
+    diffusion_context_free(diff);
+    sssd_model_free(model);
+    checkpoint_meta_free(&meta);
+    backend_free(be);
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -284,7 +455,8 @@ int main(int argc, char **argv) {
         die("--top needs --samples 2 or more with the %s encoding (frequencies come from several samples)",
             encoding_name(cfg.encoding));
     if (masked && !o.steps_given) o.steps = 0; /* one pass per generated event */
-    if (o.temperature < 0) o.temperature = o.samples > 1 ? 1.0 : 0.0;
+    if (o.temperature < 0) o.temperature = o.samples > 1 || o.num ? 1.0 : 0.0;
+    if (o.num && o.length && o.length != L) return synthesise_traces(&o, &cfg, format);
 
     /* ---- inputs and masks ---- */
     window_set input;
@@ -292,8 +464,6 @@ int main(int argc, char **argv) {
     const char *mode;
     char task[160] = "";
     if (o.num) {
-        if (o.length && o.length != L)
-            die("--length %d: the model was trained on windows of %d events and generates that length", o.length, L);
         window_set_init(&input, o.num, L);
         memset(input.ids, 0, sizeof(int32_t) * (size_t)o.num * L);
         mode = "synthesised";
@@ -326,6 +496,7 @@ int main(int argc, char **argv) {
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
     int V = meta.vocab_size;
+    if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
     if (o.num) {
         mask_spec none_spec;
         memset(&none_spec, 0, sizeof none_spec);
@@ -569,14 +740,12 @@ int main(int argc, char **argv) {
     /* ---- output ---- */
     char provenance[8192], written[16384];
     char sampler_text[64];
-    if (masked) {
-        if (o.steps) snprintf(sampler_text, sizeof sampler_text, "unmasking in at most %d passes, temperature %g", o.steps, o.temperature);
-        else snprintf(sampler_text, sizeof sampler_text, "unmasking one event per pass, temperature %g", o.temperature);
-    } else if (o.sampler == SAMPLER_DDPM) snprintf(sampler_text, sizeof sampler_text, "DDPM, %d steps", cfg.T);
-    else snprintf(sampler_text, sizeof sampler_text, "DDIM, %d steps, eta %g", o.steps < cfg.T ? o.steps : cfg.T, o.eta);
+    describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
-    gen_result gr = {result, observed, confidence, &meta.vocab, provenance};
+    char events[64];
+    checkpoint_events(&meta, events, sizeof events);
+    gen_result gr = {result, observed, confidence, &meta.vocab, provenance, events};
     if (gen_write(o.out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
     if (o.save_input[0]) {
         if (windows_write_text(o.save_input, &input, &err)) die("--save-input: %s", err.message);

@@ -202,7 +202,7 @@ static void test_ff_names(void) {
     strace_log_free(&log);
 }
 
-/* Lines strace writes that are no events: personality notes, strace messages. */
+/* Lines that are no events: personality notes, strace messages, '#' comments. */
 static void test_notes(void) {
     const char *t = "[ Process PID=4321 runs in 32 bit mode. ]\nstrace: Process 4321 detached\ngetpid() = 4321\n";
     strace_log log;
@@ -210,6 +210,12 @@ static void test_notes(void) {
     strace_parse(&log, t, strlen(t));
     CHECK(log.unparsed == 0 && log.note_lines == 2 && log.calls == 1);
     strace_log_free(&log);
+    const char *c = "# a header\n  # indented\ngetpid() = 4321\n#\n1234 # not a comment after a pid\n";
+    strace_log_init(&log, 0);
+    strace_parse(&log, c, strlen(c));
+    CHECK(log.note_lines == 3 && log.calls == 1 && log.unparsed == 1 && log.problems[0].line == 5);
+    strace_log_free(&log);
+    CHECK(strace_looks_like(c, strlen(c)));
 }
 
 /* -Y (--decode-pids=comm): the command name after every pid. */

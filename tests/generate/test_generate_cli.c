@@ -11,10 +11,9 @@
 #include "checkpoint.h"
 #include "encoding.h"
 #include "gen_output.h"
-#include "philox.h"
+#include "random_checkpoint.h"
 #include "snap.h"
 #include "test_util.h"
-#include "tiny_config.h"
 #include "window_source.h"
 
 static const char *gen_bin;
@@ -25,40 +24,7 @@ static char cmd[16384];
 /* A tiny model with random (non-zero) weights, vocabulary "ev1".."ev6",
  * data of event kind `events`, task mid:4, events encoded as `encoding`. */
 static void make_checkpoint_of(const char *path, int encoding, const char *events) {
-    sssd_config cfg = tiny_test_config(L, 20);
-    error_info err;
-    sssd_config_set_encoding(&cfg, encoding, V);
-    backend *be = backend_cpu_create(1);
-    sssd_model *m = sssd_model_create(&cfg, be, 1, 3);
-    long long n = sssd_model_num_params(m);
-    real_t *p = malloc(sizeof(real_t) * (size_t)n);
-    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
-    for (long long i = 0; i < n; i++) p[i] += (real_t)(0.05 * philox_normal(4, 4, (uint64_t)i));
-    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-    free(p);
-    sssd_model_parameters_changed(m);
-    checkpoint_meta meta;
-    checkpoint_meta_init(&meta);
-    meta.step = 1;
-    meta.vocab.size = V;
-    meta.vocab.names = calloc(V + 1, sizeof(char *));
-    meta.vocab.counts = calloc(V + 1, sizeof(int64_t));
-    for (int i = 0; i < V; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "ev%d", i + 1);
-        meta.vocab.names[i] = strdup(name);
-        meta.vocab.counts[i] = 10 - i;
-    }
-    snprintf(meta.task, sizeof meta.task, "mid:4");
-    snprintf(meta.events, sizeof meta.events, "%s", events);
-    meta.vocab_size = V;
-    if (checkpoint_save(path, m, &meta, 0, &err)) {
-        fprintf(stderr, "checkpoint_save: %s\n", err.message);
-        exit(2);
-    }
-    checkpoint_meta_free(&meta);
-    sssd_model_free(m);
-    backend_free(be);
+    make_random_checkpoint(path, encoding, L, V, "mid:4", events, 0.05);
 }
 
 static void make_checkpoint(const char *path, int encoding) { make_checkpoint_of(path, encoding, "entry-exit"); }
@@ -341,7 +307,10 @@ static void test_refusals(void) {
         {"--input tg/data --mask random-gap:3", "random masks are for training"},
         {"--input tg/data --mask tg/badmask.txt", "rows of 3 positions"},
         {"--input tg/data --forecast 4 --mask mid:2", "--forecast"},
-        {"--num 3 --length 20", "--length 20"},
+        {"--num 3 --length 20 --overlap 16", "--overlap 16"},
+        {"--num 3 --length 12 --overlap 4", "fits in one window"},
+        {"--input tg/data --overlap 4", "--overlap"},
+        {"--num 3 --length 40 --samples 2", "--samples"},
         {"--num 0", "--num 0"},
         {"--input tg/data --steps 5", "--sampler ddim"},
         {"--input tg/data --sampler ddim --eta 2", "--eta 2"},

@@ -1,0 +1,191 @@
+/* The floor of the distribution figures (real against real) and the copies
+ * of training, on a worked example whose figures are computed by hand; the
+ * draw of training windows (seeded, without replacement); the scope follows
+ * the mask; and the figures in the text, JSON and HTML views. argv[1] is the
+ * evaluate tool. */
+#include "evaluation.h"
+#include "floor.h"
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path) {
+    static char buf[1 << 20];
+    buf[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return buf;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static void test_sample_rows(void) {
+    int64_t rows[10], again[10], other[10];
+    floor_sample_rows(10, 10, 1, rows);
+    int all = 1;
+    for (int i = 0; i < 10; i++) all &= rows[i] == i; /* every row once, ascending */
+    CHECK(all);
+    floor_sample_rows(1000, 10, 7, rows);
+    floor_sample_rows(1000, 10, 7, again);
+    floor_sample_rows(1000, 10, 8, other);
+    int ascending = 1, in_range = 1;
+    for (int i = 0; i < 10; i++) {
+        in_range &= rows[i] >= 0 && rows[i] < 1000;
+        if (i) ascending &= rows[i] > rows[i - 1]; /* no row twice */
+    }
+    CHECK(ascending && in_range);
+    CHECK(memcmp(rows, again, sizeof rows) == 0);
+    CHECK(memcmp(rows, other, sizeof rows) != 0);
+    /* Every row can be drawn: 2 of 3, over many seeds, covers all three. */
+    int seen[3] = {0, 0, 0};
+    for (uint64_t s = 0; s < 50; s++) {
+        int64_t two[2];
+        floor_sample_rows(3, 2, s, two);
+        seen[two[0]]++;
+        seen[two[1]]++;
+    }
+    CHECK(seen[0] > 10 && seen[1] > 10 && seen[2] > 10);
+}
+
+/* TRAIN: five windows 1,2,1,2 (whatever is drawn, the floor's windows are
+ * 1,2,1,2). REAL: 1,1,2,2 and 1,2,1,2. GENERATED: 1,2,1,2 (a copy of
+ * training) and 3,3,3,3. Two windows are drawn (as many as GENERATED):
+ *   events   floor {1: 4, 2: 4}, REAL {1: 4, 2: 4}: JS 0;
+ *   bigrams  floor {12: 4, 21: 2}, REAL {11, 12 x3, 21, 22}: JS 0.1957096288;
+ *   trigrams floor {121: 2, 212: 2}, REAL {112, 122, 121, 212}: JS 0.3112781245;
+ *   distinct events: floor 2, generated 3, REAL 2;
+ *   copies: 1 of 2 generated windows, 1 of 2 real windows. */
+static void test_worked_example(void) {
+    write_file("fl_train.txt", "1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2");
+    write_file("fl_real.txt", "1,1,2,2\n1,2,1,2");
+    write_file("fl_gen.txt", "1,2,1,2\n3,3,3,3");
+    eval_config cfg = {0};
+    cfg.generated = "fl_gen.txt";
+    cfg.real = "fl_real.txt";
+    cfg.train = "fl_train.txt";
+    cfg.threads = 1;
+    cfg.seed = 5;
+    eval_result r;
+    error_info err;
+    int rc = eval_run(&cfg, &r, &err);
+    CHECK_MSG(rc == 0, "%s", rc ? err.message : "");
+    if (rc) return;
+    CHECK(r.has_floor && r.floor.windows == 2 && r.floor.of_windows == 5 && r.floor.seed == 5);
+    CHECK(!r.floor.dist.generated_only);
+    CHECK_CLOSE(r.floor.dist.js_event, 0.0, 1e-12, 0);
+    CHECK_CLOSE(r.floor.dist.js_bigram, 0.1957096288, 1e-9, 0);
+    CHECK_CLOSE(r.floor.dist.js_trigram, 0.3112781245, 1e-9, 0);
+    CHECK(r.floor.dist.unique_gen == 2 && r.dist.unique_gen == 3 && r.dist.unique_real == 2);
+    /* The generator's own figures are larger: its 3,3,3,3 is nowhere in REAL. */
+    CHECK(r.dist.js_event > r.floor.dist.js_event && r.dist.js_bigram > r.floor.dist.js_bigram);
+    /* Nearest neighbours: the floor's windows are all in REAL (F1 = 1 each). */
+    CHECK(r.floor.has_nn);
+    CHECK_CLOSE(r.floor.nn.mean_gen_to_real, 100.0, 1e-9, 0);
+    CHECK(r.has_memo && r.memo.gen_in_trace == 1 && r.memo.real_in_trace == 1);
+    eval_result_free(&r);
+
+    /* Without --train there is no floor. */
+    cfg.train = NULL;
+    CHECK(eval_run(&cfg, &r, &err) == 0 && !r.has_floor);
+    eval_result_free(&r);
+}
+
+/* With a mask the floor is scored on the generated positions, as the
+ * generator is, and equals that computation done by hand on the drawn rows. */
+static void test_scope(void) {
+    char train[4096] = "";
+    for (int w = 0; w < 40; w++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s%d,%d,%d,%d,%d,%d", w ? "\n" : "", 1 + w % 3, 1 + w % 5, 2 + w % 2, 1 + w % 4,
+                 3, 1 + w % 7);
+        strcat(train, line);
+    }
+    write_file("fs_train.txt", train);
+    write_file("fs_real.txt", "1,2,3,4,3,1\n2,2,2,1,3,5\n3,1,2,4,3,7");
+    write_file("fs_gen.txt", "1,2,2,2,3,1\n2,2,1,1,3,5\n3,1,1,4,3,7");
+    eval_config cfg = {0};
+    cfg.generated = "fs_gen.txt";
+    cfg.real = "fs_real.txt";
+    cfg.train = "fs_train.txt";
+    cfg.mask = "mid:2"; /* positions 2 and 3 of 6 */
+    cfg.threads = 1;
+    cfg.skip_nn = 1;
+    cfg.seed = 3;
+    eval_result r;
+    error_info err;
+    int rc = eval_run(&cfg, &r, &err);
+    CHECK_MSG(rc == 0, "%s", rc ? err.message : "");
+    if (rc) return;
+    CHECK(r.has_floor && r.floor.windows == 3 && r.floor.dist.generated_only && !r.floor.has_nn);
+    int64_t rows[3];
+    floor_sample_rows(40, 3, 3, rows);
+    CHECK(memcmp(rows, r.floor.rows, sizeof rows) == 0);
+    window_set sample;
+    window_set_init(&sample, 3, 6);
+    for (int i = 0; i < 3; i++) memcpy(sample.ids + i * 6, r.train_ws.ids + rows[i] * 6, sizeof(int32_t) * 6);
+    dist_metrics want;
+    dist_compute(&sample, &r.mask, &r.real_ws, &r.mask, r.vocab_max, &want);
+    CHECK_CLOSE(r.floor.dist.js_event, want.js_event, 1e-12, 0);
+    CHECK_CLOSE(r.floor.dist.js_bigram, want.js_bigram, 1e-12, 0);
+    CHECK_CLOSE(r.floor.dist.js_trigram, want.js_trigram, 1e-12, 0);
+    CHECK(r.floor.dist.events_gen == 6); /* 2 generated positions x 3 windows */
+    dist_free(&want);
+    window_set_free(&sample);
+    eval_result_free(&r);
+}
+
+static void test_views(const char *tool) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --train fl_train.txt --seed 9 --json fl.json --html fl.html "
+             "> fl_out.txt 2>&1", tool);
+    int st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *text = read_file("fl_out.txt");
+    CHECK_STR_CONTAINS(text, "Real against real: the floor");
+    CHECK_STR_CONTAINS(text, "2 of 5 training windows drawn (seed 9)");
+    CHECK_STR_CONTAINS(text, "0.1957");
+    CHECK_STR_CONTAINS(text, "50.00% of generated windows; 50.00% of real test windows");
+    char *json = read_file("fl.json");
+    CHECK_STR_CONTAINS(json, "\"floor\": {");
+    CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": 0.1957");
+    CHECK_STR_CONTAINS(json, "\"js_trigrams_bits\": 0.3112");
+    CHECK_STR_CONTAINS(json, "\"unique_events\": 2");
+    CHECK_STR_CONTAINS(json, "\"seed\": 9");
+    CHECK_STR_CONTAINS(json, "\"copies\": {");
+    CHECK_STR_CONTAINS(json, "\"generated_percent\": 50");
+    CHECK_STR_CONTAINS(json, "\"real_test_percent\": 50");
+    char *html = read_file("fl.html");
+    CHECK_STR_CONTAINS(html, "Real against real: the floor");
+    CHECK_STR_CONTAINS(html, "Copies of training: 50.00%");
+    /* Without --train: null in the JSON, no section in the text. */
+    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --json fl2.json > fl_out2.txt 2>&1", tool);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK_STR_CONTAINS(read_file("fl2.json"), "\"floor\": null");
+    CHECK(!strstr(read_file("fl_out2.txt"), "Real against real"));
+    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --seed -1 > fl_out3.txt 2>&1", tool);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    CHECK_STR_CONTAINS(read_file("fl_out3.txt"), "--seed");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_eval_floor EVALUATE_BINARY\n");
+        return 2;
+    }
+    test_sample_rows();
+    test_worked_example();
+    test_scope();
+    test_views(argv[1]);
+    return test_finish("test_eval_floor");
+}
