@@ -456,7 +456,15 @@ int main(int argc, char **argv) {
             encoding_name(cfg.encoding));
     if (masked && !o.steps_given) o.steps = 0; /* one pass per generated event */
     if (o.temperature < 0) o.temperature = o.samples > 1 || o.num ? 1.0 : 0.0;
-    if (o.num && o.length && o.length != L) return synthesise_traces(&o, &cfg, format);
+    if (o.num && o.length && o.length != L) {
+        /* Each window of a trace waits for the one before: traces are not shared out among processes. */
+        if (par->size > 1)
+            die("--length %lld: traces longer than the window (%d) are built by one process; run without mpirun",
+                (long long)o.length, L);
+        int rc = synthesise_traces(&o, &cfg, format);
+        collectives_finalize(par);
+        return rc;
+    }
 
     /* ---- inputs and masks ---- */
     window_set input;
