@@ -323,6 +323,12 @@ double diffusion_eval_loss_share(diffusion_context *d, int B, const float *x0, c
 void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
                       const diffusion_sample_options *opt, float *out) {
     diffusion_check_batch(d, B);
+    /* Every pass of a sampling loop runs on the same weights: the S4 kernels
+     * and weight-norm weights are computed once per call (or once for good
+     * when the caller has fixed the weights itself). */
+    int was_fixed = sssd_model_weights_fixed(d->m);
+    sssd_model_set_weights_fixed(d->m, 1);
     if (d->encoding == ENCODING_MASKED) masked_sample(d, B, x0, mask, noise_ids, opt, out);
     else gaussian_sample(d, B, x0, mask, noise_ids, opt, out);
+    sssd_model_set_weights_fixed(d->m, was_fixed);
 }

@@ -46,6 +46,42 @@
 /* Offset of the C draws in the Philox index space (see the header comment). */
 #define S4_INIT_C_INDEX_BASE (1ull << 40)
 
+/* Slack after every array handed to zheev. OpenBLAS 0.3.21's AVX2 zgemv
+ * kernel, which zheev calls, reads a few hundred bytes past the end of an
+ * array; where that array ends the heap, the process dies with a segmentation
+ * fault (seen with OPENBLAS_CORETYPE=Haswell on a Zen 5 CPU, at N = 64). */
+#define ZHEEV_SLACK 256
+
+/* Eigenvalues (ascending, into mu) and eigenvectors (columns, replacing the
+ * row-major Hermitian m) of m: what LAPACKE_zheev(LAPACK_ROW_MAJOR, 'V', 'U')
+ * computes - the same transpose, LAPACK call and transpose back - with every
+ * array allocated here, padded by ZHEEV_SLACK elements. */
+static lapack_int hermitian_eigen(int N, double complex *m, double *mu) {
+    double complex *a = calloc((size_t)N * N + ZHEEV_SLACK, sizeof *a), query = 0;
+    double *rwork = calloc((size_t)3 * N + ZHEEV_SLACK, sizeof *rwork);
+    double *ev = calloc((size_t)N + ZHEEV_SLACK, sizeof *ev);
+    lapack_int info = -1;
+    if (a && rwork && ev) {
+        /* row-major upper triangle = column-major lower triangle of the transpose */
+        for (int r = 0; r < N; r++)
+            for (int c = 0; c < N; c++) a[(size_t)c * N + r] = m[(size_t)r * N + c];
+        info = LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'V', 'U', N, a, N, ev, &query, -1, rwork);
+        lapack_int lwork = info == 0 ? (lapack_int)creal(query) : 0;
+        double complex *work = info == 0 ? calloc((size_t)lwork + ZHEEV_SLACK, sizeof *work) : NULL;
+        info = work ? LAPACKE_zheev_work(LAPACK_COL_MAJOR, 'V', 'U', N, a, N, ev, work, lwork, rwork) : -1;
+        free(work);
+    }
+    if (info == 0) {
+        for (int r = 0; r < N; r++)
+            for (int c = 0; c < N; c++) m[(size_t)r * N + c] = a[(size_t)c * N + r];
+        memcpy(mu, ev, (size_t)N * sizeof *mu);
+    }
+    free(a);
+    free(rwork);
+    free(ev);
+    return info;
+}
+
 int s4_hippo_legs_dplr(int N, double *w, double *P, double *B) {
     if (N < 2 || N % 2 != 0) return -1;
     const int N2 = N / 2;
@@ -67,7 +103,7 @@ int s4_hippo_legs_dplr(int N, double *w, double *P, double *B) {
             m[(size_t)n * N + k] = -I * s;
         }
     }
-    lapack_int info = LAPACKE_zheev(LAPACK_ROW_MAJOR, 'V', 'U', N, m, N, mu);
+    lapack_int info = hermitian_eigen(N, m, mu);
     if (info != 0) {
         free(m);
         free(mu);

@@ -82,9 +82,18 @@ real_t *sssd_model_adam_v(sssd_model *m);
 real_t *sssd_model_buffers(sssd_model *m);
 
 /* Call after parameters or buffers were overwritten (checkpoint load, Adam
- * step): refreshes derived state (S4 kernels are recomputed each forward
- * anyway; this invalidates caches if any). */
+ * step): drops what was kept from the old weights (see below). */
 void sssd_model_parameters_changed(sssd_model *m);
+
+/* Sampling runs the network many times on unchanging weights. While the
+ * weights are declared fixed, what depends on them alone - the S4 convolution
+ * kernels and the weight-normalised convolution weights - is computed by the
+ * first forward and reused by later ones (the same numbers, not recomputed),
+ * until sssd_model_parameters_changed or the declaration is withdrawn.
+ * Off by default: training changes the weights between forwards. Setting the
+ * state it already has changes nothing. */
+void sssd_model_set_weights_fixed(sssd_model *m, int fixed);
+int sssd_model_weights_fixed(const sssd_model *m);
 
 /* eps_hat = net(noisy, cond, t). Backend memory: noisy (B, 1, L),
  * cond (B, 2, L) = [x0*mask, mask], t (B) int32, eps_out (B, 1, L).

@@ -34,13 +34,14 @@ static void dense_rows_forward(backend *be, const dense *d, const real_t *x, rea
     be->ops->add_bias(be, y, d->b, B, d->O, 1);
 }
 
-/* out = LayerNorm(output_linear(GELU(s4_conv(u, K, D))) + u) */
+/* out = LayerNorm(output_linear(GELU(s4_conv(u, K, D))) + u); K is kept
+ * from an earlier forward when the weights are fixed and it is still fresh. */
 static void s4_layer_forward(sssd_model *m, s4_layer *s, const real_t *u, real_t *out) {
     backend *be = m->be;
     const backend_ops *op = be->ops;
     int B = m->B, H = s->H, L = m->cfg.s4_lmax;
     long long n = (long long)B * H * L;
-    op->s4_kernel_forward(be, s->fz, s->C, s->K);
+    if (!m->derived_fresh) op->s4_kernel_forward(be, s->fz, s->C, s->K);
     op->s4_conv_forward(be, u, s->K, s->D, s->y, B, H, L);
     op->gelu_forward(be, s->y, s->g, n);
     op->copy(be, s->r, u, (size_t)n * sizeof(real_t));
@@ -93,14 +94,16 @@ void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond,
     op->copy(be, m->cond, cond, (size_t)B * 2 * in * L * sizeof(real_t));
     op->copy(be, m->t, t, (size_t)B * sizeof(int32_t));
 
-    wn_forward(be, &m->init_conv);
-    wn_forward(be, &m->final1);
-    for (int n = 0; n < c->num_res_layers; n++) {
-        res_block *b = &m->blocks[n];
-        wn_forward(be, &b->conv);
-        wn_forward(be, &b->cond);
-        wn_forward(be, &b->res);
-        wn_forward(be, &b->skip);
+    if (!m->derived_fresh) {
+        wn_forward(be, &m->init_conv);
+        wn_forward(be, &m->final1);
+        for (int n = 0; n < c->num_res_layers; n++) {
+            res_block *b = &m->blocks[n];
+            wn_forward(be, &b->conv);
+            wn_forward(be, &b->cond);
+            wn_forward(be, &b->res);
+            wn_forward(be, &b->skip);
+        }
     }
 
     /* x = ReLU(init_conv(noise)) */
@@ -129,4 +132,6 @@ void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond,
     op->relu_forward(be, m->f1, m->f1, BSL);
     conv1x1_forward(be, m->final2.w, m->f1, eps_out, B, c->out_channels, S, L, 0.0);
     op->add_bias(be, eps_out, m->final2.b, B, c->out_channels, L);
+    /* What this forward derived from the weights stays valid only while they are fixed. */
+    m->derived_fresh = m->weights_fixed;
 }

@@ -118,4 +118,5 @@ void sssd_model_init_params(sssd_model *m, uint64_t seed) {
     m->be->ops->upload(m->be, m->buffers, hb, (size_t)m->nbuffers * sizeof(real_t));
     free(hp);
     free(hb);
+    sssd_model_parameters_changed(m);
 }

@@ -73,6 +73,9 @@ struct sssd_model {
     wn_conv final1;              /* (S, S, 1) */
     dense final2;                /* (out, S, 1) zero-initialised */
 
+    int weights_fixed;           /* sssd_model_set_weights_fixed */
+    int derived_fresh;           /* S4 kernels and weight-norm weights match the weights (only kept while fixed) */
+
     /* activations of the last forward (batch B) */
     int B;
     real_t *noisy;               /* (B, in, L) copy of the input */

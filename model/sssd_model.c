@@ -316,8 +316,16 @@ real_t *sssd_model_adam_m(sssd_model *m) { return m->adam_m; }
 real_t *sssd_model_adam_v(sssd_model *m) { return m->adam_v; }
 real_t *sssd_model_buffers(sssd_model *m) { return m->buffers; }
 
-/* Weight-norm weights and S4 kernels are recomputed at every forward: nothing is cached. */
-void sssd_model_parameters_changed(sssd_model *m) {}
+void sssd_model_parameters_changed(sssd_model *m) { m->derived_fresh = 0; }
+
+void sssd_model_set_weights_fixed(sssd_model *m, int fixed) {
+    fixed = fixed != 0;
+    if (fixed == m->weights_fixed) return;
+    m->weights_fixed = fixed;
+    m->derived_fresh = 0;
+}
+
+int sssd_model_weights_fixed(const sssd_model *m) { return m->weights_fixed; }
 
 void sssd_zero_grads(sssd_model *m) { m->be->ops->zero(m->be, m->grads, (size_t)m->nparams * sizeof(real_t)); }
 

@@ -1,6 +1,6 @@
 /* Micro-benchmark of the CPU S4 operations (float build): SSM kernel
  * generation forward/backward and the bidirectional convolution
- * forward/backward by both routes (FFT of length 2L, direct Toeplitz GEMM),
+ * forward/backward by both routes (FFT of length s4_conv_length(L), direct Toeplitz GEMM),
  * at the small preset (H = 256, L = 200, B = 32) and the paper's width
  * (H = 512). Prints the minimum wall time of several repetitions in ms.
  *

@@ -3,10 +3,11 @@
  * (sssd_cpu64). Channels are split over the backend's thread pool; FFT plans
  * and workspaces come from the backend's own cache (cpu_s4_state.c).
  *
- * The full kernel of length 2L is kf[s] = K0[s] (s < L), kf[L] = 0,
- * kf[2L - m] = K1[m - 1] (m = 1..L-1) - SSSD's pad(k0) + pad(flip(k1)); K1[L-1]
- * only ever multiplies zero padding, so it gets zero gradient. Two
- * implementations give the same numbers: FFT (real FFTs of length 2L) and
+ * The full circular kernel of length NC >= 2L - 1 (s4_conv_length) is
+ * kf[s] = K0[s] (s < L), kf[NC - m] = K1[m - 1] (m = 1..L-1), 0 elsewhere -
+ * SSSD's pad(k0) + pad(flip(k1)) with NC = 2L; K1[L-1] only ever multiplies
+ * zero padding, so it gets zero gradient. Two implementations give the same
+ * numbers: FFT (real FFTs of length NC) and
  * direct (per channel an L x L Toeplitz matrix and one GEMM over the batch).
  * Which one runs is chosen per call from L and B by measured thresholds
  * (S4_CONV_DIRECT_MAX_L below, figures from bench/model/bench_s4). */
@@ -19,7 +20,8 @@
 
 /* Convolution route: direct (GEMM) when L <= S4_CONV_DIRECT_MAX_L and the
  * per-channel GEMM is small enough (B L L <= S4_CONV_DIRECT_MAX_MNK) that
- * OpenBLAS runs it on the calling thread, else FFT. Measured with
+ * OpenBLAS runs it on the calling thread, else FFT. Measured (with FFTs of
+ * length 2L, before s4_conv_length) with
  * `bench_s4 <threads> 7 sweep` (B = 32, H = 256, forward + backward, ms, min of 7,
  * 2 shared cores, OpenBLAS 0.3.21 pthread, FFTW 3.3.10):
  *     L       8     16     32     48     64     96    128    200    256
@@ -72,12 +74,12 @@ static void spec_corr_mul(real_t *restrict acc, real_t *restrict d, const real_t
     }
 }
 
-/* Full circular kernel of length 2L for channel h into buf. */
-static void full_kernel(const real_t *K, int H, int L, int h, real_t *buf) {
+/* Full circular kernel of length NC for channel h into buf. */
+static void full_kernel(const real_t *K, int H, int L, int NC, int h, real_t *buf) {
     const real_t *k0 = K + (size_t)h * L, *k1 = K + ((size_t)H + h) * L;
     for (int s = 0; s < L; s++) buf[s] = k0[s];
-    buf[L] = 0;
-    for (int m = 1; m < L; m++) buf[2 * L - m] = k1[m - 1];
+    for (int s = L; s <= NC - L; s++) buf[s] = 0;
+    for (int m = 1; m < L; m++) buf[NC - m] = k1[m - 1];
 }
 
 /* Transposed Toeplitz matrix of channel h: y[b, :] = u[b, :] M, i.e.
@@ -93,27 +95,27 @@ static void toeplitz_matrix(const real_t *K, const real_t *D, int H, int L, int 
 }
 
 /* Into w->spec_k: the spectrum of channel h's full circular kernel, scaled
- * by 1/(2L) for the unnormalised inverse FFT; conjugated for the
+ * by 1/NC for the unnormalised inverse FFT; conjugated for the
  * correlations of the backward pass. */
 static void kernel_spectrum(const conv_job *j, s4_thread_ws *w, int h, int conjugate) {
-    const int L = j->L;
-    const real_t scale = (real_t)(1.0 / (2.0 * L));
-    full_kernel(j->K, j->H, L, h, w->rbuf);
+    const int NC = j->e->NC;
+    const real_t scale = (real_t)(1.0 / NC);
+    full_kernel(j->K, j->H, j->L, NC, h, w->rbuf);
     RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_k);
-    for (int k = 0; k <= L; k++) w->spec_k[k] = (conjugate ? RCONJ(w->spec_k[k]) : w->spec_k[k]) * scale;
+    for (int k = 0; k <= NC / 2; k++) w->spec_k[k] = (conjugate ? RCONJ(w->spec_k[k]) : w->spec_k[k]) * scale;
 }
 
-/* The spectrum of L samples x zero-padded to 2L (a linear, not circular,
+/* The spectrum of L samples x zero-padded to NC (a linear, not circular,
  * convolution), through w->rbuf. */
 static void padded_spectrum(const conv_job *j, s4_thread_ws *w, const real_t *x, rcomplex *out) {
     memcpy(w->rbuf, x, (size_t)j->L * sizeof(real_t));
-    memset(w->rbuf + j->L, 0, (size_t)j->L * sizeof(real_t));
+    memset(w->rbuf + j->L, 0, (size_t)(j->e->NC - j->L) * sizeof(real_t));
     RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, out);
 }
 
 static void conv_forward_fft_job(void *arg, long long begin, long long end, int tid) {
     conv_job *j = arg;
-    const int B = j->B, H = j->H, L = j->L;
+    const int B = j->B, H = j->H, L = j->L, NC = j->e->NC;
     s4_thread_ws *w = &j->e->ws[tid];
     for (int h = (int)begin; h < (int)end; h++) {
         kernel_spectrum(j, w, h, 0);
@@ -122,7 +124,7 @@ static void conv_forward_fft_job(void *arg, long long begin, long long end, int 
             const real_t *ub = j->u + ((size_t)b * H + h) * L;
             real_t *yb = j->y + ((size_t)b * H + h) * L;
             padded_spectrum(j, w, ub, w->spec_a);
-            spec_mul((real_t *)w->spec_a, (const real_t *)w->spec_k, L + 1);
+            spec_mul((real_t *)w->spec_a, (const real_t *)w->spec_k, NC / 2 + 1);
             RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_a, w->rbuf);
             for (int t = 0; t < L; t++) yb[t] = w->rbuf[t] + d * ub[t];
         }
@@ -131,12 +133,12 @@ static void conv_forward_fft_job(void *arg, long long begin, long long end, int 
 
 static void conv_backward_fft_job(void *arg, long long begin, long long end, int tid) {
     conv_job *j = arg;
-    const int B = j->B, H = j->H, L = j->L;
+    const int B = j->B, H = j->H, L = j->L, NC = j->e->NC;
     s4_thread_ws *w = &j->e->ws[tid];
-    const real_t scale = (real_t)(1.0 / (2.0 * L));
+    const real_t scale = (real_t)(1.0 / NC);
     for (int h = (int)begin; h < (int)end; h++) {
         kernel_spectrum(j, w, h, 1);
-        for (int k = 0; k <= L; k++) w->spec_acc[k] = 0;
+        for (int k = 0; k <= NC / 2; k++) w->spec_acc[k] = 0;
         const real_t d = j->D[h];
         double dd = 0.0;
         for (int b = 0; b < B; b++) {
@@ -147,7 +149,7 @@ static void conv_backward_fft_job(void *arg, long long begin, long long end, int
             padded_spectrum(j, w, dyb, w->spec_b);
             /* dK_full = corr(dy, u): sum_b DY conj(U); du = corr(dy, k): DY conj(Kf) */
             spec_corr_mul((real_t *)w->spec_acc, (real_t *)w->spec_b, (const real_t *)w->spec_a,
-                          (const real_t *)w->spec_k, L + 1);
+                          (const real_t *)w->spec_k, NC / 2 + 1);
             RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_b, w->rbuf);
             for (int t = 0; t < L; t++) {
                 dub[t] = w->rbuf[t] + d * dyb[t];
@@ -157,7 +159,7 @@ static void conv_backward_fft_job(void *arg, long long begin, long long end, int
         RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_acc, w->rbuf);
         real_t *dk0 = j->dK + (size_t)h * L, *dk1 = j->dK + ((size_t)H + h) * L;
         for (int s = 0; s < L; s++) dk0[s] += w->rbuf[s] * scale;
-        for (int m = 1; m < L; m++) dk1[m - 1] += w->rbuf[2 * L - m] * scale;
+        for (int m = 1; m < L; m++) dk1[m - 1] += w->rbuf[NC - m] * scale;
         j->dD[h] += (real_t)dd;
     }
 }
@@ -218,7 +220,7 @@ static void conv_run(backend *be, conv_job *j, int backward) {
     cpu_range_fn fn;
     if (direct) fn = backward ? conv_backward_direct_job : conv_forward_direct_job;
     else fn = backward ? conv_backward_fft_job : conv_forward_fft_job;
-    /* A channel is B transforms (or one GEMM) of length 2L: worth a thread from two channels on. */
+    /* A channel is B transforms of length NC (or one GEMM): worth a thread from two channels on. */
     cpu_parallel_for(be, j->H, 2, fn, j);
 }
 

@@ -54,6 +54,12 @@ static void entry_free(s4_entry *e) {
     free(e);
 }
 
+int s4_conv_length(int L) {
+    int n = 2;
+    while (n < 2 * L - 1) n *= 2;
+    return n;
+}
+
 static s4_entry *entry_build(int L, int nth) {
     s4_entry *e = calloc(1, sizeof *e);
     if (!e) {
@@ -62,7 +68,8 @@ static s4_entry *entry_build(int L, int nth) {
     }
     e->L = L;
     e->nth = nth;
-    const int nk = L / 2 + 1;
+    e->NC = s4_conv_length(L);
+    const int NC = e->NC, nk = L / 2 + 1;
     e->cosk = cpu_s4_alloc((size_t)nk * sizeof(double));
     e->sink = cpu_s4_alloc((size_t)nk * sizeof(double));
     for (int k = 0; k < nk; k++) {
@@ -84,11 +91,11 @@ static s4_entry *entry_build(int L, int nth) {
         s4_thread_ws *w = &e->ws[t];
         w->kre = cpu_s4_alloc((size_t)L * sizeof(double));
         w->kspec = cpu_s4_alloc((size_t)2 * s4_spec_stride(L) * sizeof(fftw_complex));
-        w->rbuf = cpu_s4_alloc((size_t)2 * L * sizeof(real_t));
-        w->spec_a = cpu_s4_alloc((size_t)(L + 1) * sizeof(rcomplex));
-        w->spec_b = cpu_s4_alloc((size_t)(L + 1) * sizeof(rcomplex));
-        w->spec_k = cpu_s4_alloc((size_t)(L + 1) * sizeof(rcomplex));
-        w->spec_acc = cpu_s4_alloc((size_t)(L + 1) * sizeof(rcomplex));
+        w->rbuf = cpu_s4_alloc((size_t)NC * sizeof(real_t));
+        w->spec_a = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
+        w->spec_b = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
+        w->spec_k = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
+        w->spec_acc = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
     }
     /* FFTW_ESTIMATE: deterministic plans (FFTW_MEASURE may pick a different
      * algorithm from run to run, changing results in the last bits). The
@@ -99,8 +106,8 @@ static s4_entry *entry_build(int L, int nth) {
         e->k_c2r = fftw_plan_dft_c2r_1d(L, e->ws[0].kspec, e->ws[0].kre, FFTW_ESTIMATE);
         e->k_r2c = fftw_plan_dft_r2c_1d(L, e->ws[0].kre, e->ws[0].kspec, FFTW_ESTIMATE);
     }
-    e->c_r2c = RFFTW(plan_dft_r2c_1d)(2 * L, e->ws[0].rbuf, e->ws[0].spec_a, FFTW_ESTIMATE);
-    e->c_c2r = RFFTW(plan_dft_c2r_1d)(2 * L, e->ws[0].spec_a, e->ws[0].rbuf, FFTW_ESTIMATE);
+    e->c_r2c = RFFTW(plan_dft_r2c_1d)(NC, e->ws[0].rbuf, e->ws[0].spec_a, FFTW_ESTIMATE);
+    e->c_c2r = RFFTW(plan_dft_c2r_1d)(NC, e->ws[0].spec_a, e->ws[0].rbuf, FFTW_ESTIMATE);
     pthread_mutex_unlock(&planner_lock);
     if ((L > 1 && (!e->k_c2r || !e->k_r2c)) || !e->c_r2c || !e->c_c2r) {
         fprintf(stderr, "cpu_s4: FFTW could not plan transforms of length %d\n", L);

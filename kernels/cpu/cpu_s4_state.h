@@ -45,21 +45,30 @@ typedef struct s4_thread_ws {
     double *modes;           /* (modes_cap) kernel-generation scratch */
     size_t modes_cap;
     /* convolution */
-    real_t *rbuf;            /* (2L) */
-    rcomplex *spec_a, *spec_b, *spec_k, *spec_acc; /* (L+1) each */
+    real_t *rbuf;            /* (NC) */
+    rcomplex *spec_a, *spec_b, *spec_k, *spec_acc; /* (NC/2+1) each */
     real_t *mat, *gmat;      /* (L, L) each, direct route only (allocated on its first use) */
 } s4_thread_ws;
 
 /* Plans and workspaces of one length L, for every thread of the backend's pool. */
 typedef struct s4_entry {
     int L, nth;
+    int NC;                              /* convolution FFT length (s4_conv_length) */
     struct s4_entry *next;
     /* trig table for kernel generation: c_k, s_k, k = 0..L/2 */
     double *cosk, *sink;
     fftw_plan k_c2r, k_r2c;              /* double, length L */
-    RFFTW(plan) c_r2c, c_c2r;            /* real_t, length 2L */
+    RFFTW(plan) c_r2c, c_c2r;            /* real_t, length NC */
     s4_thread_ws *ws;                    /* (nth), indexed by the pool's tid */
 } s4_entry;
+
+/* The FFT length of the convolution of length L: the power of two at or
+ * above 2L - 1 (at least 2). Any length >= 2L - 1 gives the linear
+ * convolution exactly, without wrap-around; FFTW's real transforms of a power
+ * of two are markedly faster than those of 2L itself when L has odd factors
+ * (L = 200: 512 points take 25% less time than 400). A function of L alone,
+ * so results never depend on the machine. */
+int s4_conv_length(int L);
 
 /* The backend's entry for length L, built on first use (no allocation in
  * later calls). Exits with a message when out of memory. */

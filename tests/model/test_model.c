@@ -396,6 +396,53 @@ static void test_thread_consistency(void) {
     backend_free(b2);
 }
 
+/* With the weights declared fixed, later forwards reuse the S4 kernels and
+ * weight-norm weights of the first: the same outputs, bit for bit, as
+ * recomputing them; after sssd_model_parameters_changed (or with the
+ * declaration withdrawn) a changed weight is seen again. */
+static void test_weights_fixed(void) {
+    sssd_config cfg;
+    sssd_config_preset("tiny", 48, &cfg, NULL);
+    int B = 3, L = 48;
+    backend *be = backend_cpu_create(2);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 4);
+    long long np = sssd_model_num_params(m);
+    for (long long i = 0; i < np; i++) sssd_model_params(m)[i] += (real_t)(0.02 * philox_normal(7, 5, (uint64_t)i));
+    real_t *noisy = calloc((size_t)B * L, sizeof(real_t)), *cond = calloc(2 * (size_t)B * L, sizeof(real_t));
+    real_t *ref = calloc((size_t)B * L, sizeof(real_t)), *out = calloc((size_t)B * L, sizeof(real_t));
+    int32_t t[3] = {3, 50, 150};
+    for (int i = 0; i < B * L; i++) noisy[i] = (real_t)philox_normal(7, 1, (uint64_t)i);
+    for (int i = 0; i < 2 * B * L; i++) cond[i] = (real_t)((i / L) % 2 ? 1 : i % 5);
+    sssd_forward(m, B, noisy, cond, t, ref);
+    CHECK(!sssd_model_weights_fixed(m));
+    sssd_model_set_weights_fixed(m, 1);
+    CHECK(sssd_model_weights_fixed(m));
+    for (int pass = 0; pass < 3; pass++) {
+        sssd_forward(m, B, noisy, cond, t, out);
+        CHECK_MSG(memcmp(out, ref, (size_t)B * L * sizeof(real_t)) == 0, "fixed weights, pass %d: output differs", pass);
+    }
+    /* a changed S4 output matrix and weight-norm gain, announced: both are seen */
+    real_t *C = sssd_model_params(m) + sssd_model_find_tensor(m, "residual_layer/residual_blocks/0/S41/s4_layer/kernel/kernel/C")->offset;
+    real_t *g = sssd_model_params(m) + sssd_model_find_tensor(m, "residual_layer/residual_blocks/1/skip_conv/weight_g")->offset;
+    for (int i = 0; i < 16; i++) C[i] *= (real_t)1.5;
+    g[0] *= (real_t)2;
+    sssd_model_parameters_changed(m);
+    sssd_forward(m, B, noisy, cond, t, out);
+    sssd_model_set_weights_fixed(m, 0);
+    sssd_forward(m, B, noisy, cond, t, ref);
+    double d = 0, moved = 0;
+    for (int i = 0; i < B * L; i++) d = fmax(d, fabs(out[i] - ref[i]));
+    CHECK_MSG(d == 0, "after parameters_changed: fixed and recomputed outputs differ by %g", d);
+    /* and a change while not fixed is seen by the very next forward */
+    for (int i = 0; i < 16; i++) C[i] *= (real_t)-1;
+    sssd_forward(m, B, noisy, cond, t, out);
+    for (int i = 0; i < B * L; i++) moved = fmax(moved, fabs(out[i] - ref[i]));
+    CHECK_MSG(moved > 0, "not fixed: a changed S4 matrix left the output unchanged");
+    free(noisy), free(cond), free(ref), free(out);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
 static void test_schedule(void) {
     /* T = 200, beta linear 1e-4 .. 0.02 (computed in double):
      * abar_0 = 0.9999, abar_1 = 0.9999 * 0.9998 = 0.99970002,
@@ -415,6 +462,7 @@ int main(void) {
     test_init_statistics();
     test_forward_reference();
     test_thread_consistency();
+    test_weights_fixed();
     test_schedule();
     return test_finish("model");
 }
