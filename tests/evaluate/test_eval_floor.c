@@ -6,27 +6,11 @@
 #include "evaluation.h"
 #include "floor.h"
 #include "test_util.h"
+#include "train/cli_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path) {
-    static char buf[1 << 20];
-    buf[0] = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return buf;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
 
 static void test_sample_rows(void) {
     int64_t rows[10], again[10], other[10];
@@ -65,9 +49,9 @@ static void test_sample_rows(void) {
  *   distinct events: floor 2, generated 3, REAL 2;
  *   copies: 1 of 2 generated windows, 1 of 2 real windows. */
 static void test_worked_example(void) {
-    write_file("fl_train.txt", "1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2");
-    write_file("fl_real.txt", "1,1,2,2\n1,2,1,2");
-    write_file("fl_gen.txt", "1,2,1,2\n3,3,3,3");
+    cli_write("fl_train.txt", "1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2\n1,2,1,2");
+    cli_write("fl_real.txt", "1,1,2,2\n1,2,1,2");
+    cli_write("fl_gen.txt", "1,2,1,2\n3,3,3,3");
     eval_config cfg = {0};
     cfg.generated = "fl_gen.txt";
     cfg.real = "fl_real.txt";
@@ -109,9 +93,9 @@ static void test_scope(void) {
                  3, 1 + w % 7);
         strcat(train, line);
     }
-    write_file("fs_train.txt", train);
-    write_file("fs_real.txt", "1,2,3,4,3,1\n2,2,2,1,3,5\n3,1,2,4,3,7");
-    write_file("fs_gen.txt", "1,2,2,2,3,1\n2,2,1,1,3,5\n3,1,1,4,3,7");
+    cli_write("fs_train.txt", train);
+    cli_write("fs_real.txt", "1,2,3,4,3,1\n2,2,2,1,3,5\n3,1,2,4,3,7");
+    cli_write("fs_gen.txt", "1,2,2,2,3,1\n2,2,1,1,3,5\n3,1,1,4,3,7");
     eval_config cfg = {0};
     cfg.generated = "fs_gen.txt";
     cfg.real = "fs_real.txt";
@@ -149,12 +133,12 @@ static void test_views(const char *tool) {
              "> fl_out.txt 2>&1", tool);
     int st = system(cmd);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    char *text = read_file("fl_out.txt");
+    char *text = cli_slurp("fl_out.txt");
     CHECK_STR_CONTAINS(text, "Real against real: the floor");
     CHECK_STR_CONTAINS(text, "2 of 5 training windows drawn (seed 9)");
     CHECK_STR_CONTAINS(text, "0.1957");
     CHECK_STR_CONTAINS(text, "50.00% of generated windows; 50.00% of real test windows");
-    char *json = read_file("fl.json");
+    char *json = cli_slurp("fl.json");
     CHECK_STR_CONTAINS(json, "\"floor\": {");
     CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": 0.1957");
     CHECK_STR_CONTAINS(json, "\"js_trigrams_bits\": 0.3112");
@@ -163,19 +147,28 @@ static void test_views(const char *tool) {
     CHECK_STR_CONTAINS(json, "\"copies\": {");
     CHECK_STR_CONTAINS(json, "\"generated_percent\": 50");
     CHECK_STR_CONTAINS(json, "\"real_test_percent\": 50");
-    char *html = read_file("fl.html");
+    char *html = cli_slurp("fl.html");
     CHECK_STR_CONTAINS(html, "Real against real: the floor");
     CHECK_STR_CONTAINS(html, "Copies of training: 50.00%");
+    free(text);
+    free(json);
+    free(html);
     /* Without --train: null in the JSON, no section in the text. */
     snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --json fl2.json > fl_out2.txt 2>&1", tool);
     st = system(cmd);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    CHECK_STR_CONTAINS(read_file("fl2.json"), "\"floor\": null");
-    CHECK(!strstr(read_file("fl_out2.txt"), "Real against real"));
+    json = cli_slurp("fl2.json");
+    text = cli_slurp("fl_out2.txt");
+    CHECK_STR_CONTAINS(json, "\"floor\": null");
+    CHECK(!strstr(text, "Real against real"));
+    free(json);
+    free(text);
     snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --seed -1 > fl_out3.txt 2>&1", tool);
     st = system(cmd);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
-    CHECK_STR_CONTAINS(read_file("fl_out3.txt"), "--seed");
+    text = cli_slurp("fl_out3.txt");
+    CHECK_STR_CONTAINS(text, "--seed");
+    free(text);
 }
 
 int main(int argc, char **argv) {
