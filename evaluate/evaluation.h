@@ -28,7 +28,7 @@ typedef struct eval_config {
     uint64_t seed;           /* the floor's sample of training windows (floor.h) */
 } eval_config;
 
-#define EVAL_MAX_BASELINES 4
+#define EVAL_MAX_BASELINES 5
 
 /* One reconstruction of REAL's generated positions, scored: the model or a
  * baseline. Every system gets the same figures, on all windows and on the

@@ -9,8 +9,8 @@
 
 #include "baselines.h"
 #include "ngram_beam.h"
+#include "ngram_marginals.h"
 
-#define HELDOUT_FRACTION 10   /* the last 1/10 of each piece */
 #define PROBE_SIDE 10         /* held-out probe windows: 10 observed, 10 generated, 10 observed */
 #define PROBE_GAP 10
 #define PROBE_MAX 100         /* probe windows at most, to bound the time spent choosing */
@@ -42,6 +42,30 @@ static int32_t dense_of(const int32_t *ids, int32_t vocab, int32_t id) {
         else hi = mid;
     }
     return lo < vocab && ids[lo] == id ? lo : vocab;
+}
+
+/* What both decodings start with: out = real, the dense vocabulary (*ids,
+ * *vocab) and the training trace in dense indices, returned. With nothing
+ * to learn from (an empty training trace) the generated positions get the
+ * mode baseline's answer and NULL is returned. */
+static int32_t *start_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
+                           int32_t **ids, int32_t *vocab) {
+    int L = real->length;
+    window_set_init(out, real->count, L);
+    memcpy(out->ids, real->ids, (size_t)(real->count * L) * sizeof(int32_t));
+    *vocab = build_vocab(ix, ids);
+    if (*vocab == 0) {
+        int32_t mode = training_mode_event(ix);
+        for (int64_t w = 0; w < real->count; w++)
+            for (int j = 0; j < L; j++)
+                if (!mask_is_observed(mask, w, j)) out->ids[w * L + j] = mode;
+        free(*ids);
+        *ids = NULL;
+        return NULL;
+    }
+    int32_t *x = xmalloc((size_t)ix->length * sizeof *x);
+    for (int64_t i = 0; i < ix->length; i++) x[i] = dense_of(*ids, *vocab, ix->events[i]);
+    return x;
 }
 
 /* Fill every gap of one window (dense events x, observed flags obs) into y;
@@ -81,53 +105,29 @@ static double probe_accuracy(const ngram_model *m, const int32_t *probes, int64_
     return 100.0 * (double)right / (double)(n_probes * PROBE_GAP);
 }
 
-/* Fit on all but the last tenth of every piece and score orders 1..6 on that
- * tenth; returns the order with the best mean held-out log-likelihood. */
+/* The order with the best held-out log-likelihood (ngram_model.h), and the
+ * infill's accuracy at every order on probes cut from the held-out tenths. */
 static int choose_order(const int32_t *x, const training_index *ix, int32_t vocab, ngram_stats *st) {
-    int64_t pieces = ix->segments;
-    int32_t *fit = xmalloc((size_t)(ix->length ? ix->length : 1) * sizeof *fit);
-    int64_t *fit_end = xmalloc((size_t)(pieces ? pieces : 1) * sizeof *fit_end);
     const int L = 2 * PROBE_SIDE + PROBE_GAP;
     int32_t *probes = xmalloc((size_t)PROBE_MAX * (size_t)L * sizeof *probes);
-    int64_t n_fit = 0, n_probes = 0, begin = 0;
-    for (int64_t p = 0; p < pieces; p++) {
-        int64_t end = ix->segment_end[p], hold = (end - begin) / HELDOUT_FRACTION;
-        memcpy(fit + n_fit, x + begin, (size_t)(end - begin - hold) * sizeof *fit);
-        n_fit += end - begin - hold;
-        fit_end[p] = n_fit;
+    int64_t n_probes = 0, begin = 0;
+    for (int64_t p = 0; p < ix->segments; p++) {
+        int64_t end = ix->segment_end[p], hold = (end - begin) / NGRAM_HELDOUT_FRACTION;
         for (int64_t q = end - hold; q + L <= end && n_probes < PROBE_MAX; q += L)
             memcpy(probes + n_probes++ * L, x + q, (size_t)L * sizeof *probes);
         begin = end;
     }
     ngram_model m;
-    ngram_model_fit(&m, fit, fit_end, pieces, vocab, NGRAM_MAX_ORDER);
-    int best = 0;
+    int best = ngram_model_choose_order(x, ix->segment_end, ix->segments, vocab, &m, st->heldout_loglik,
+                                        &st->heldout_events);
     st->heldout_gaps = n_probes;
     for (int n = 1; n <= NGRAM_MAX_ORDER; n++) {
         m.order = n;
-        double ll = 0.0;
-        int64_t scored = 0;
-        begin = 0;
-        for (int64_t p = 0; p < pieces; p++) {
-            int64_t end = ix->segment_end[p];
-            for (int64_t i = end - (end - begin) / HELDOUT_FRACTION; i < end; i++) {
-                int64_t h = i - begin < n - 1 ? i - begin : n - 1;
-                ll += log(ngram_model_prob(&m, x + i - h, (int)h, x[i]));
-                scored++;
-            }
-            begin = end;
-        }
-        st->heldout_events = scored;
-        st->heldout_loglik[n] = scored ? ll / (double)scored : NAN;
         st->heldout_accuracy[n] = n_probes ? probe_accuracy(&m, probes, n_probes) : NAN;
-        if (scored && (best == 0 || st->heldout_loglik[n] > st->heldout_loglik[best])) best = n;
     }
     ngram_model_free(&m);
-    free(fit);
-    free(fit_end);
     free(probes);
-    /* Too short a trace to hold anything out: a trigram is the usual middle ground. */
-    return best ? best : 3;
+    return best;
 }
 
 void baseline_ngram_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
@@ -135,22 +135,9 @@ void baseline_ngram_fill(const training_index *ix, const window_set *real, const
     memset(stats, 0, sizeof *stats);
     for (int n = 0; n <= NGRAM_MAX_ORDER; n++) stats->heldout_loglik[n] = stats->heldout_accuracy[n] = NAN;
     int L = real->length;
-    window_set_init(out, real->count, L);
-    memcpy(out->ids, real->ids, (size_t)(real->count * L) * sizeof(int32_t));
-    int32_t *ids;
-    int32_t vocab = build_vocab(ix, &ids);
+    int32_t *ids, vocab, *x = start_fill(ix, real, mask, out, &ids, &vocab);
     stats->vocabulary = vocab;
-    if (vocab == 0) {
-        /* Nothing to learn from: the same answer as the mode baseline. */
-        int32_t mode = training_mode_event(ix);
-        for (int64_t w = 0; w < real->count; w++)
-            for (int j = 0; j < L; j++)
-                if (!mask_is_observed(mask, w, j)) out->ids[w * L + j] = mode;
-        free(ids);
-        return;
-    }
-    int32_t *x = xmalloc((size_t)ix->length * sizeof *x);
-    for (int64_t i = 0; i < ix->length; i++) x[i] = dense_of(ids, vocab, ix->events[i]);
+    if (!x) return;
     stats->order = choose_order(x, ix, vocab, stats);
     ngram_model m;
     ngram_model_fit(&m, x, ix->segment_end, ix->segments, vocab, stats->order);
@@ -170,6 +157,50 @@ void baseline_ngram_fill(const training_index *ix, const window_set *real, const
     free(wy);
     free(obs);
     ngram_beam_free(b);
+    ngram_model_free(&m);
+    free(x);
+    free(ids);
+}
+
+void baseline_ngram_marginal_fill(const training_index *ix, const window_set *real, const eval_mask *mask, int order,
+                                  window_set *out) {
+    int L = real->length;
+    int32_t *ids, vocab, *x = start_fill(ix, real, mask, out, &ids, &vocab);
+    if (!x) return;
+    if (order < 1) order = 1;
+    ngram_model m;
+    ngram_model_fit(&m, x, ix->segment_end, ix->segments, vocab, order);
+    ngram_marginals *g = ngram_marginals_create(&m, L, NGRAM_BEAM);
+    int s = order - 1;
+    int32_t *wx = xmalloc((size_t)(L ? L : 1) * sizeof *wx);
+    uint8_t *obs = xmalloc((size_t)(L ? L : 1));
+    double *post = xmalloc((size_t)(L ? L : 1) * (size_t)vocab * sizeof *post);
+    for (int64_t w = 0; w < real->count; w++) {
+        for (int j = 0; j < L; j++) {
+            wx[j] = dense_of(ids, vocab, real->ids[w * L + j]);
+            obs[j] = (uint8_t)mask_is_observed(mask, w, j);
+        }
+        for (int a = 0; a < L;) {
+            if (obs[a]) { a++; continue; }
+            int e = a, nl = 0, nr = 0;
+            while (e < L && !obs[e]) e++;
+            while (nl < s && a - nl - 1 >= 0 && obs[a - nl - 1]) nl++;
+            while (nr < s && e + nr < L && obs[e + nr]) nr++;
+            ngram_marginals_compute(g, wx + a - nl, nl, e - a, wx + e, nr, post);
+            for (int j = a; j < e; j++) {
+                const double *row = post + (size_t)(j - a) * (size_t)vocab;
+                int32_t best = 0;
+                for (int32_t v = 1; v < vocab; v++)
+                    if (row[v] > row[best]) best = v;
+                out->ids[w * L + j] = ids[best];
+            }
+            a = e;
+        }
+    }
+    free(post);
+    free(obs);
+    free(wx);
+    ngram_marginals_free(g);
     ngram_model_free(&m);
     free(x);
     free(ids);

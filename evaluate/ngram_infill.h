@@ -50,4 +50,14 @@ typedef struct ngram_stats {
 void baseline_ngram_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
                          ngram_stats *stats);
 
+/* The same n-gram (order as chosen by baseline_ngram_fill), decoded per
+ * position instead of jointly: each generated position gets the event with
+ * the largest marginal probability given both sides of its gap
+ * (ngram_marginals.h, NGRAM_BEAM states per position). The joint filling
+ * maximises the chance of getting a whole gap right (perfect rate); this one
+ * the expected number of right events (accuracy), so it is the stronger
+ * baseline on accuracy and the weaker on perfect rate. */
+void baseline_ngram_marginal_fill(const training_index *ix, const window_set *real, const eval_mask *mask, int order,
+                                  window_set *out);
+
 #endif

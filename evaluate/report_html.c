@@ -227,7 +227,9 @@ static void write_html(FILE *f, const eval_result *r) {
             fputs("<p>Context lookup: the filler seen most often in training between the same 8 left and 8 right events "
                   "(shorter contexts when unseen, then the most frequent event). Most frequent event: every generated position "
                   "set to the training mode. n-gram infill: the filling that is jointly most likely given both sides under an "
-                  "interpolated Kneser-Ney n-gram model of the training trace. A model should beat all three clearly.</p>\n", f);
+                  "interpolated Kneser-Ney n-gram model of the training trace. n-gram, likeliest event per position: the same "
+                  "model, each position given its most probable event (more events right, fewer whole gaps). A model should "
+                  "beat them all clearly.</p>\n", f);
         /* Accuracy per generated position. */
         const recon_metrics *m0 = &sys[0]->recon;
         int n = 0;

@@ -163,6 +163,7 @@ static void write_json(FILE *f, const eval_result *r) {
         }
         key(f, &k, "ngram_order"); fprintf(f, "%d", r->ngram.order);
         key(f, &k, "ngram_note"); json_out_string(f, "bidirectional n-gram infill: the filling maximising the interpolated Kneser-Ney probability of the gap and the observed events after it given those before it; order chosen by held-out log-likelihood on the training trace");
+        key(f, &k, "ngram_marginal_note"); json_out_string(f, "the same n-gram model decoded per position: each generated position gets the event with the largest marginal probability given both sides of its gap (forward-backward, beam 256): more events right on average, fewer whole gaps right than the joint filling");
         key(f, &k, "context_lookup_gaps"); fprintf(f, "%lld", (long long)r->context.gaps);
         key(f, &k, "context_lookup_filled_at_context"); json_out_int_array(f, r->context.filled_at, BASELINE_MAX_CONTEXT + 1);
         key(f, &k, "context_lookup_note"); json_out_string(f, "filled_at_context[c] = gaps matched with c events per side; [0] = fell back to the most frequent event");

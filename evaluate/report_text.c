@@ -162,6 +162,8 @@ void report_text(FILE *f, const eval_result *r) {
             fprintf(f, "             n-gram = the jointly most likely filling given both sides under an interpolated Kneser-Ney\n"
                        "             %d-gram model of the training trace (order chosen on held-out training data; beam %d);\n",
                     r->ngram.order, NGRAM_BEAM);
+            fprintf(f, "             marginal = the same n-gram model, each position given the event most likely there (more\n"
+                       "             events right on average, fewer whole gaps right);\n");
             fprintf(f, "             mode = every generated event set to the most frequent training event (%d)\n", r->mode_event);
             fprintf(f, "  context lookup: %lld gaps; matched with context", (long long)r->context.gaps);
             for (int c = BASELINE_MAX_CONTEXT; c >= 1; c--)

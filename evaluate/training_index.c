@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_pieces.h"
+
 uint64_t events_hash(const int32_t *x, int n) {
     uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t)n;
     for (int i = 0; i < n; i++) {
@@ -43,51 +45,20 @@ static void sort_pairs(hash_pos *pairs, int64_t n, uint64_t **hashes, int64_t **
     }
 }
 
-static int overlaps(const int32_t *a, const int32_t *b, int L, int s) {
-    return memcmp(a + s, b, (size_t)(L - s) * sizeof *a) == 0;
-}
-
-/* The step that makes the most of the first consecutive pairs overlap (ties:
- * the smallest); L when no step works for at least half of them. */
-static int detect_stride(const window_set *w) {
-    int L = w->length;
-    int64_t pairs = w->count - 1 < 64 ? w->count - 1 : 64;
-    if (pairs < 1) return L;
-    int best = L;
-    int64_t best_hits = 0;
-    for (int s = 1; s < L; s++) {
-        int64_t hits = 0;
-        for (int64_t i = 0; i < pairs; i++) hits += overlaps(w->ids + i * L, w->ids + (i + 1) * L, L, s);
-        if (hits > best_hits) { best_hits = hits; best = s; }
-    }
-    return 2 * best_hits >= pairs ? best : L;
-}
-
 void training_index_build(const window_set *train, training_index *ix) {
     memset(ix, 0, sizeof *ix);
     int L = train->length;
     ix->window_length = L;
     ix->windows = train;
-    ix->stride = detect_stride(train);
-    int s = ix->stride;
-    ix->events = xmalloc((size_t)(train->count * L) * sizeof(int32_t));
-    ix->segment_end = xmalloc((size_t)train->count * sizeof(int64_t));
-    int64_t n = 0;
-    for (int64_t i = 0; i < train->count; i++) {
-        const int32_t *w = train->ids + i * L;
-        if (i > 0 && s < L && overlaps(w - L, w, L, s)) {
-            memcpy(ix->events + n, w + L - s, (size_t)s * sizeof(int32_t));
-            n += s;
-        } else {
-            /* Without a detected stride the windows are taken as consecutive
-             * pieces of one trace (stride L); otherwise a gap starts a piece. */
-            if (i > 0 && s < L) ix->segment_end[ix->segments++] = n;
-            memcpy(ix->events + n, w, (size_t)L * sizeof(int32_t));
-            n += L;
-        }
-    }
-    ix->segment_end[ix->segments++] = n;
-    ix->length = n;
+    /* The substrings and baselines see the training trace, not its windows. */
+    trace_pieces t;
+    trace_pieces_stitch(train, &t);
+    ix->stride = t.stride;
+    ix->segments = t.pieces;
+    ix->length = t.length;
+    ix->events = t.events;
+    ix->segment_end = t.piece_end;
+    int64_t n = t.length;
 
     /* Every length-L substring inside one piece. */
     hash_pos *pairs = xmalloc((size_t)(n ? n : 1) * sizeof *pairs);

@@ -1,7 +1,8 @@
 /* The n-gram infill baseline on synthetic traces whose right answer is known:
  * a deterministic cycle, a gap only the right context decides, the order
  * chosen for a second-order process, gaps at the window edges and windows with
- * nothing observed, and observed positions left alone. */
+ * nothing observed, observed positions left alone, and the per-position
+ * (marginal) decoding against the joint one. */
 #include "ngram_infill.h"
 #include "test_util.h"
 #include "training_index.h"
@@ -181,11 +182,48 @@ static void test_edges_and_observed(void) {
     training_index_free(&ix);
 }
 
+static void test_marginal_decoding(void) {
+    /* Blocks "9 6 x y 7 8" with (x, y) = (1, 2) 40% of the time, (3, 4) 30%
+     * and (3, 5) 30%. The likeliest pair is 1 2; the likeliest event at each
+     * position is 3 then 2. The joint filling and the per-position one must
+     * differ exactly so, and both leave observed events alone. */
+    enum { BLOCKS = 600, N = BLOCKS * 6, L = 6 };
+    static int32_t t[N];
+    for (int b = 0; b < BLOCKS; b++) {
+        uint32_t u = lcg() % 10;
+        int32_t x = u < 4 ? 1 : 3, y = u < 4 ? 2 : u < 7 ? 4 : 5;
+        int32_t blk[6] = {9, 6, x, y, 7, 8};
+        memcpy(t + b * 6, blk, sizeof blk);
+    }
+    window_set tw;
+    training_index ix;
+    training_from_trace(t, N, L, &tw, &ix);
+    window_set real, joint, marginal;
+    window_set_init(&real, 1, L);
+    int32_t w[6] = {9, 6, 3, 4, 7, 8};
+    memcpy(real.ids, w, sizeof w);
+    uint8_t row[L];
+    eval_mask m;
+    gap_mask(&m, row, L, 2, 4);
+    ngram_stats st;
+    baseline_ngram_fill(&ix, &real, &m, &joint, &st);
+    baseline_ngram_marginal_fill(&ix, &real, &m, st.order, &marginal);
+    CHECK_MSG(joint.ids[2] == 1 && joint.ids[3] == 2, "joint %d %d", joint.ids[2], joint.ids[3]);
+    CHECK_MSG(marginal.ids[2] == 3 && marginal.ids[3] == 2, "marginal %d %d", marginal.ids[2], marginal.ids[3]);
+    CHECK(marginal.ids[0] == 9 && marginal.ids[1] == 6 && marginal.ids[4] == 7 && marginal.ids[5] == 8);
+    window_set_free(&joint);
+    window_set_free(&marginal);
+    window_set_free(&real);
+    window_set_free(&tw);
+    training_index_free(&ix);
+}
+
 int main(void) {
     test_cycle();
     test_right_context();
     test_order_second_order();
     test_edges_and_observed();
+    test_marginal_decoding();
     fprintf(stderr, "%d passed, %d failed\n", test_passed_count, test_failed_count);
     return test_failed_count ? 1 : 0;
 }

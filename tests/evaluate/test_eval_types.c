@@ -156,18 +156,18 @@ static void test_unseen_run(void) {
     CHECK(eval_run(&cfg, &res, &err) == 0);
     CHECK(res.has_recon && res.has_unseen && res.unseen_windows == 1);
     CHECK(res.unseen_rows[0] == 0 && res.unseen_rows[1] == 1);
-    CHECK(res.head_k == TYPES_DEFAULT_HEAD && res.n_baselines == 3);
+    CHECK(res.head_k == TYPES_DEFAULT_HEAD && res.n_baselines == 4);
     CHECK_CLOSE(res.model.recon.accuracy, 75.0, 1e-9, 0);
     CHECK_CLOSE(res.model.unseen_recon.accuracy, 50.0, 1e-9, 0);
     CHECK(res.model.unseen_recon.windows == 1 && res.model.unseen_types.positions == 2);
     CHECK(!strcmp(res.baselines[0].key, "context_lookup") && !strcmp(res.baselines[1].key, "ngram_infill") &&
-          !strcmp(res.baselines[2].key, "most_frequent_event"));
+          !strcmp(res.baselines[2].key, "ngram_marginal") && !strcmp(res.baselines[3].key, "most_frequent_event"));
     CHECK_CLOSE(res.baselines[0].unseen_recon.accuracy, 0.0, 1e-9, 0);
-    CHECK_CLOSE(res.baselines[2].unseen_recon.accuracy, 0.0, 1e-9, 0);
+    CHECK_CLOSE(res.baselines[3].unseen_recon.accuracy, 0.0, 1e-9, 0);
     CHECK(res.baselines[1].unseen_recon.windows == 1 && res.ngram.gaps == 2);
     CHECK(res.baselines[0].types.positions == 4 && res.baselines[0].unseen_types.positions == 2);
     const eval_system *sys[1 + EVAL_MAX_BASELINES];
-    CHECK(eval_systems(&res, sys) == 4 && sys[0] == &res.model);
+    CHECK(eval_systems(&res, sys) == 5 && sys[0] == &res.model);
     eval_result_free(&res);
 
     /* A leaking test set: both test windows are training windows, so the

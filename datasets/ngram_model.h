@@ -7,8 +7,8 @@
  * unfamiliar context. One fit serves every order up to the one fitted: `order`
  * picks which levels a query uses (raw counts at the longest context the
  * history allows, continuation counts below). */
-#ifndef SSSD_EVALUATE_NGRAM_MODEL_H
-#define SSSD_EVALUATE_NGRAM_MODEL_H
+#ifndef SSSD_DATASETS_NGRAM_MODEL_H
+#define SSSD_DATASETS_NGRAM_MODEL_H
 
 #include <stdint.h>
 
@@ -49,5 +49,17 @@ void ngram_model_free(ngram_model *m);
 double ngram_model_prob(const ngram_model *m, const int32_t *hist, int hl, int32_t w);
 /* The whole distribution P(. | hist) into p (V values, summing to 1). */
 void ngram_model_dist(const ngram_model *m, const int32_t *hist, int hl, double *p);
+
+/* Choosing the order on the training data alone: the last 1/NGRAM_HELDOUT_FRACTION
+ * of every piece is held out, levels 1..NGRAM_MAX_ORDER are fitted on the rest
+ * into *heldout (the caller frees it), and each order n is scored by the mean
+ * natural-log likelihood per held-out event, loglik[n] (NaN when nothing is
+ * held out; *scored receives how many events were). Log-likelihood rather than
+ * a task's accuracy because it scores every held-out event, so it does not flip
+ * between orders on a handful of cases. Returns the best n (ties: the smaller);
+ * 3, the usual middle ground, when the trace is too short to hold anything out. */
+#define NGRAM_HELDOUT_FRACTION 10
+int ngram_model_choose_order(const int32_t *x, const int64_t *piece_end, int64_t pieces, int32_t vocab,
+                             ngram_model *heldout, double loglik[NGRAM_MAX_ORDER + 1], int64_t *scored);
 
 #endif

@@ -5,6 +5,7 @@
  * search. */
 #include "ngram_model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,4 +226,45 @@ double ngram_model_prob(const ngram_model *m, const int32_t *hist, int hl, int32
 
 void ngram_model_dist(const ngram_model *m, const int32_t *hist, int hl, double *p) {
     walk(m, hist, hl, -1, p);
+}
+
+int ngram_model_choose_order(const int32_t *x, const int64_t *piece_end, int64_t pieces, int32_t vocab,
+                             ngram_model *heldout, double loglik[NGRAM_MAX_ORDER + 1], int64_t *scored) {
+    int64_t length = pieces ? piece_end[pieces - 1] : 0;
+    int32_t *fit = xmalloc((size_t)(length ? length : 1) * sizeof *fit);
+    int64_t *fit_end = xmalloc((size_t)(pieces ? pieces : 1) * sizeof *fit_end);
+    int64_t n_fit = 0, begin = 0;
+    for (int64_t p = 0; p < pieces; p++) {
+        int64_t end = piece_end[p], hold = (end - begin) / NGRAM_HELDOUT_FRACTION;
+        memcpy(fit + n_fit, x + begin, (size_t)(end - begin - hold) * sizeof *fit);
+        n_fit += end - begin - hold;
+        fit_end[p] = n_fit;
+        begin = end;
+    }
+    ngram_model_fit(heldout, fit, fit_end, pieces, vocab, NGRAM_MAX_ORDER);
+    free(fit);
+    free(fit_end);
+    int best = 0;
+    *scored = 0;
+    loglik[0] = NAN;
+    for (int n = 1; n <= NGRAM_MAX_ORDER; n++) {
+        heldout->order = n;
+        double ll = 0.0;
+        int64_t count = 0;
+        begin = 0;
+        for (int64_t p = 0; p < pieces; p++) {
+            int64_t end = piece_end[p];
+            for (int64_t i = end - (end - begin) / NGRAM_HELDOUT_FRACTION; i < end; i++) {
+                int64_t h = i - begin < n - 1 ? i - begin : n - 1;
+                ll += log(ngram_model_prob(heldout, x + i - h, (int)h, x[i]));
+                count++;
+            }
+            begin = end;
+        }
+        *scored = count;
+        loglik[n] = count ? ll / (double)count : NAN;
+        if (count && (best == 0 || loglik[n] > loglik[best])) best = n;
+    }
+    heldout->order = NGRAM_MAX_ORDER;
+    return best ? best : 3;
 }

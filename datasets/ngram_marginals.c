@@ -1,0 +1,222 @@
+/* Pruned forward-backward over a gap of an n-gram chain (see ngram_marginals.h).
+ * A state is the last s = n-1 events, padded in front with -1 while the
+ * history is shorter; states of a step are kept sorted by key so that the
+ * backward pass finds a successor by binary search. */
+/* qsort_r (GNU; the build defines _GNU_SOURCE): comparators that know the key length */
+#include "ngram_marginals.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+struct ngram_marginals {
+    const ngram_model *m;
+    int max_gap, width, s;
+    int32_t V;
+    /* per step t = 0..max_gap: states kept (count[t]), their keys (width, s),
+     * forward and backward log-masses */
+    int *count;
+    int32_t *keys;
+    double *alpha, *beta;
+    double *dist;          /* (max_gap, width, V): P(. | state) of steps 0..max_gap-1 */
+    /* candidates of one step: (width V) */
+    int32_t *c_key;
+    double *c_score;
+    int *order;
+    int32_t *hist;         /* (s + n) scratch for the right context */
+};
+
+static int32_t *key_at(ngram_marginals *g, int t, int i) {
+    return g->keys + ((size_t)t * g->width + (size_t)i) * (size_t)(g->s > 0 ? g->s : 1);
+}
+
+ngram_marginals *ngram_marginals_create(const ngram_model *m, int max_gap, int width) {
+    ngram_marginals *g = xcalloc(1, sizeof *g);
+    g->m = m;
+    g->max_gap = max_gap > 0 ? max_gap : 1;
+    g->width = width > 0 ? width : 1;
+    g->s = m->order - 1;
+    g->V = m->vocab > 0 ? m->vocab : 1;
+    size_t steps = (size_t)g->max_gap + 1, w = (size_t)g->width, s = (size_t)(g->s > 0 ? g->s : 1), V = (size_t)g->V;
+    g->count = xcalloc(steps, sizeof *g->count);
+    g->keys = xmalloc(steps * w * s * sizeof *g->keys);
+    g->alpha = xmalloc(steps * w * sizeof *g->alpha);
+    g->beta = xmalloc(steps * w * sizeof *g->beta);
+    g->dist = xmalloc((size_t)g->max_gap * w * V * sizeof *g->dist);
+    g->c_key = xmalloc(w * V * s * sizeof *g->c_key);
+    g->c_score = xmalloc(w * V * sizeof *g->c_score);
+    g->order = xmalloc(w * V * sizeof *g->order);
+    g->hist = xmalloc((2 * s + 1) * sizeof *g->hist);
+    return g;
+}
+
+void ngram_marginals_free(ngram_marginals *g) {
+    if (!g) return;
+    free(g->count);
+    free(g->keys);
+    free(g->alpha);
+    free(g->beta);
+    free(g->dist);
+    free(g->c_key);
+    free(g->c_score);
+    free(g->order);
+    free(g->hist);
+    free(g);
+}
+
+static double log_add(double a, double b) {
+    if (a == -INFINITY) return b;
+    if (b == -INFINITY) return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+/* The history a key stands for: its events after the -1 padding. */
+static int key_history(const int32_t *key, int s, const int32_t **hist) {
+    int pad = 0;
+    while (pad < s && key[pad] < 0) pad++;
+    *hist = key + pad;
+    return s - pad;
+}
+
+typedef struct sort_ctx {
+    const int32_t *keys;
+    const double *score;
+    int s;
+} sort_ctx;
+
+static int by_key(const void *a, const void *b, void *ctx) {
+    const sort_ctx *c = ctx;
+    int i = *(const int *)a, j = *(const int *)b;
+    int r = c->s ? memcmp(c->keys + (size_t)i * c->s, c->keys + (size_t)j * c->s, (size_t)c->s * sizeof(int32_t)) : 0;
+    return r ? r : (i > j) - (i < j);
+}
+
+/* Larger score first; ties in key order, so the states kept do not depend on
+ * the order the candidates were made in. */
+static int by_score(const void *a, const void *b, void *ctx) {
+    const sort_ctx *c = ctx;
+    int i = *(const int *)a, j = *(const int *)b;
+    if (c->score[i] != c->score[j]) return c->score[i] > c->score[j] ? -1 : 1;
+    return by_key(a, b, ctx);
+}
+
+/* Index of key among step t's states (sorted), or -1. */
+static int find_state(ngram_marginals *g, int t, const int32_t *key) {
+    int lo = 0, hi = g->count[t];
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int r = memcmp(key_at(g, t, mid), key, (size_t)g->s * sizeof *key);
+        if (r == 0) return mid;
+        if (r < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+int ngram_marginals_compute(ngram_marginals *g, const int32_t *left, int nl, int gap, const int32_t *right, int nr,
+                            double *post) {
+    int s = g->s, V = g->V, W = g->width, cut = 0;
+    size_t ks = (size_t)(s > 0 ? s : 1);
+    if (gap > g->max_gap) gap = g->max_gap;
+    if (s == 0) { /* a unigram model: every position alike, whatever the sides */
+        for (int t = 0; t < gap; t++) ngram_model_dist(g->m, g->hist, 0, post + (size_t)t * V);
+        return 0;
+    }
+    if (nr > s) nr = s; /* later right events do not depend on the gap */
+    if (nl > s) {
+        left += nl - s;
+        nl = s;
+    }
+    /* Step 0: the left context. */
+    int32_t *k0 = key_at(g, 0, 0);
+    for (int i = 0; i < s; i++) k0[i] = i < s - nl ? -1 : left[i - (s - nl)];
+    g->count[0] = 1;
+    g->alpha[0] = 0.0;
+    for (int t = 1; t <= gap; t++) {
+        int n = 0, prev = g->count[t - 1];
+        for (int i = 0; i < prev; i++) {
+            const int32_t *key = key_at(g, t - 1, i), *hist;
+            int hl = key_history(key, s, &hist);
+            double *p = g->dist + ((size_t)(t - 1) * W + (size_t)i) * (size_t)V;
+            ngram_model_dist(g->m, hist, hl, p);
+            for (int v = 0; v < V; v++) {
+                if (!(p[v] > 0)) continue;
+                int32_t *c = g->c_key + (size_t)n * ks;
+                if (s > 0) {
+                    memcpy(c, key + 1, (size_t)(s - 1) * sizeof *c);
+                    c[s - 1] = v;
+                }
+                g->c_score[n] = g->alpha[(size_t)(t - 1) * W + (size_t)i] + log(p[v]);
+                g->order[n] = n;
+                n++;
+            }
+        }
+        /* Merge hypotheses that end in the same state. */
+        sort_ctx ctx = {g->c_key, g->c_score, s};
+        qsort_r(g->order, (size_t)n, sizeof *g->order, by_key, &ctx);
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            int a = g->order[i];
+            if (m > 0 && (s == 0 || memcmp(g->c_key + (size_t)g->order[m - 1] * ks, g->c_key + (size_t)a * ks,
+                                           (size_t)s * sizeof(int32_t)) == 0)) {
+                int keep = g->order[m - 1];
+                g->c_score[keep] = log_add(g->c_score[keep], g->c_score[a]);
+            } else g->order[m++] = a;
+        }
+        if (m > W) {
+            cut = 1;
+            qsort_r(g->order, (size_t)m, sizeof *g->order, by_score, &ctx);
+            m = W;
+            qsort_r(g->order, (size_t)m, sizeof *g->order, by_key, &ctx);
+        }
+        for (int i = 0; i < m; i++) {
+            memcpy(key_at(g, t, i), g->c_key + (size_t)g->order[i] * ks, (size_t)s * sizeof(int32_t));
+            g->alpha[(size_t)t * W + (size_t)i] = g->c_score[g->order[i]];
+        }
+        g->count[t] = m;
+    }
+    /* Backward: the right context, then step by step. */
+    for (int i = 0; i < g->count[gap]; i++) {
+        const int32_t *key = key_at(g, gap, i), *hist;
+        int hl = key_history(key, s, &hist);
+        memcpy(g->hist, hist, (size_t)hl * sizeof *g->hist);
+        memcpy(g->hist + hl, right, (size_t)nr * sizeof *g->hist);
+        double b = 0.0;
+        for (int j = 0; j < nr; j++) b += log(ngram_model_prob(g->m, g->hist, hl + j, right[j]));
+        g->beta[(size_t)gap * W + (size_t)i] = b;
+    }
+    int32_t *next = g->hist; /* s events: a successor's key */
+    for (int t = gap - 1; t >= 1; t--) {
+        for (int i = 0; i < g->count[t]; i++) {
+            const int32_t *key = key_at(g, t, i);
+            const double *p = g->dist + ((size_t)t * W + (size_t)i) * (size_t)V;
+            double b = -INFINITY;
+            if (s > 0) memcpy(next, key + 1, (size_t)(s - 1) * sizeof *next);
+            for (int v = 0; v < V; v++) {
+                if (!(p[v] > 0)) continue;
+                if (s > 0) next[s - 1] = v;
+                int j = s > 0 ? find_state(g, t + 1, next) : 0;
+                if (j < 0) continue;
+                b = log_add(b, log(p[v]) + g->beta[(size_t)(t + 1) * W + (size_t)j]);
+            }
+            g->beta[(size_t)t * W + (size_t)i] = b;
+        }
+    }
+    /* Marginals: the mass of the states whose last event is v. */
+    for (int t = 1; t <= gap; t++) {
+        double *row = post + (size_t)(t - 1) * V, top = -INFINITY;
+        for (int v = 0; v < V; v++) row[v] = -INFINITY;
+        for (int i = 0; i < g->count[t]; i++) {
+            int32_t v = s > 0 ? key_at(g, t, i)[s - 1] : -1;
+            if (v < 0 || v >= V) continue;
+            row[v] = log_add(row[v], g->alpha[(size_t)t * W + (size_t)i] + g->beta[(size_t)t * W + (size_t)i]);
+        }
+        for (int v = 0; v < V; v++) top = fmax(top, row[v]);
+        double sum = 0;
+        for (int v = 0; v < V; v++) sum += row[v] = top > -INFINITY ? exp(row[v] - top) : 1.0;
+        for (int v = 0; v < V; v++) row[v] /= sum;
+    }
+    return cut;
+}
