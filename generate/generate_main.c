@@ -20,6 +20,7 @@
 #include "gen_strace.h"
 #include "long_trace.h"
 #include "memory.h"
+#include "ngram_prior.h"
 #include "snap.h"
 #include "timer.h"
 #include "window_source.h"
@@ -40,6 +41,8 @@ typedef struct gen_options {
     int samples;
     int top;
     double temperature;       /* masked encoding; < 0: 0 for one sample, 1 for several */
+    double ngram_prior;       /* masked encoding: weight of the n-gram prior, 0 = none; < 0 until resolved */
+    int ngram_prior_given;
     int steps_given, eta_given, sampler_given;
     int snap;
     int clamp;
@@ -81,6 +84,10 @@ static void usage(FILE *f) {
             "  --temperature T       masked: 0 takes the most probable event (default for one sample of\n"
             "                        --input), T > 0 draws from the softmax at temperature T (default 1 with\n"
             "                        --samples and with --num: at 0 every synthesised window would be the same)\n"
+            "  --ngram-prior W       masked: multiply each position's distribution by an n-gram model of the\n"
+            "                        checkpoint's training data (given the visible events on both sides of its\n"
+            "                        gap) raised to the power W; 0: the network alone. Default 1 to reconstruct\n"
+            "                        or forecast when the checkpoint's dataset can be read, else 0\n"
             "  models with the bits or id encoding run Gaussian diffusion:\n"
             "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
             "  --steps S             DDIM steps (default 20)\n"
@@ -126,6 +133,7 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
     o->steps = 20;
     o->samples = 1;
     o->temperature = -1;
+    o->ngram_prior = -1;
     o->clamp = 1;
     snprintf(o->out, sizeof o->out, "generated.txt");
     o->seed = 1;
@@ -159,6 +167,10 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
             o->sampler_given = 1;
         } else if (!strcmp(a, "--steps")) { o->steps = (int)cli_integer(a, v, 1, 1000000); o->steps_given = 1; }
         else if (!strcmp(a, "--temperature")) o->temperature = cli_number(a, v, 0, 100, 0);
+        else if (!strcmp(a, "--ngram-prior")) {
+            o->ngram_prior = cli_number(a, v, 0, 100, 0);
+            o->ngram_prior_given = 1;
+        }
         else if (!strcmp(a, "--eta")) {
             char *end;
             o->eta = strtod(v, &end);
@@ -264,8 +276,11 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
 /* One line on the sampler, for the provenance and the summary. */
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
-        if (o->steps) snprintf(out, size, "unmasking in at most %d passes, temperature %g", o->steps, o->temperature);
-        else snprintf(out, size, "unmasking one event per pass, temperature %g", o->temperature);
+        char prior[48] = "";
+        if (o->ngram_prior > 0) snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);
+        if (o->steps)
+            snprintf(out, size, "unmasking in at most %d passes, temperature %g%s", o->steps, o->temperature, prior);
+        else snprintf(out, size, "unmasking one event per pass, temperature %g%s", o->temperature, prior);
     } else if (o->sampler == SAMPLER_DDPM) snprintf(out, size, "DDPM, %d steps", cfg->T);
     else snprintf(out, size, "DDIM, %d steps, eta %g", o->steps < cfg->T ? o->steps : cfg->T, o->eta);
 }
@@ -309,6 +324,46 @@ static void sample_trace_windows(void *user, int B, const float *x0, const float
     diffusion_values_to_ids(s->values, (long long)B * s->L, s->clamp_to, ids);
     for (size_t i = 0; i < (size_t)B * s->L; i++)
         if (mask[i] != 0.0f) ids[i] = (int32_t)x0[i]; /* the overlap comes back exactly */
+}
+
+/* --ngram-prior W: fit the n-gram of the checkpoint's training windows and
+ * hand it to the sampler (ngram_prior.h). Asked for, a dataset that cannot
+ * be read is an error; by default the prior is then left out, with a note. */
+static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int L, int V, ngram_prior *np,
+                               diffusion_sample_options *so) {
+    if (o->ngram_prior <= 0) return;
+    error_info err;
+    char where[4096], why[4608] = "";
+    window_set train;
+    memset(&train, 0, sizeof train);
+    if (!meta->dataset[0])
+        snprintf(why, sizeof why, "the checkpoint %s does not record the dataset it was trained on, whose training "
+                                  "windows the n-gram is fitted on", o->checkpoint);
+    else if (dataset_resolve(meta->dataset, where, sizeof where, &err))
+        snprintf(why, sizeof why, "the checkpoint's dataset cannot be found (%s)", err.message);
+    else if (windows_load(meta->dataset, "training", L, &train, &err))
+        snprintf(why, sizeof why, "%s", err.message);
+    for (size_t i = 0; !why[0] && i < (size_t)train.count * (size_t)train.length; i++)
+        if (train.ids[i] < 1 || train.ids[i] > V)
+            snprintf(why, sizeof why, "%s: training window %lld holds event ID %d, outside the model's vocabulary 1..%d",
+                     meta->dataset, (long long)(i / (size_t)train.length) + 1, train.ids[i], V);
+    if (why[0]) {
+        window_set_free(&train);
+        if (o->ngram_prior_given) die("--ngram-prior: %s", why);
+        if (!o->quiet) fprintf(stderr, "generate: note: no n-gram prior (%s); the network alone decides\n", why);
+        o->ngram_prior = 0;
+        return;
+    }
+    double t0 = now_seconds();
+    ngram_prior_fit(np, &train, V);
+    window_set_free(&train);
+    if (!o->quiet)
+        fprintf(stderr, "generate: n-gram prior: order %d fitted on %lld training events of %s (%.1f s), weight %g%s\n",
+                np->model.order, (long long)np->trace_events, meta->dataset, now_seconds() - t0, o->ngram_prior,
+                o->ngram_prior_given ? "" : " (the default; --ngram-prior 0: the network alone)");
+    so->prior = ngram_prior_logp;
+    so->prior_user = np;
+    so->prior_weight = o->ngram_prior;
 }
 
 /* --num N --length T with T other than the model's window: N whole traces,
@@ -365,7 +420,10 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     uint8_t *observed = xcalloc(NT ? NT : 1, 1);
     diffusion_context *diff = diffusion_context_create(model);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL};
+    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0};
+    ngram_prior np;
+    memset(&np, 0, sizeof np);
+    attach_ngram_prior(o, &meta, L, V, &np, &so);
     trace_sampler ts = {diff, &so, &pg, L, o->clamp ? V : 0, xmalloc(sizeof(float) * (size_t)items * L)};
     double t0 = now_seconds();
     long_trace_generate(&plan, 0, N, items, sample_trace_windows, &ts, result.ids);
@@ -378,7 +436,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
             snapped += snap_window(result.ids + (size_t)n * plan.length, observed + (size_t)n * plan.length, NULL,
                                    (int)plan.length);
 
-    char sampler_text[64], provenance[8192], written[16384];
+    char sampler_text[128], provenance[8192], written[16384];
     describe_sampler(o, cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance,
              "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
@@ -402,6 +460,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     free(observed);
     window_set_free(&result);
     diffusion_context_free(diff);
+    ngram_prior_free(&np);
     sssd_model_free(model);
     checkpoint_meta_free(&meta);
     backend_free(be);
@@ -450,6 +509,13 @@ int main(int argc, char **argv) {
         die("--steps and --eta belong to --sampler ddim (DDPM always runs the model's T steps)");
     if (!masked && o.temperature >= 0)
         die("--temperature applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
+    /* Reconstruction and forecasts take the n-gram prior by default: it
+     * raised accuracy on every dataset measured; synthesis takes it only
+     * when asked (README, Measured). */
+    if (o.ngram_prior < 0) o.ngram_prior = masked && !o.num ? 1.0 : 0.0;
+    if (!masked && o.ngram_prior > 0)
+        die("--ngram-prior applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
     if (!masked && o.top && o.samples < 2)
         die("--top needs --samples 2 or more with the %s encoding (frequencies come from several samples)",
@@ -605,7 +671,10 @@ int main(int argc, char **argv) {
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL};
+    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0};
+    ngram_prior np;
+    memset(&np, 0, sizeof np);
+    attach_ngram_prior(&o, &meta, L, V, &np, &so);
     /* The model's probabilities, averaged over samples, for --top (masked encoding). */
     float *item_probs = NULL, *mean_probs = NULL;
     if (masked && o.top) {
@@ -678,6 +747,7 @@ int main(int argc, char **argv) {
         free(maskf);
         window_set_free(&input);
         diffusion_context_free(diff);
+    ngram_prior_free(&np);
         sssd_model_free(model);
         checkpoint_meta_free(&meta);
         checkpoint_meta_free(&facts);
@@ -747,7 +817,7 @@ int main(int argc, char **argv) {
 
     /* ---- output ---- */
     char provenance[8192], written[16384];
-    char sampler_text[64];
+    char sampler_text[128];
     describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
@@ -790,6 +860,7 @@ int main(int argc, char **argv) {
     window_set_free(&result);
     window_set_free(&input);
     diffusion_context_free(diff);
+    ngram_prior_free(&np);
     sssd_model_free(model);
     checkpoint_meta_free(&meta);
     checkpoint_meta_free(&facts);

@@ -113,6 +113,16 @@ typedef struct diffusion_sample_options {
      * each generated position, the distribution the event was drawn from. */
     double temperature;
     float *probs;
+    /* Masked encoding only: an outside opinion fused with the network's, a
+     * product of experts. prior(user, symbols, l, logp) writes V natural-log
+     * probabilities for position l given the window's current symbols (L
+     * values: classes 0..V-1 for events visible so far, V for those still
+     * hidden); the position's distribution becomes p_net(v) exp(w logp(v)),
+     * renormalised, w = prior_weight; that distribution chooses the event, its
+     * confidence and `probs`. NULL: the network alone. */
+    void (*prior)(void *user, const int32_t *symbols, int l, double *logp);
+    void *prior_user;
+    double prior_weight;
 } diffusion_sample_options;
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts

@@ -159,6 +159,19 @@ static void softmax_column(const real_t *logits, long stride, int V, double *p) 
     for (int v = 0; v < V; v++) p[v] /= sum;
 }
 
+/* p(v) <- p(v) exp(w logp(v)), renormalised (in logs: the network may give
+ * an event a probability that underflows once multiplied). */
+static void fuse_prior(double *p, const double *logp, double w, int V) {
+    double mx = -INFINITY;
+    for (int v = 0; v < V; v++) {
+        p[v] = (p[v] > 0 ? log(p[v]) : -INFINITY) + w * logp[v];
+        if (p[v] > mx) mx = p[v];
+    }
+    double sum = 0;
+    for (int v = 0; v < V; v++) sum += p[v] = exp(p[v] - mx);
+    for (int v = 0; v < V; v++) p[v] /= sum;
+}
+
 /* The event to reveal at one position: the most probable (temperature 0,
  * ties to the smaller ID) or a draw from p^(1/temperature) with uniform u. */
 static int choose_event(const double *p, int V, double temperature, float u) {
@@ -206,7 +219,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
     }
     int passes = opt->steps > 0 && opt->steps < most ? opt->steps : most;
     if (passes > 0) stage_cond(d, B, x0, mask, 1);
-    double *p = xmalloc(sizeof(double) * (size_t)V);
+    double *p = xmalloc(sizeof(double) * (size_t)V), *logp = xmalloc(sizeof(double) * (size_t)V);
     candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
     size_t BVL = (size_t)B * V * L;
     for (int pass = 0; pass < passes; pass++) {
@@ -227,6 +240,10 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
             for (int l = 0; l < L; l++) {
                 if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
                 softmax_column(d->h_out + (size_t)b * V * L + l, L, V, p);
+                if (opt->prior) {
+                    opt->prior(opt->prior_user, symbols + (size_t)b * L, l, logp);
+                    fuse_prior(p, logp, opt->prior_weight, V);
+                }
                 float u = philox_uniform(philox_u32(opt->seed, stream, (uint64_t)pass * L + l));
                 int ev = choose_event(p, V, opt->temperature, u);
                 cands[n++] = (candidate){p[ev], l, ev};
@@ -243,6 +260,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
     }
     for (size_t i = 0; i < (size_t)B * L; i++) out[i] = mask[i] != 0.0f ? x0[i] : (float)(symbols[i] + 1);
     free(p);
+    free(logp);
     free(cands);
     free(symbols);
     free(generated);

@@ -5,6 +5,7 @@
  * their absence in older ones), and clear refusals. Also unit tests of the
  * entry/exit repair. argv[1] is the generate binary. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdint.h>
 
 #include "../train/cli_util.h"
@@ -288,6 +289,9 @@ static void test_encodings(void) {
         {"tg/masked.ckpt", "--input tg/data --eta 0.5", "masked encoding"},
         {"tg/bits.ckpt", "--input tg/data --temperature 1", "bits encoding"},
         {"tg/bits.ckpt", "--input tg/data --top 2", "--samples"},
+        {"tg/bits.ckpt", "--input tg/data --ngram-prior 1", "bits encoding"},
+        {"tg/masked.ckpt", "--input tg/data --ngram-prior 1", "does not record the dataset"},
+        {"tg/masked.ckpt", "--input tg/data --ngram-prior -1", "--ngram-prior"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint %s --device cpu --threads 1 %s --out tg/x.txt", gen_bin, bad[i].ck,
@@ -387,6 +391,47 @@ static void test_snap_unit(void) {
     CHECK(snap_pairing_score(odd, NULL, 1, 12, &runs) == 0.0 && runs == 10);
 }
 
+/* A copy of a checkpoint that says it was trained on `dataset`. */
+static void copy_with_dataset(const char *from, const char *to, const char *dataset) {
+    test_copy_prefix(from, to, -1);
+    hid_t f = H5Fopen(to, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0 || (H5Aexists(f, "dataset") > 0 && H5Adelete(f, "dataset") < 0) ||
+        H5LTset_attribute_string(f, ".", "dataset", dataset) < 0)
+        die("test: cannot set the dataset of %s", to);
+    H5Fclose(f);
+}
+
+/* --ngram-prior: fitted on the checkpoint's dataset, observed events kept;
+ * a dataset that is gone is an error that says so. */
+static void test_ngram_prior(void) {
+    char where[4096];
+    if (!realpath("tg/data", where)) die("test: realpath tg/data");
+    copy_with_dataset("tg/masked.ckpt", "tg/masked_ds.ckpt", where);
+    snprintf(cmd, sizeof cmd,
+             "%s --checkpoint tg/masked_ds.ckpt --device cpu --threads 1 --input tg/data --ngram-prior 1 --out tg/p.txt",
+             gen_bin);
+    int rc = cli_run(cmd, "tg/p.log");
+    char *log = cli_slurp("tg/p.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "n-gram prior: order");
+    CHECK_STR_CONTAINS(log, "n-gram prior weight 1");
+    free(log);
+    window_set in, out;
+    CHECK(load_text("tg/data/testing", &in) == 0);
+    CHECK(load_text("tg/p.txt", &out) == 0);
+    check_mid4_output(&in, &out);
+    window_set_free(&in);
+    window_set_free(&out);
+    copy_with_dataset("tg/masked.ckpt", "tg/masked_gone.ckpt", "/nonexistent/dataset");
+    snprintf(cmd, sizeof cmd,
+             "%s --checkpoint tg/masked_gone.ckpt --device cpu --threads 1 --input tg/data --ngram-prior 1 --out tg/q.txt",
+             gen_bin);
+    CHECK(cli_run(cmd, "tg/q.log") != 0);
+    log = cli_slurp("tg/q.log");
+    CHECK_STR_CONTAINS(log, "--ngram-prior: the checkpoint's dataset cannot be found");
+    free(log);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_generate_cli GENERATE_BINARY\n");
@@ -408,5 +453,6 @@ int main(int argc, char **argv) {
     test_encodings();
     test_dataset_facts();
     test_refusals();
+    test_ngram_prior();
     return test_finish("test_generate_cli");
 }

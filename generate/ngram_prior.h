@@ -1,0 +1,48 @@
+/* An n-gram model of the training trace as a prior for the masked encoding's
+ * unmasking (diffusion_sample_options.prior): the network proposes, and the
+ * n-gram's view of each hidden position is multiplied in (a product of
+ * experts, `generate --ngram-prior W`).
+ *
+ * Why: the network sees the whole window but learns exact local statistics
+ * slowly; an interpolated Kneser-Ney model of the training trace has them
+ * exactly, but sees no further than n-1 events. Their errors differ.
+ *
+ * The prior for hidden position l: the n-gram's marginal probability of each
+ * event at l given the visible events on both sides of the run of hidden
+ * positions around l (up to n-1 each side, ngram_marginals.h), so that a
+ * position in the middle of a gap still hears from both edges. It is
+ * recomputed whenever the window's visible events change (each pass reveals
+ * some), and computed once per run and pass otherwise. A run with nothing
+ * visible on either side (synthesis from nothing, before the first pass
+ * reveals anything) gets no opinion (all zeros), so that the prior does not
+ * pull every position toward the frequent events. The order n is chosen on
+ * the training trace alone, by held-out log-likelihood (ngram_model.h). */
+#ifndef SSSD_GENERATE_NGRAM_PRIOR_H
+#define SSSD_GENERATE_NGRAM_PRIOR_H
+
+#include <stdint.h>
+#include "ngram_marginals.h"
+#include "ngram_model.h"
+#include "windows.h"
+
+#define NGRAM_PRIOR_WIDTH 64  /* states kept per position of a run (ngram_marginals.h) */
+
+typedef struct ngram_prior {
+    ngram_model model;
+    int V, L;                 /* events are classes 0..V-1; V marks a hidden position */
+    int64_t trace_events, pieces;
+    double heldout_loglik[NGRAM_MAX_ORDER + 1];
+    ngram_marginals *marginals;
+    double *post;             /* (L, V) marginals of the run last computed */
+    int32_t *cached_symbols;  /* (L) the window they were computed for */
+    int cached_run_start, cached_run_end;
+} ngram_prior;
+
+/* Fit on training windows of length L holding IDs 1..V (the model's
+ * vocabulary; 0 or larger IDs are refused by the caller). */
+void ngram_prior_fit(ngram_prior *np, const window_set *train, int V);
+void ngram_prior_free(ngram_prior *np);
+/* The callback of diffusion_sample_options.prior; user is an ngram_prior. */
+void ngram_prior_logp(void *user, const int32_t *symbols, int l, double *logp);
+
+#endif
