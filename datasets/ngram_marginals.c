@@ -20,7 +20,8 @@ struct ngram_marginals {
     int *count;
     int32_t *keys;
     double *alpha, *beta;
-    double *dist;          /* (max_gap, width, V): P(. | state) of steps 0..max_gap-1 */
+    double *dist;          /* (V): P(. | one state), recomputed in the backward pass rather than kept for
+                              every state of every step, which would take max_gap width V doubles */
     /* candidates of one step: (width V) */
     int32_t *c_key;
     double *c_score;
@@ -44,7 +45,7 @@ ngram_marginals *ngram_marginals_create(const ngram_model *m, int max_gap, int w
     g->keys = xmalloc(steps * w * s * sizeof *g->keys);
     g->alpha = xmalloc(steps * w * sizeof *g->alpha);
     g->beta = xmalloc(steps * w * sizeof *g->beta);
-    g->dist = xmalloc((size_t)g->max_gap * w * V * sizeof *g->dist);
+    g->dist = xmalloc(V * sizeof *g->dist);
     g->c_key = xmalloc(w * V * s * sizeof *g->c_key);
     g->c_score = xmalloc(w * V * sizeof *g->c_score);
     g->order = xmalloc(w * V * sizeof *g->order);
@@ -139,7 +140,7 @@ int ngram_marginals_compute(ngram_marginals *g, const int32_t *left, int nl, int
         for (int i = 0; i < prev; i++) {
             const int32_t *key = key_at(g, t - 1, i), *hist;
             int hl = key_history(key, s, &hist);
-            double *p = g->dist + ((size_t)(t - 1) * W + (size_t)i) * (size_t)V;
+            double *p = g->dist;
             ngram_model_dist(g->m, hist, hl, p);
             for (int v = 0; v < V; v++) {
                 if (!(p[v] > 0)) continue;
@@ -190,8 +191,10 @@ int ngram_marginals_compute(ngram_marginals *g, const int32_t *left, int nl, int
     int32_t *next = g->hist; /* s events: a successor's key */
     for (int t = gap - 1; t >= 1; t--) {
         for (int i = 0; i < g->count[t]; i++) {
-            const int32_t *key = key_at(g, t, i);
-            const double *p = g->dist + ((size_t)t * W + (size_t)i) * (size_t)V;
+            const int32_t *key = key_at(g, t, i), *hist;
+            int hl = key_history(key, s, &hist);
+            double *p = g->dist;
+            ngram_model_dist(g->m, hist, hl, p);
             double b = -INFINITY;
             if (s > 0) memcpy(next, key + 1, (size_t)(s - 1) * sizeof *next);
             for (int v = 0; v < V; v++) {
