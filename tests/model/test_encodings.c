@@ -180,15 +180,34 @@ static void count_pass(void *user, int done, int total) {
     (void)done;
 }
 
+/* The sampling tests' model: 3 windows of 12 events over 7 event types, a
+ * gap of 5 from position 4, weights perturbed so that contexts matter. */
+typedef struct masked_fixture {
+    backend *be;
+    sssd_config cfg;
+    sssd_model *m;
+    diffusion_context *d;
+    float x0[36], mask[36];
+} masked_fixture;
+
+static void masked_fixture_make(masked_fixture *f, int L, int T, int B, int V) {
+    f->be = backend_cpu_create(1);
+    f->cfg = tiny_config(L, T, ENCODING_MASKED, V);
+    f->m = sssd_model_create(&f->cfg, f->be, B, 42);
+    perturb(f->m, 0.3, 12);
+    f->d = diffusion_context_create(f->m);
+    fill_windows(f->x0, f->mask, B, L, V, 4, 5);
+}
+
 static void test_masked_sampling(void) {
-    backend *be = backend_cpu_create(1);
     int L = 12, T = 10, B = 3, V = 7;
-    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
-    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
-    perturb(m, 0.3, 12);
-    diffusion_context *d = diffusion_context_create(m);
-    float x0[36], mask[36], out[36], out1[36], out2[36];
-    fill_windows(x0, mask, B, L, V, 4, 5);
+    masked_fixture fx;
+    masked_fixture_make(&fx, L, T, B, V);
+    backend *be = fx.be;
+    sssd_config cfg = fx.cfg;
+    sssd_model *m = fx.m;
+    diffusion_context *d = fx.d;
+    float *x0 = fx.x0, *mask = fx.mask, out[36], out1[36], out2[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
@@ -349,14 +368,13 @@ static void forcing_logp(void *user, const int32_t *symbols, int l, double *logp
 }
 
 static void test_masked_prior(void) {
-    backend *be = backend_cpu_create(1);
     int L = 12, T = 10, B = 3, V = 7;
-    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
-    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
-    perturb(m, 0.3, 12);
-    diffusion_context *d = diffusion_context_create(m);
-    float x0[36], mask[36], plain[36], out[36];
-    fill_windows(x0, mask, B, L, V, 4, 5);
+    masked_fixture fx;
+    masked_fixture_make(&fx, L, T, B, V);
+    backend *be = fx.be;
+    sssd_model *m = fx.m;
+    diffusion_context *d = fx.d;
+    float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
     diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0};
