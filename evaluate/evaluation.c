@@ -125,12 +125,12 @@ static void compute_baselines(eval_result *res, const training_index *ix) {
     baseline_context_fill(ix, &res->real_ws, &res->mask, BASELINE_MAX_CONTEXT, &filled, &res->context);
     add_baseline(res, "context_lookup", "context", "context lookup", &filled);
     window_set_free(&filled);
-    baseline_ngram_fill(ix, &res->real_ws, &res->mask, &filled, &res->ngram);
+    window_set marginal;
+    baseline_ngram_fills(ix, &res->real_ws, &res->mask, &filled, &marginal, &res->ngram);
     add_baseline(res, "ngram_infill", "n-gram", "bidirectional n-gram infill", &filled);
+    add_baseline(res, "ngram_marginal", "marginal", "n-gram, likeliest event per position", &marginal);
     window_set_free(&filled);
-    baseline_ngram_marginal_fill(ix, &res->real_ws, &res->mask, res->ngram.order, &filled);
-    add_baseline(res, "ngram_marginal", "marginal", "n-gram, likeliest event per position", &filled);
-    window_set_free(&filled);
+    window_set_free(&marginal);
     res->mode_event = training_mode_event(ix);
     baseline_mode_fill(&res->real_ws, &res->mask, res->mode_event, &filled);
     add_baseline(res, "most_frequent_event", "mode", "most frequent event", &filled);

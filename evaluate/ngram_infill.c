@@ -68,24 +68,48 @@ static int32_t *start_fill(const training_index *ix, const window_set *real, con
     return x;
 }
 
+/* The next gap of a window at or after *a: a maximal run [*a, *e) of
+ * generated positions, with *nl observed events before it and *nr after it
+ * taken as context (at most s each). Returns 0 when no gap is left. */
+static int next_gap(const uint8_t *obs, int L, int s, int *a, int *e, int *nl, int *nr) {
+    while (*a < L && obs[*a]) (*a)++;
+    if (*a == L) return 0;
+    *e = *a;
+    while (*e < L && !obs[*e]) (*e)++;
+    *nl = *nr = 0;
+    while (*nl < s && *a - *nl - 1 >= 0 && obs[*a - *nl - 1]) (*nl)++;
+    while (*nr < s && *e + *nr < L && obs[*e + *nr]) (*nr)++;
+    return 1;
+}
+
 /* Fill every gap of one window (dense events x, observed flags obs) into y;
  * returns the number of gaps and adds those where the beam cut to *cut. */
 static int64_t fill_window(ngram_beam *b, int s, const int32_t *x, const uint8_t *obs, int L, int32_t *y,
                            int64_t *cut) {
     int64_t gaps = 0;
     memcpy(y, x, (size_t)L * sizeof *y);
-    for (int a = 0; a < L;) {
-        if (obs[a]) { a++; continue; }
-        int e = a;
-        while (e < L && !obs[e]) e++;
-        int nl = 0, nr = 0;
-        while (nl < s && a - nl - 1 >= 0 && obs[a - nl - 1]) nl++;
-        while (nr < s && e + nr < L && obs[e + nr]) nr++;
+    for (int a = 0, e, nl, nr; next_gap(obs, L, s, &a, &e, &nl, &nr); a = e) {
         *cut += ngram_beam_fill(b, x + a - nl, nl, e - a, x + e, nr, y + a);
         gaps++;
-        a = e;
     }
     return gaps;
+}
+
+/* Fill every gap of one window with the event of largest marginal
+ * probability at each position (post: L x vocab doubles of scratch). */
+static void fill_window_marginal(ngram_marginals *g, int s, const int32_t *x, const uint8_t *obs, int L,
+                                 int32_t vocab, double *post, int32_t *y) {
+    memcpy(y, x, (size_t)L * sizeof *y);
+    for (int a = 0, e, nl, nr; next_gap(obs, L, s, &a, &e, &nl, &nr); a = e) {
+        ngram_marginals_compute(g, x + a - nl, nl, e - a, x + e, nr, post);
+        for (int j = a; j < e; j++) {
+            const double *row = post + (size_t)(j - a) * (size_t)vocab;
+            int32_t best = 0;
+            for (int32_t v = 1; v < vocab; v++)
+                if (row[v] > row[best]) best = v;
+            y[j] = best;
+        }
+    }
 }
 
 /* Accuracy (%) of the infill on probe windows cut from the held-out tails. */
@@ -130,77 +154,44 @@ static int choose_order(const int32_t *x, const training_index *ix, int32_t voca
     return best;
 }
 
-void baseline_ngram_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
-                         ngram_stats *stats) {
+void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
+                          window_set *joint, window_set *marginal, ngram_stats *stats) {
     memset(stats, 0, sizeof *stats);
     for (int n = 0; n <= NGRAM_MAX_ORDER; n++) stats->heldout_loglik[n] = stats->heldout_accuracy[n] = NAN;
     int L = real->length;
-    int32_t *ids, vocab, *x = start_fill(ix, real, mask, out, &ids, &vocab);
+    int32_t *ids, vocab, *x = start_fill(ix, real, mask, joint, &ids, &vocab);
+    window_set_init(marginal, real->count, L);
+    memcpy(marginal->ids, joint->ids, (size_t)(real->count * L) * sizeof(int32_t));
     stats->vocabulary = vocab;
     if (!x) return;
     stats->order = choose_order(x, ix, vocab, stats);
+    int s = stats->order - 1;
     ngram_model m;
     ngram_model_fit(&m, x, ix->segment_end, ix->segments, vocab, stats->order);
     ngram_beam *b = ngram_beam_create(&m, L, NGRAM_BEAM);
-    int32_t *wx = xmalloc((size_t)(L ? L : 1) * sizeof *wx), *wy = xmalloc((size_t)(L ? L : 1) * sizeof *wy);
-    uint8_t *obs = xmalloc((size_t)(L ? L : 1));
-    for (int64_t w = 0; w < real->count; w++) {
-        for (int j = 0; j < L; j++) {
-            wx[j] = dense_of(ids, vocab, real->ids[w * L + j]);
-            obs[j] = (uint8_t)mask_is_observed(mask, w, j);
-        }
-        stats->gaps += fill_window(b, stats->order - 1, wx, obs, L, wy, &stats->beam_cut);
-        for (int j = 0; j < L; j++)
-            if (!obs[j]) out->ids[w * L + j] = ids[wy[j]];
-    }
-    free(wx);
-    free(wy);
-    free(obs);
-    ngram_beam_free(b);
-    ngram_model_free(&m);
-    free(x);
-    free(ids);
-}
-
-void baseline_ngram_marginal_fill(const training_index *ix, const window_set *real, const eval_mask *mask, int order,
-                                  window_set *out) {
-    int L = real->length;
-    int32_t *ids, vocab, *x = start_fill(ix, real, mask, out, &ids, &vocab);
-    if (!x) return;
-    if (order < 1) order = 1;
-    ngram_model m;
-    ngram_model_fit(&m, x, ix->segment_end, ix->segments, vocab, order);
     ngram_marginals *g = ngram_marginals_create(&m, L, NGRAM_BEAM);
-    int s = order - 1;
-    int32_t *wx = xmalloc((size_t)(L ? L : 1) * sizeof *wx);
-    uint8_t *obs = xmalloc((size_t)(L ? L : 1));
-    double *post = xmalloc((size_t)(L ? L : 1) * (size_t)vocab * sizeof *post);
+    size_t n = (size_t)(L ? L : 1);
+    int32_t *wx = xmalloc(n * sizeof *wx), *wy = xmalloc(n * sizeof *wy);
+    uint8_t *obs = xmalloc(n);
+    double *post = xmalloc(n * (size_t)vocab * sizeof *post);
     for (int64_t w = 0; w < real->count; w++) {
         for (int j = 0; j < L; j++) {
             wx[j] = dense_of(ids, vocab, real->ids[w * L + j]);
             obs[j] = (uint8_t)mask_is_observed(mask, w, j);
         }
-        for (int a = 0; a < L;) {
-            if (obs[a]) { a++; continue; }
-            int e = a, nl = 0, nr = 0;
-            while (e < L && !obs[e]) e++;
-            while (nl < s && a - nl - 1 >= 0 && obs[a - nl - 1]) nl++;
-            while (nr < s && e + nr < L && obs[e + nr]) nr++;
-            ngram_marginals_compute(g, wx + a - nl, nl, e - a, wx + e, nr, post);
-            for (int j = a; j < e; j++) {
-                const double *row = post + (size_t)(j - a) * (size_t)vocab;
-                int32_t best = 0;
-                for (int32_t v = 1; v < vocab; v++)
-                    if (row[v] > row[best]) best = v;
-                out->ids[w * L + j] = ids[best];
-            }
-            a = e;
-        }
+        stats->gaps += fill_window(b, s, wx, obs, L, wy, &stats->beam_cut);
+        for (int j = 0; j < L; j++)
+            if (!obs[j]) joint->ids[w * L + j] = ids[wy[j]];
+        fill_window_marginal(g, s, wx, obs, L, vocab, post, wy);
+        for (int j = 0; j < L; j++)
+            if (!obs[j]) marginal->ids[w * L + j] = ids[wy[j]];
     }
     free(post);
     free(obs);
+    free(wy);
     free(wx);
     ngram_marginals_free(g);
+    ngram_beam_free(b);
     ngram_model_free(&m);
     free(x);
     free(ids);

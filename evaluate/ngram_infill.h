@@ -45,19 +45,16 @@ typedef struct ngram_stats {
     int64_t beam_cut;          /* of which the beam dropped states at some position */
 } ngram_stats;
 
-/* out = real with every generated position (mask 0) replaced by the infill;
- * observed positions copied unchanged. */
-void baseline_ngram_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
-                         ngram_stats *stats);
-
-/* The same n-gram (order as chosen by baseline_ngram_fill), decoded per
- * position instead of jointly: each generated position gets the event with
- * the largest marginal probability given both sides of its gap
+/* joint = real with every generated position (mask 0) replaced by the
+ * infill; observed positions copied unchanged. marginal = the same n-gram
+ * model decoded per position instead of jointly: each generated position gets
+ * the event with the largest marginal probability given both sides of its gap
  * (ngram_marginals.h, NGRAM_BEAM states per position). The joint filling
- * maximises the chance of getting a whole gap right (perfect rate); this one
- * the expected number of right events (accuracy), so it is the stronger
- * baseline on accuracy and the weaker on perfect rate. */
-void baseline_ngram_marginal_fill(const training_index *ix, const window_set *real, const eval_mask *mask, int order,
-                                  window_set *out);
+ * maximises the chance of getting a whole gap right (perfect rate); the
+ * marginal one the expected number of right events (accuracy), so it is the
+ * stronger baseline on accuracy and the weaker on perfect rate. One model
+ * serves both. */
+void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
+                          window_set *joint, window_set *marginal, ngram_stats *stats);
 
 #endif

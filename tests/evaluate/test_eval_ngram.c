@@ -21,6 +21,14 @@ static void gap_mask(eval_mask *m, uint8_t *row, int L, int a, int b) {
     *m = (eval_mask){1, L, row, ""};
 }
 
+/* The joint filling alone. */
+static void joint_fill(const training_index *ix, const window_set *real, const eval_mask *m, window_set *out,
+                       ngram_stats *st) {
+    window_set marginal;
+    baseline_ngram_fills(ix, real, m, out, &marginal, st);
+    window_set_free(&marginal);
+}
+
 static uint64_t lcg_state = 12345;
 static uint32_t lcg(void) {
     lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
@@ -46,7 +54,7 @@ static void test_cycle(void) {
         eval_mask m;
         gap_mask(&m, row, L, spans[k][0], spans[k][1]);
         ngram_stats st;
-        baseline_ngram_fill(&ix, &real, &m, &out, &st);
+        joint_fill(&ix, &real, &m, &out, &st);
         CHECK(st.order >= 2 && st.gaps == 5);
         /* The whole-window case has no context: the start is a tie the
          * smallest ID wins, so only windows starting with 1 are exact. */
@@ -83,14 +91,14 @@ static void test_right_context(void) {
     eval_mask m;
     gap_mask(&m, row, 6, 2, 3);
     ngram_stats st;
-    baseline_ngram_fill(&ix, &real, &m, &out, &st);
+    joint_fill(&ix, &real, &m, &out, &st);
     CHECK(st.order >= 2);
     CHECK_MSG(out.ids[2] == 2, "7 _ 9 filled with %d", out.ids[2]);
     CHECK_MSG(out.ids[8] == 1, "7 _ 8 filled with %d", out.ids[8]);
     /* A forecast (nothing on the right) after 7 falls back to the frequent 1. */
     window_set_free(&out);
     gap_mask(&m, row, 6, 2, 6);
-    baseline_ngram_fill(&ix, &real, &m, &out, &st);
+    joint_fill(&ix, &real, &m, &out, &st);
     CHECK(out.ids[2] == 1);
     window_set_free(&out);
     window_set_free(&real);
@@ -119,7 +127,7 @@ static void test_order_second_order(void) {
     eval_mask m;
     gap_mask(&m, row, L, 100, 110);
     ngram_stats st;
-    baseline_ngram_fill(&ix, &real, &m, &out, &st);
+    joint_fill(&ix, &real, &m, &out, &st);
     CHECK_MSG(st.order >= 3 && st.order <= 4, "order %d", st.order);
     CHECK(st.heldout_loglik[3] > st.heldout_loglik[2] + 0.5);
     CHECK(st.vocabulary == 7 && st.heldout_events > 0 && st.heldout_gaps > 0);
@@ -153,7 +161,7 @@ static void test_edges_and_observed(void) {
         eval_mask m;
         gap_mask(&m, row, L, spans[k][0], spans[k][1]);
         ngram_stats st;
-        baseline_ngram_fill(&ix, &real, &m, &out, &st);
+        joint_fill(&ix, &real, &m, &out, &st);
         CHECK(st.vocabulary == 4 && st.gaps == W);
         int valid = 1, kept = 1;
         for (int64_t w = 0; w < W; w++)
@@ -171,7 +179,7 @@ static void test_edges_and_observed(void) {
     for (int i = 0; i < W * L; i++) rows[i] = (uint8_t)((i / 3) % 2);
     eval_mask m = {W, L, rows, ""};
     ngram_stats st;
-    baseline_ngram_fill(&ix, &real, &m, &out, &st);
+    joint_fill(&ix, &real, &m, &out, &st);
     int kept = 1;
     for (int i = 0; i < W * L; i++)
         if (rows[i]) kept &= out.ids[i] == real.ids[i];
@@ -206,8 +214,7 @@ static void test_marginal_decoding(void) {
     eval_mask m;
     gap_mask(&m, row, L, 2, 4);
     ngram_stats st;
-    baseline_ngram_fill(&ix, &real, &m, &joint, &st);
-    baseline_ngram_marginal_fill(&ix, &real, &m, st.order, &marginal);
+    baseline_ngram_fills(&ix, &real, &m, &joint, &marginal, &st);
     CHECK_MSG(joint.ids[2] == 1 && joint.ids[3] == 2, "joint %d %d", joint.ids[2], joint.ids[3]);
     CHECK_MSG(marginal.ids[2] == 3 && marginal.ids[3] == 2, "marginal %d %d", marginal.ids[2], marginal.ids[3]);
     CHECK(marginal.ids[0] == 9 && marginal.ids[1] == 6 && marginal.ids[4] == 7 && marginal.ids[5] == 8);
