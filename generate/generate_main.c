@@ -326,6 +326,14 @@ static void sample_trace_windows(void *user, int B, const float *x0, const float
         if (mask[i] != 0.0f) ids[i] = (int32_t)x0[i]; /* the overlap comes back exactly */
 }
 
+/* The first of n events (only those flagged in `only`, when given) outside
+ * the model's vocabulary 1..V, or -1. */
+static long long first_id_outside(const int32_t *ids, const uint8_t *only, size_t n, int V) {
+    for (size_t i = 0; i < n; i++)
+        if ((!only || only[i]) && (ids[i] < 1 || ids[i] > V)) return (long long)i;
+    return -1;
+}
+
 /* --ngram-prior W: fit the n-gram of the checkpoint's training windows and
  * hand it to the sampler (ngram_prior.h). Asked for, a dataset that cannot
  * be read is an error; by default the prior is then left out, with a note. */
@@ -343,10 +351,10 @@ static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int 
         snprintf(why, sizeof why, "the checkpoint's dataset cannot be found (%s)", err.message);
     else if (windows_load(meta->dataset, "training", L, &train, &err))
         snprintf(why, sizeof why, "%s", err.message);
-    for (size_t i = 0; !why[0] && i < (size_t)train.count * (size_t)train.length; i++)
-        if (train.ids[i] < 1 || train.ids[i] > V)
-            snprintf(why, sizeof why, "%s: training window %lld holds event ID %d, outside the model's vocabulary 1..%d",
-                     meta->dataset, (long long)(i / (size_t)train.length) + 1, train.ids[i], V);
+    long long bad = why[0] ? -1 : first_id_outside(train.ids, NULL, (size_t)train.count * (size_t)train.length, V);
+    if (bad >= 0)
+        snprintf(why, sizeof why, "%s: training window %lld holds event ID %d, outside the model's vocabulary 1..%d",
+                 meta->dataset, bad / train.length + 1, train.ids[bad], V);
     if (why[0]) {
         window_set_free(&train);
         if (o->ngram_prior_given) die("--ngram-prior: %s", why);
@@ -627,16 +635,11 @@ int main(int argc, char **argv) {
             window_set_free(&mf);
             snprintf(task, sizeof task, "mask file %s", mask_text);
         } else die("--mask %s: neither a mask spec (%s) nor an existing file", mask_text, err.message);
-        if (V > 0) {
-            for (size_t i = 0; i < NL; i++) {
-                if (!observed[i]) continue;
-                int32_t id = input.ids[i];
-                if (id < 1 || id > V)
-                    die("--input %s: window %lld holds event ID %d, outside the model's vocabulary 1..%d; were the "
-                        "windows numbered with the model's dataset?",
-                        o.input, (long long)(i / L) + 1, id, V);
-            }
-        }
+        long long bad = V > 0 ? first_id_outside(input.ids, observed, NL, V) : -1;
+        if (bad >= 0)
+            die("--input %s: window %lld holds event ID %d, outside the model's vocabulary 1..%d; were the "
+                "windows numbered with the model's dataset?",
+                o.input, bad / L + 1, input.ids[bad], V);
     } else memset(observed, 0, NL);
     long long generated_total = 0;
     for (size_t i = 0; i < NL; i++) generated_total += !observed[i];
