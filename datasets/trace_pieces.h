@@ -25,4 +25,10 @@ typedef struct trace_pieces {
 void trace_pieces_stitch(const window_set *windows, trace_pieces *out);
 void trace_pieces_free(trace_pieces *t);
 
+/* The stride as described above, alone. */
+int trace_windows_stride(const window_set *windows);
+/* Whether window b continues window a by s events (a's last L - s events
+ * are b's first); never for s >= L. */
+int trace_windows_overlap(const int32_t *a, const int32_t *b, int L, int s);
+
 #endif

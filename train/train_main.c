@@ -15,6 +15,7 @@
 #include "checkpoint.h"
 #include "collectives.h"
 #include "data_loader.h"
+#include "validation_split.h"
 #include "data_parallel.h"
 #include "diffusion.h"
 #include "encoding.h"
@@ -107,6 +108,9 @@ typedef struct run_state {
     int L, B;
     collectives *par;   /* the processes of the run (one without mpirun) */
     int B_local;        /* this process's share of the batch B */
+    validation_split split;        /* --val-split > 0: the windows trained and validated on */
+    const window_set *training;    /* the windows trained on */
+    const window_set *validation;  /* the windows validated on (held out, or the test split) */
 } run_state;
 
 /* Rank 0 writes every file; the other processes hold the same model. */
@@ -142,7 +146,7 @@ typedef struct val_result {
     int windows;
 } val_result;
 
-/* Loss and reconstruction accuracy on evenly spaced test windows. The
+/* Loss and reconstruction accuracy on evenly spaced validation windows. The
  * reconstructions use DDIM with --val-steps steps (eta 0) for speed, so the
  * accuracy is a quick estimate of what `generate` with DDPM would score.
  * The windows go in groups of --batch, each group's loss a mean over it;
@@ -150,7 +154,7 @@ typedef struct val_result {
  * the shares' sums are added up, so the figures are those of one process. */
 static val_result validate(run_state *rs) {
     train_options *o = rs->o;
-    const window_set *test = &rs->ds.testing;
+    const window_set *test = rs->validation;
     collectives *par = rs->par;
     int L = rs->L, B = rs->B, BS = rs->B_local;
     int nv = (int)(test->count < o->val_windows ? test->count : o->val_windows);
@@ -174,7 +178,7 @@ static val_result validate(run_state *rs) {
             int64_t w = (int64_t)(g0 + first + b) * test->count / nv;
             wid[b] = (uint64_t)w;
             for (int l = 0; l < L; l++) x0[(size_t)b * L + l] = (float)test->ids[w * L + l];
-            /* Random masks: one per test window, from draws no training iteration uses. */
+            /* Random masks: one per validation window, from draws no training iteration uses. */
             mask_fill(&o->mask_parsed, L, o->seed, (1ull << 48) + (uint64_t)w, mask + (size_t)b * L);
         }
         double cnt = 0, positions = 0;
@@ -255,7 +259,7 @@ int main(int argc, char **argv) {
         if (!loaded) die("--resume: %s", err.message);
         rs.meta_owns_vocab = 1;
         unsigned changing = o.given & (OPT_BATCH | OPT_LR | OPT_SEED | OPT_MASK | OPT_WARMUP | OPT_DECAY | OPT_CLIP |
-                                       OPT_WEIGHT_DECAY);
+                                       OPT_WEIGHT_DECAY | OPT_VAL_SPLIT);
         if (train_options_from_checkpoint(&o, rs.meta.extra_json, &err)) die("--resume: %s: %s", rs.path_last, err.message);
         if (changing)
             fprintf(stderr, "train: note: optimisation settings given with --resume override the checkpoint's; "
@@ -319,8 +323,18 @@ int main(int argc, char **argv) {
                                                 : "the model at this batch size",
                      sssd_config_memory_estimate(&cfg, rs.B_local) * par->local_size, &err))
         die("%s (try a smaller --batch or --preset)", err.message);
+    /* Checkpoints from before --val-split validated on the test windows; resumed, they still do. */
+    if (o.val_split < 0) o.val_split = loaded ? 0 : TRAIN_DEFAULT_VAL_SPLIT;
+    rs.training = &rs.ds.training;
+    rs.validation = &rs.ds.testing;
+    if (o.val_split > 0 && rs.B <= rs.ds.training.count) { /* else the loader says the batch is too large */
+        if (validation_split_make(&rs.ds.training, o.val_split, rs.B, &rs.split, &err))
+            die("--dataset %s: %s", o.dataset, err.message);
+        rs.training = &rs.split.training;
+        rs.validation = &rs.split.validation;
+    }
     data_loader dl;
-    if (data_loader_init(&dl, &rs.ds.training, rs.B, o.seed, &err)) die("%s", err.message);
+    if (data_loader_init(&dl, rs.training, rs.B, o.seed, &err)) die("%s", err.message);
     if (rank0) make_dirs(o.out); /* only once every setting has been checked */
 
     /* ---- the model ---- */
@@ -349,8 +363,8 @@ int main(int argc, char **argv) {
         rs.log.silent = 1; /* rank 0 speaks and writes the log for all */
     }
 
-    long long n_train = rs.ds.training.count;
-    int validating = o.val_every > 0 && rs.ds.testing.count > 0;
+    long long n_train = rs.training->count;
+    int validating = o.val_every > 0 && rs.validation->count > 0;
     char duration[32];
     train_log_say(&rs.log, "train: %s: %lld training windows of %d events, %lld test windows, %d event types%s",
                   o.dataset, n_train, rs.L, (long long)rs.ds.testing.count, rs.ds.vocab.size,
@@ -364,18 +378,26 @@ int main(int argc, char **argv) {
     if (par->size > 1)
         train_log_say(&rs.log, "train: %d processes (%s collectives), %d windows of each batch on each; %d thread%s each",
                       par->size, par->ops->name, rs.B_local, o.threads, o.threads == 1 ? "" : "s");
+    if (o.val_split > 0)
+        train_log_say(&rs.log, "train: validation windows: the last %lld training windows (--val-split %g), held out "
+                      "of training with the %lld before them that share events with them",
+                      (long long)rs.validation->count, o.val_split, (long long)rs.split.left_out);
+    else if (validating)
+        train_log_say(&rs.log, "train: note: --val-split 0: validation uses the test windows, so best.ckpt is chosen "
+                               "on test data; evaluate last.ckpt for figures that never saw it");
     if (o.val_every > 0 && !validating)
         train_log_say(&rs.log, "train: note: the dataset has no test windows; validation is off");
     /* Validation's sampler: the masked encoding's own (as generate runs it
      * when --steps covers the gap), else DDIM for speed. */
     int masked = cfg.encoding == ENCODING_MASKED;
     char val_sampler[64];
+    const char *val_kind = o.val_split > 0 ? "held-out" : "test";
     if (masked) snprintf(val_sampler, sizeof val_sampler, "unmasking, at most %d passes", o.val_steps);
     else snprintf(val_sampler, sizeof val_sampler, "DDIM %d steps", o.val_steps);
     if (validating)
-        train_log_say(&rs.log, "train: validation every %lld iterations on %lld test windows (reconstructions by %s%s)",
-                      o.val_every, (long long)(rs.ds.testing.count < o.val_windows ? rs.ds.testing.count : o.val_windows),
-                      val_sampler, masked ? "" : ", for speed");
+        train_log_say(&rs.log, "train: validation every %lld iterations on %lld %s windows (reconstructions by %s%s)",
+                      o.val_every, (long long)(rs.validation->count < o.val_windows ? rs.validation->count : o.val_windows),
+                      val_kind, val_sampler, masked ? "" : ", for speed");
     if (o.resume)
         train_log_say(&rs.log, "train: resuming %s at iteration %lld of %lld", rs.path_last, start_step, o.iters);
     if (start_step >= o.iters) {
@@ -508,11 +530,11 @@ int main(int argc, char **argv) {
                              9);
             format_duration(now_seconds() - tv, duration, sizeof duration);
             if (task_free)
-                train_log_say(&rs.log, "val  step %lld | loss %.6f on %d test windows | %s%s", step, vr.loss, vr.windows,
+                train_log_say(&rs.log, "val  step %lld | loss %.6f on %d %s windows | %s%s", step, vr.loss, vr.windows, val_kind,
                               duration, better ? " | best so far: saved best.ckpt" : "");
             else
-                train_log_say(&rs.log, "val  step %lld | loss %.6f | accuracy %.2f%% | perfect %.1f%% | %d test windows, %s | %s%s",
-                              step, vr.loss, vr.accuracy, vr.perfect, vr.windows, val_sampler, duration,
+                train_log_say(&rs.log, "val  step %lld | loss %.6f | accuracy %.2f%% | perfect %.1f%% | %d %s windows, %s | %s%s",
+                              step, vr.loss, vr.accuracy, vr.perfect, vr.windows, val_kind, val_sampler, duration,
                               better ? " | best so far: saved best.ckpt" : "");
         }
         if (step % o.ckpt_every == 0 || step == o.iters) {
@@ -542,6 +564,7 @@ int main(int argc, char **argv) {
     free(x0);
     free(mask);
     data_loader_free(&dl);
+    validation_split_free(&rs.split);
     diffusion_context_free(rs.diff);
     sssd_model_free(rs.model);
     if (!rs.meta_owns_vocab) memset(&rs.meta.vocab, 0, sizeof rs.meta.vocab);

@@ -65,9 +65,15 @@
     X(RESUME, "resume", resume, FLAG, 0, 0, NULL, LOCAL, RUN, "",                                                  \
       "continue from DIR/last.ckpt (same losses as an uninterrupted run)")                                         \
     X(VAL_EVERY, "val-every", val_every, LLONG, 0, 1000000000LL, NULL, KEPT, RUN, "N",                             \
-      "validate every N iterations on the test windows (default 500, 0 = off)")                                    \
+      "validate every N iterations (default 500, 0 = off); best.ckpt is the\n"                                     \
+      "checkpoint with the best validation")                                                                       \
+    X(VAL_SPLIT, "val-split", val_split, REAL, 0, 0.5, NULL, KEPT, RUN, "F",                                       \
+      "validate on the last F of the training windows, held out of training\n"                                     \
+      "with the windows that overlap them (default 0.05); 0: train on every\n"                                     \
+      "training window and validate on the test windows (then best.ckpt is\n"                                      \
+      "chosen on test data; runs resumed from before this option do so)")                                          \
     X(VAL_WINDOWS, "val-windows", val_windows, INT, 1, 1 << 20, NULL, KEPT, RUN, "N",                              \
-      "test windows used by validation (default 64)")                                                              \
+      "validation windows used, evenly spaced (default 64)")                                                       \
     X(VAL_STEPS, "val-steps", val_steps, INT, 1, 100000, NULL, KEPT, RUN, "S",                                     \
       "DDIM steps of validation's reconstructions (default 20)")                                                   \
     X(CKPT_EVERY, "ckpt-every", ckpt_every, LLONG, 1, 1000000000LL, NULL, KEPT, RUN, "N",                          \

@@ -65,6 +65,7 @@ void train_options_init(train_options *o) {
     snprintf(o->mask, sizeof o->mask, "mid:10");
     snprintf(o->decay, sizeof o->decay, "cosine");
     o->val_every = 500;
+    o->val_split = -1;
     o->val_windows = 64;
     o->val_steps = 20;
     o->ckpt_every = 100;

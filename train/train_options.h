@@ -25,6 +25,9 @@ enum { TRAIN_OPTION_FIELDS(TRAIN_OPTION_BIT) OPT_MODEL = 1u << TRAIN_OPTION_COUN
 #undef TRAIN_OPTION_BIT
 _Static_assert(TRAIN_OPTION_COUNT < 31, "train_options.given has a bit for each option");
 
+/* Share of the training windows held out for validation unless --val-split says otherwise. */
+#define TRAIN_DEFAULT_VAL_SPLIT 0.05
+
 typedef struct train_options {
     char dataset[4096];
     int length;               /* 0: the dataset's */
@@ -48,6 +51,7 @@ typedef struct train_options {
     char decay[16];           /* "none" or "cosine" */
     double clip;              /* 0: off */
     long long val_every;      /* 0: off */
+    double val_split;         /* fraction of training windows held out; -1 until resolved (train_main) */
     int val_windows;
     int val_steps;
     long long ckpt_every;

@@ -241,12 +241,26 @@ static void test_option_table(void) {
     log = cli_slurp("tt/table.log");
     CHECK_MSG(rc == 0, "%s", log);
     CHECK_STR_CONTAINS(log, "8 channels x 1 layers, masked encoding, T 20");
+    /* 40 training windows: 2 held out for validation, so 38 to train on. */
+    CHECK_STR_CONTAINS(log, "38 training windows of");
+    CHECK_STR_CONTAINS(log, "validation windows: the last 2 training windows (--val-split 0.05)");
+    CHECK_STR_CONTAINS(log, "on 2 held-out windows");
+    free(log);
+    /* --val-split 0: every training window trained on, the test windows validated on, and said so. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config=tt/table.json --device cpu --threads 1 --batch 4 "
+             "--val-windows 2 --val-steps 2 --iters 1 --val-split 0 --quiet --out tt/table0", train_bin);
+    rc = cli_run(cmd, "tt/table0.log");
+    log = cli_slurp("tt/table0.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "40 training windows of");
+    CHECK_STR_CONTAINS(log, "best.ckpt is chosen on test data");
+    CHECK_STR_CONTAINS(log, "on 2 test windows");
     free(log);
     log = cli_slurp("tt/table/log.jsonl");
     CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
                             "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
                             "\"lr\":0.001,\"weight_decay\":0.5,\"seed\":\"7\",\"mask\":\"mid:10\",\"warmup\":0,"
-                            "\"decay\":\"cosine\",\"clip\":0,\"val_every\":1,\"val_windows\":2,\"val_steps\":2,"
+                            "\"decay\":\"cosine\",\"clip\":0,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
                             "\"ckpt_every\":1}}\n");
     free(log);
     sssd_config cfg;
