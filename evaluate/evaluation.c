@@ -5,6 +5,7 @@
 #include "timer.h"
 #include "window_source.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,11 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
     s->column = column;
     s->title = title;
     score_system(res, s, filled);
+    if (res->has_recon && res->paired) {
+        paired_bootstrap(&res->gen, filled, &res->real_ws, &res->mask, res->model.types.head, res->model.types.n_head,
+                         BOOTSTRAP_RESAMPLES, res->seed, &s->vs_model);
+        s->has_vs_model = 1;
+    }
 }
 
 /* Each baseline fills REAL's generated positions and is scored like the
@@ -162,6 +168,7 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     snprintf(res->generated, sizeof res->generated, "%s", cfg->generated);
     snprintf(res->real, sizeof res->real, "%s", cfg->real);
     res->head_k = cfg->head > 0 ? cfg->head : TYPES_DEFAULT_HEAD;
+    res->seed = cfg->seed;
     if (windows_load(cfg->generated, "testing", cfg->length_hint, &res->gen, err)) return -1;
     if (load_real(cfg, res, err) || check_real_ids(cfg->real, &res->real_ws, err)) goto fail;
     if (res->gen.length != res->real_ws.length) {
@@ -281,12 +288,19 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
             double model = res->model.recon.accuracy;
             for (int i = 0; i < res->n_baselines; i++) {
                 const eval_system *b = &res->baselines[i];
+                /* The interval of model minus baseline, when there is one. */
+                char why[160] = "";
+                const diff_interval *d = &b->vs_model.accuracy;
+                if (b->has_vs_model && !isnan(d->low))
+                    snprintf(why, sizeof why, "; model minus baseline %+.2f points, 95%% interval [%+.2f, %+.2f]%s",
+                             d->difference, d->low, d->high,
+                             d->low <= 0 && d->high >= 0 ? ": the test split cannot tell them apart" : "");
                 if (b->recon.accuracy > model)
-                    WARN("the %s baseline (%.2f%% accuracy) beats the model (%.2f%%): the model adds nothing over a lookup",
-                         b->title, b->recon.accuracy, model);
+                    WARN("the %s baseline (%.2f%% accuracy) beats the model (%.2f%%): the model adds nothing over a "
+                         "lookup%s", b->title, b->recon.accuracy, model, why);
                 else if (b->recon.accuracy >= model - 2.0)
-                    WARN("the %s baseline (%.2f%% accuracy) comes within 2 points of the model (%.2f%%)", b->title,
-                         b->recon.accuracy, model);
+                    WARN("the %s baseline (%.2f%% accuracy) comes within 2 points of the model (%.2f%%)%s", b->title,
+                         b->recon.accuracy, model, why);
             }
         }
     } else if (!res->unconditional) {

@@ -12,6 +12,7 @@
 #include "metrics_recon.h"
 #include "metrics_types.h"
 #include "ngram_infill.h"
+#include "paired_bootstrap.h"
 #include "nn_rouge.h"
 #include "training_index.h"
 #include "windows.h"
@@ -41,6 +42,10 @@ typedef struct eval_system {
     type_metrics types;
     recon_metrics unseen_recon; /* valid when eval_result.has_unseen */
     type_metrics unseen_types;
+    /* A baseline's only, when the model was scored: model minus this
+     * baseline, with 95% intervals from a paired bootstrap over windows. */
+    int has_vs_model;
+    paired_diff vs_model;
 } eval_system;
 
 #define EVAL_MAX_WARNINGS 16
@@ -78,6 +83,7 @@ typedef struct eval_result {
     int n_baselines;
     eval_system baselines[EVAL_MAX_BASELINES];
     int32_t mode_event;
+    uint64_t seed;           /* the floor's draw and the bootstrap's (eval_config.seed) */
     context_stats context;
     ngram_stats ngram;
 

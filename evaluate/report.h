@@ -28,6 +28,7 @@ extern const char *const REPORT_MEANING_MACRO;
 extern const char *const REPORT_MEANING_TAIL;
 extern const char *const REPORT_MEANING_DISTINCT;
 extern const char *const REPORT_MEANING_UNSEEN;
+extern const char *const REPORT_MEANING_BOOTSTRAP;
 extern const char *const REPORT_MEANING_KL;
 extern const char *const REPORT_MEANING_JS;
 extern const char *const REPORT_MEANING_NN_GEN;

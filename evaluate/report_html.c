@@ -125,6 +125,33 @@ static void figure_table(FILE *f, const eval_system *const *sys, int n, int unse
     }
 }
 
+/* Model minus each baseline, with 95% intervals (paired_bootstrap.h). */
+static void bootstrap_table(FILE *f, const eval_result *r) {
+    int shown = 0;
+    for (int i = 0; i < r->n_baselines; i++) {
+        const eval_system *b = &r->baselines[i];
+        if (!b->has_vs_model) continue;
+        if (!shown++) {
+            fprintf(f, "<h3>Model minus each baseline</h3><p>");
+            esc(f, REPORT_MEANING_BOOTSTRAP);
+            fprintf(f, " (%lld windows, %d resamples).</p>\n<table><tr><th>baseline</th><th>accuracy</th><th>perfect</th>"
+                       "<th>macro accuracy</th><th>tail accuracy</th></tr>\n",
+                    (long long)b->vs_model.windows, b->vs_model.resamples);
+        }
+        fputs("<tr><td>", f);
+        esc(f, b->title);
+        fputs("</td>", f);
+        const diff_interval *iv[4] = {&b->vs_model.accuracy, &b->vs_model.perfect, &b->vs_model.macro, &b->vs_model.tail};
+        for (int k = 0; k < 4; k++) {
+            if (isnan(iv[k]->difference)) fputs("<td class=n>-</td>", f);
+            else if (isnan(iv[k]->low)) fprintf(f, "<td class=n>%+.2f</td>", iv[k]->difference);
+            else fprintf(f, "<td class=n>%+.2f [%+.2f, %+.2f]</td>", iv[k]->difference, iv[k]->low, iv[k]->high);
+        }
+        fputs("</tr>\n", f);
+    }
+    if (shown) fputs("</table>\n", f);
+}
+
 static void type_table(FILE *f, const eval_system *s) {
     const type_metrics *t = &s->types;
     fprintf(f, "<details%s><summary>", s->key && !strcmp(s->key, "model") ? " open" : "");
@@ -218,6 +245,7 @@ static void write_html(FILE *f, const eval_result *r) {
             fprintf(f, "<tr><td>observed positions changed</td><td class=n>%lld</td><td colspan=%d>must be 0: observed events are given, not generated</td></tr>\n",
                     (long long)r->model.recon.observed_mismatches, n_sys);
         fputs("</table>\n", f);
+        bootstrap_table(f, r);
         const type_metrics *t0 = &sys[0]->types;
         fprintf(f, "<p>Head (the %d most frequent real events over all positions):", t0->head_k);
         for (int i = 0; i < t0->n_head; i++) fprintf(f, " %d", t0->head[i]);

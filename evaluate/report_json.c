@@ -93,6 +93,27 @@ static void system_object(FILE *f, const eval_system *s, int arrays) {
         key(f, &first, "window_rougeL_event"); jarr_d(f, m->window_rouge, m->windows);
     }
     per_type(f, &first, &s->types);
+    if (s->has_vs_model) {
+        const paired_diff *d = &s->vs_model;
+        const diff_interval *iv[4] = {&d->accuracy, &d->perfect, &d->macro, &d->tail};
+        const char *names[4] = {"accuracy", "perfect", "macro_accuracy", "tail_accuracy"};
+        int k = 1;
+        key(f, &first, "model_minus_baseline");
+        open_obj(f);
+        key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_BOOTSTRAP);
+        key(f, &k, "windows"); fprintf(f, "%lld", (long long)d->windows);
+        key(f, &k, "resamples"); fprintf(f, "%d", d->resamples);
+        for (int i = 0; i < 4; i++) {
+            int q = 1;
+            key(f, &k, names[i]);
+            open_obj(f);
+            key(f, &q, "difference"); json_out_number(f, iv[i]->difference);
+            key(f, &q, "low"); json_out_number(f, iv[i]->low);
+            key(f, &q, "high"); json_out_number(f, iv[i]->high);
+            close_obj(f);
+        }
+        close_obj(f);
+    }
     close_obj(f);
 }
 

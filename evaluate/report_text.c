@@ -46,6 +46,38 @@ static void figure_table(FILE *f, const eval_system *const *sys, int n, int unse
     }
 }
 
+/* Model minus each baseline with its 95% interval (paired_bootstrap.h). */
+static void interval_cell(FILE *f, const diff_interval *d) {
+    char cell[64];
+    if (isnan(d->difference)) snprintf(cell, sizeof cell, "-");
+    else if (isnan(d->low)) snprintf(cell, sizeof cell, "%+.2f", d->difference);
+    else snprintf(cell, sizeof cell, "%+.2f [%+.2f, %+.2f]", d->difference, d->low, d->high);
+    fprintf(f, " %-24s", cell);
+}
+
+static void bootstrap_table(FILE *f, const eval_result *r) {
+    int any = 0;
+    for (int i = 0; i < r->n_baselines; i++) any |= r->baselines[i].has_vs_model;
+    if (!any) return;
+    const paired_diff *first = NULL;
+    for (int i = 0; i < r->n_baselines && !first; i++)
+        if (r->baselines[i].has_vs_model) first = &r->baselines[i].vs_model;
+    fprintf(f, "  model minus baseline, points, with 95%% intervals (paired bootstrap over the %lld windows, %d resamples;\n"
+               "  an interval holding 0: this test split cannot tell the two apart on that figure)\n",
+            (long long)first->windows, first->resamples);
+    fprintf(f, "  %-10s %-24s %-24s %-24s %-24s\n", "baseline", "accuracy", "perfect", "macro accuracy", "tail accuracy");
+    for (int i = 0; i < r->n_baselines; i++) {
+        const eval_system *b = &r->baselines[i];
+        if (!b->has_vs_model) continue;
+        fprintf(f, "  %-10s", b->column);
+        interval_cell(f, &b->vs_model.accuracy);
+        interval_cell(f, &b->vs_model.perfect);
+        interval_cell(f, &b->vs_model.macro);
+        interval_cell(f, &b->vs_model.tail);
+        fprintf(f, "\n");
+    }
+}
+
 /* The head set and the tail size are the same for every system (they depend
  * on REAL and the mask only). */
 static void head_line(FILE *f, const type_metrics *t) {
@@ -156,6 +188,7 @@ void report_text(FILE *f, const eval_result *r) {
         else
             fprintf(f, "\nBaselines on REAL with this mask (no model column: GENERATED does not pair up with REAL)\n");
         figure_table(f, sys, n_sys, 0);
+        bootstrap_table(f, r);
         head_line(f, &sys[0]->types);
         if (r->has_baselines) {
             fprintf(f, "  baselines: context = most common training filler between the same 8 left/right events (backing off to shorter contexts, then the mode);\n");

@@ -14,6 +14,10 @@ const char *const REPORT_MEANING_TAIL = "accuracy on events outside the head (th
 const char *const REPORT_MEANING_DISTINCT = "different events at generated positions; a model emitting a few frequent ones scores low";
 const char *const REPORT_MEANING_UNSEEN =
     "test windows occurring nowhere in the training trace: what a lookup cannot recall";
+const char *const REPORT_MEANING_BOOTSTRAP =
+    "the model's figure minus this baseline's (percentage points), with a 95% interval from a paired bootstrap: REAL's "
+    "windows resampled with replacement, both systems rescored on each draw; an interval holding 0 means the test "
+    "split cannot tell the two apart on that figure";
 const char *const REPORT_MEANING_KL = "relative entropy of event frequencies; 0 = identical";
 const char *const REPORT_MEANING_JS = "Jensen-Shannon divergence, base 2: 0 = same distribution, 1 = disjoint";
 const char *const REPORT_MEANING_NN_GEN = "each generated window vs its closest real window: are generated windows plausible?";

@@ -215,6 +215,10 @@ static void test_types(void) {
     if (base) {
         CHECK_STR_CONTAINS(base, "\"macro_accuracy\"");
         CHECK_STR_CONTAINS(base, "\"per_type\": [");
+        /* Model minus this baseline, with its interval. */
+        CHECK_STR_CONTAINS(base, "\"model_minus_baseline\": {");
+        CHECK_STR_CONTAINS(base, "\"resamples\": 1000,");
+        CHECK_STR_CONTAINS(base, "\"difference\": ");
     }
     const char *unseen = strstr(j, "\"unseen\": {");
     CHECK(unseen != NULL);
@@ -226,7 +230,9 @@ static void test_types(void) {
     CHECK_STR_CONTAINS(out_text, "macro accuracy");
     CHECK_STR_CONTAINS(out_text, "head (4 most frequent real events, all positions): 5 1 2 3");
     CHECK_STR_CONTAINS(out_text, "Unseen test windows");
+    CHECK_STR_CONTAINS(out_text, "model minus baseline, points, with 95% intervals");
     char *h = read_file("t1.html");
+    CHECK_STR_CONTAINS(h, "Model minus each baseline");
     CHECK_STR_CONTAINS(h, "Recall per event type");
     CHECK_STR_CONTAINS(h, "Unseen test windows");
 
