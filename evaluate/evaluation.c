@@ -1,5 +1,6 @@
 /* The evaluation pipeline (see evaluation.h). */
 #include "evaluation.h"
+#include "trace_pieces.h"
 #include "dataset_h5.h"
 #include "memory.h"
 #include "timer.h"
@@ -118,8 +119,11 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
     s->title = title;
     score_system(res, s, filled);
     if (res->has_recon && res->paired) {
+        /* Windows that can share events are drawn together (paired_bootstrap.h). */
+        int L = res->real_ws.length, stride = trace_windows_stride(&res->real_ws);
+        int block = stride < L ? (L + stride - 1) / stride : 1;
         paired_bootstrap(&res->gen, filled, &res->real_ws, &res->mask, res->model.types.head, res->model.types.n_head,
-                         BOOTSTRAP_RESAMPLES, res->seed, &s->vs_model);
+                         block, BOOTSTRAP_RESAMPLES, res->seed, &s->vs_model);
         s->has_vs_model = 1;
     }
 }

@@ -95,9 +95,10 @@ static void interval(double *d, int n, double full, diff_interval *out) {
 }
 
 void paired_bootstrap(const window_set *a, const window_set *b, const window_set *real, const eval_mask *mask,
-                      const int32_t *head, int n_head, int resamples, uint64_t seed, paired_diff *out) {
+                      const int32_t *head, int n_head, int block, int resamples, uint64_t seed, paired_diff *out) {
     memset(out, 0, sizeof *out);
     out->resamples = resamples;
+    out->block = block = block < 1 ? 1 : block;
     int L = real->length;
     int64_t N = real->count;
     /* Dense type indices: the distinct real events at generated positions, sorted. */
@@ -159,12 +160,16 @@ void paired_bootstrap(const window_set *a, const window_set *b, const window_set
     for (int64_t w = 0; w < nw; w++) pick[w] = 1;
     figures(ws, nw, tc, pick, n_types, type_n, type_a, type_b, &full);
     double *d = xmalloc(sizeof(double) * 4 * (size_t)(resamples > 0 ? resamples : 1));
+    int64_t nb = (nw + block - 1) / block; /* blocks; the last may be short */
     for (int r = 0; r < resamples; r++) {
         memset(pick, 0, sizeof(int32_t) * (size_t)(nw ? nw : 1));
-        for (int64_t i = 0; i < nw; i += 4) {
+        for (int64_t i = 0; i < nb; i += 4) {
             philox_u32x4 c = {{(uint32_t)i, (uint32_t)((uint64_t)i >> 32), (uint32_t)r, 0xB007u}};
             philox_u32x4 x = philox4x32(c, (uint32_t)seed, (uint32_t)(seed >> 32));
-            for (int q = 0; q < 4 && i + q < nw; q++) pick[(uint64_t)x.v[q] * (uint64_t)nw >> 32]++;
+            for (int q = 0; q < 4 && i + q < nb; q++) {
+                int64_t first = (int64_t)((uint64_t)x.v[q] * (uint64_t)nb >> 32) * block;
+                for (int64_t w = first; w < first + block && w < nw; w++) pick[w]++;
+            }
         }
         draw_figures f;
         figures(ws, nw, tc, pick, n_types, type_n, type_a, type_b, &f);

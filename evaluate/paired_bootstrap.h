@@ -7,6 +7,14 @@
  * tell the two apart on that figure: on a set whose rare types occur a few
  * times each, macro accuracy can move by a point on one event.
  *
+ * Test windows cut from a trace with a stride s < L share events (with
+ * L = 200, s = 5 and a 10-event gap, each gap event is scored in two
+ * windows, and its context in forty), so windows are not independent draws:
+ * resampling them one by one would make the intervals too narrow. They are
+ * drawn in blocks instead: runs of `block` consecutive scored windows (the
+ * caller passes ceil(L/s), the windows that can share an event; 1 for
+ * windows that do not overlap), as many blocks as make up the windows.
+ *
  * The figures are those of metrics_recon.h and metrics_types.h, recomputed
  * on each draw: accuracy (mean over windows of each window's share right),
  * perfect rate, macro accuracy (mean recall over the event types present at
@@ -30,6 +38,7 @@ typedef struct diff_interval {
 
 typedef struct paired_diff {
     int64_t windows;         /* scored windows (at least one generated position) */
+    int block;               /* consecutive windows drawn together */
     int resamples;
     diff_interval accuracy, perfect, macro, tail;
 } paired_diff;
@@ -37,6 +46,6 @@ typedef struct paired_diff {
 /* a and b fill real's generated positions (same count and length as real;
  * mask rows 1 or count). head: the n_head events that are not the tail. */
 void paired_bootstrap(const window_set *a, const window_set *b, const window_set *real, const eval_mask *mask,
-                      const int32_t *head, int n_head, int resamples, uint64_t seed, paired_diff *out);
+                      const int32_t *head, int n_head, int block, int resamples, uint64_t seed, paired_diff *out);
 
 #endif

@@ -134,9 +134,10 @@ static void bootstrap_table(FILE *f, const eval_result *r) {
         if (!shown++) {
             fprintf(f, "<h3>Model minus each baseline</h3><p>");
             esc(f, REPORT_MEANING_BOOTSTRAP);
-            fprintf(f, " (%lld windows, %d resamples).</p>\n<table><tr><th>baseline</th><th>accuracy</th><th>perfect</th>"
-                       "<th>macro accuracy</th><th>tail accuracy</th></tr>\n",
-                    (long long)b->vs_model.windows, b->vs_model.resamples);
+            fprintf(f, " (%lld windows drawn in blocks of %d consecutive ones, %d resamples).</p>\n<table><tr>"
+                       "<th>baseline</th><th>accuracy</th><th>perfect</th><th>macro accuracy</th><th>tail accuracy</th>"
+                       "</tr>\n",
+                    (long long)b->vs_model.windows, b->vs_model.block, b->vs_model.resamples);
         }
         fputs("<tr><td>", f);
         esc(f, b->title);

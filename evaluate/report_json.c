@@ -102,6 +102,7 @@ static void system_object(FILE *f, const eval_system *s, int arrays) {
         open_obj(f);
         key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_BOOTSTRAP);
         key(f, &k, "windows"); fprintf(f, "%lld", (long long)d->windows);
+        key(f, &k, "block"); fprintf(f, "%d", d->block);
         key(f, &k, "resamples"); fprintf(f, "%d", d->resamples);
         for (int i = 0; i < 4; i++) {
             int q = 1;

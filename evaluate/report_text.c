@@ -62,9 +62,12 @@ static void bootstrap_table(FILE *f, const eval_result *r) {
     const paired_diff *first = NULL;
     for (int i = 0; i < r->n_baselines && !first; i++)
         if (r->baselines[i].has_vs_model) first = &r->baselines[i].vs_model;
-    fprintf(f, "  model minus baseline, points, with 95%% intervals (paired bootstrap over the %lld windows, %d resamples;\n"
+    char blocks[96] = "";
+    if (first->block > 1)
+        snprintf(blocks, sizeof blocks, " in blocks of %d consecutive windows (they share events)", first->block);
+    fprintf(f, "  model minus baseline, points, with 95%% intervals (paired bootstrap over the %lld windows%s, %d resamples;\n"
                "  an interval holding 0: this test split cannot tell the two apart on that figure)\n",
-            (long long)first->windows, first->resamples);
+            (long long)first->windows, blocks, first->resamples);
     fprintf(f, "  %-10s %-24s %-24s %-24s %-24s\n", "baseline", "accuracy", "perfect", "macro accuracy", "tail accuracy");
     for (int i = 0; i < r->n_baselines; i++) {
         const eval_system *b = &r->baselines[i];

@@ -16,8 +16,9 @@ const char *const REPORT_MEANING_UNSEEN =
     "test windows occurring nowhere in the training trace: what a lookup cannot recall";
 const char *const REPORT_MEANING_BOOTSTRAP =
     "the model's figure minus this baseline's (percentage points), with a 95% interval from a paired bootstrap: REAL's "
-    "windows resampled with replacement, both systems rescored on each draw; an interval holding 0 means the test "
-    "split cannot tell the two apart on that figure";
+    "windows resampled with replacement (in blocks of consecutive windows when they overlap, since those share events), "
+    "both systems rescored on each draw; an interval holding 0 means the test split cannot tell the two apart on that "
+    "figure";
 const char *const REPORT_MEANING_KL = "relative entropy of event frequencies; 0 = identical";
 const char *const REPORT_MEANING_JS = "Jensen-Shannon divergence, base 2: 0 = same distribution, 1 = disjoint";
 const char *const REPORT_MEANING_NN_GEN = "each generated window vs its closest real window: are generated windows plausible?";

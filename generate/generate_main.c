@@ -43,6 +43,7 @@ typedef struct gen_options {
     double temperature;       /* masked encoding; < 0: 0 for one sample, 1 for several */
     double ngram_prior;       /* masked encoding: weight of the n-gram prior, 0 = none; < 0 until resolved */
     int ngram_prior_given;
+    int random_order;         /* masked encoding: 1 reveal in a random order, 0 surest first; < 0 until resolved */
     int steps_given, eta_given, sampler_given;
     int snap;
     int clamp;
@@ -84,6 +85,12 @@ static void usage(FILE *f) {
             "  --temperature T       masked: 0 takes the most probable event (default for one sample of\n"
             "                        --input), T > 0 draws from the softmax at temperature T (default 1 with\n"
             "                        --samples and with --num: at 0 every synthesised window would be the same)\n"
+            "  --order confidence|random\n"
+            "                        masked: which positions a pass reveals. confidence (default to reconstruct\n"
+            "                        and forecast): those the model is surest of; random (default with --num):\n"
+            "                        positions drawn at random, each event drawn from its distribution - an\n"
+            "                        unbiased sample of the model, where surest-first places the frequent\n"
+            "                        events first and keeps the rare ones out\n"
             "  --ngram-prior W       masked: multiply each position's distribution by an n-gram model of the\n"
             "                        checkpoint's training data (given the visible events on both sides of its\n"
             "                        gap) raised to the power W; 0: the network alone. Default 1 to reconstruct\n"
@@ -134,6 +141,7 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
     o->samples = 1;
     o->temperature = -1;
     o->ngram_prior = -1;
+    o->random_order = -1;
     o->clamp = 1;
     snprintf(o->out, sizeof o->out, "generated.txt");
     o->seed = 1;
@@ -167,7 +175,11 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
             o->sampler_given = 1;
         } else if (!strcmp(a, "--steps")) { o->steps = (int)cli_integer(a, v, 1, 1000000); o->steps_given = 1; }
         else if (!strcmp(a, "--temperature")) o->temperature = cli_number(a, v, 0, 100, 0);
-        else if (!strcmp(a, "--ngram-prior")) {
+        else if (!strcmp(a, "--order")) {
+            if (!strcmp(v, "confidence")) o->random_order = 0;
+            else if (!strcmp(v, "random")) o->random_order = 1;
+            else cli_bad_value(a, v, "expected confidence or random");
+        } else if (!strcmp(a, "--ngram-prior")) {
             o->ngram_prior = cli_number(a, v, 0, 100, 0);
             o->ngram_prior_given = 1;
         }
@@ -277,10 +289,12 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
         char prior[48] = "";
+        const char *order = o->random_order > 0 ? "random order" : "surest first";
         if (o->ngram_prior > 0) snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);
         if (o->steps)
-            snprintf(out, size, "unmasking in at most %d passes, temperature %g%s", o->steps, o->temperature, prior);
-        else snprintf(out, size, "unmasking one event per pass, temperature %g%s", o->temperature, prior);
+            snprintf(out, size, "unmasking in at most %d passes (%s), temperature %g%s", o->steps, order,
+                     o->temperature, prior);
+        else snprintf(out, size, "unmasking one event per pass (%s), temperature %g%s", order, o->temperature, prior);
     } else if (o->sampler == SAMPLER_DDPM) snprintf(out, size, "DDPM, %d steps", cfg->T);
     else snprintf(out, size, "DDIM, %d steps, eta %g", o->steps < cfg->T ? o->steps : cfg->T, o->eta);
 }
@@ -428,7 +442,8 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     uint8_t *observed = xcalloc(NT ? NT : 1, 1);
     diffusion_context *diff = diffusion_context_create(model);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0};
+    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
+                                   o->random_order};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
@@ -515,6 +530,10 @@ int main(int argc, char **argv) {
             "which unmasks the gap (--steps S sets the passes, --temperature T the draws)");
     if (!masked && o.sampler == SAMPLER_DDPM && (o.steps_given || o.eta_given))
         die("--steps and --eta belong to --sampler ddim (DDPM always runs the model's T steps)");
+    if (!masked && o.random_order >= 0)
+        die("--order applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
+    if (o.random_order < 0) o.random_order = o.num ? 1 : 0;
     if (!masked && o.temperature >= 0)
         die("--temperature applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
@@ -674,7 +693,8 @@ int main(int argc, char **argv) {
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0};
+    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0,
+                                   o.random_order};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);

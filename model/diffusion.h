@@ -123,6 +123,14 @@ typedef struct diffusion_sample_options {
     void (*prior)(void *user, const int32_t *symbols, int l, double *logp);
     void *prior_user;
     double prior_weight;
+    /* Masked encoding only: which hidden positions a pass reveals. 0: those
+     * whose chosen event is the most probable (confidence first: the best
+     * reconstructions, but a biased sample, since the predictable frequent
+     * events are placed first and the rest fill in around them); 1: positions
+     * drawn uniformly at random, each event drawn from its distribution
+     * (ancestral sampling in a random order, an unbiased sample of the
+     * model: what synthesis wants). */
+    int random_order;
 } diffusion_sample_options;
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts

@@ -244,9 +244,14 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
                     opt->prior(opt->prior_user, symbols + (size_t)b * L, l, logp);
                     fuse_prior(p, logp, opt->prior_weight, V);
                 }
-                float u = philox_uniform(philox_u32(opt->seed, stream, (uint64_t)pass * L + l));
+                uint64_t draw = (uint64_t)pass * L + l;
+                float u = philox_uniform(philox_u32(opt->seed, stream, draw));
                 int ev = choose_event(p, V, opt->temperature, u);
-                cands[n++] = (candidate){p[ev], l, ev};
+                /* A random order: a random priority, from draws the events do not use. */
+                double key = opt->random_order
+                                 ? philox_uniform(philox_u32(opt->seed, stream, (uint64_t)passes * L + draw))
+                                 : p[ev];
+                cands[n++] = (candidate){key, l, ev};
                 if (opt->probs) {
                     float *dst = opt->probs + ((size_t)b * L + l) * V;
                     for (int v = 0; v < V; v++) dst[v] = (float)p[v];

@@ -211,7 +211,7 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
     int exact = 1, valid = 1, sums = 1;
@@ -293,7 +293,7 @@ static void test_bits_diffusion(void) {
     float x0[36], mask[36], out[36], out1[36];
     fill_windows(x0, mask, B, L, V, 2, 6);
     uint64_t ids[3] = {1, 2, 3};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     int exact = 1, valid = 1;
     for (int i = 0; i < B * L; i++) {
@@ -377,7 +377,7 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
