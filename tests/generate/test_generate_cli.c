@@ -257,13 +257,17 @@ static void test_encodings(void) {
     free(log);
     /* Several samples drawn at temperature 1 vote; fewer passes; forecast; synthesis. */
     const char *modes[] = {"--input tg/data --samples 3 --top 1", "--input tg/data --steps 2",
-                           "--input tg/data --forecast 3", "--num 2", "--input tg/data --temperature 0.5"};
+                           "--input tg/data --forecast 3", "--num 2", "--input tg/data --temperature 0.5",
+                           "--num 2 --order confidence", "--input tg/data --order random"};
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 %s --out tg/mm.txt", gen_bin,
                  modes[i]);
         rc = cli_run(cmd, "tg/mm.log");
         log = cli_slurp("tg/mm.log");
         CHECK_MSG(rc == 0, "%s: %s", modes[i], log);
+        /* Synthesis reveals in a random order unless told otherwise; reconstruction surest first. */
+        int random = strstr(modes[i], "--order random") || (strstr(modes[i], "--num") && !strstr(modes[i], "--order"));
+        CHECK_STR_CONTAINS(log, random ? "(random order)" : "(surest first)");
         free(log);
         CHECK(load_text("tg/mm.txt", &out) == 0);
         int in_vocab = 1;
@@ -290,6 +294,8 @@ static void test_encodings(void) {
         {"tg/bits.ckpt", "--input tg/data --temperature 1", "bits encoding"},
         {"tg/bits.ckpt", "--input tg/data --top 2", "--samples"},
         {"tg/bits.ckpt", "--input tg/data --ngram-prior 1", "bits encoding"},
+        {"tg/bits.ckpt", "--input tg/data --order random", "bits encoding"},
+        {"tg/masked.ckpt", "--input tg/data --order sideways", "expected confidence or random"},
         {"tg/masked.ckpt", "--input tg/data --ngram-prior 1", "does not record the dataset"},
         {"tg/masked.ckpt", "--input tg/data --ngram-prior -1", "--ngram-prior"},
     };

@@ -199,6 +199,29 @@ static void masked_fixture_make(masked_fixture *f, int L, int T, int B, int V) {
     fill_windows(f->x0, f->mask, B, L, V, 4, 5);
 }
 
+/* A flat prior that watches the sampler: the first gap position revealed
+ * is the one hidden in the first pass's window and visible in the second's. */
+typedef struct order_spy {
+    int L, V, first;
+    int32_t seen[16];
+} order_spy;
+
+static void spy_prior(void *user, const int32_t *symbols, int l, double *logp) {
+    order_spy *s = user;
+    (void)l;
+    for (int v = 0; v < s->V; v++) logp[v] = 0;
+    if (s->first >= 0) return;
+    int hidden_before = 0, hidden_now = 0;
+    for (int j = 0; j < s->L; j++) {
+        hidden_before += s->seen[j] >= s->V;
+        hidden_now += symbols[j] >= s->V;
+    }
+    if (hidden_before && hidden_now < hidden_before)
+        for (int j = 0; j < s->L; j++)
+            if (s->seen[j] >= s->V && symbols[j] < s->V) s->first = j;
+    memcpy(s->seen, symbols, sizeof(int32_t) * (size_t)s->L);
+}
+
 static void test_masked_sampling(void) {
     int L = 12, T = 10, B = 3, V = 7;
     masked_fixture fx;
@@ -257,6 +280,41 @@ static void test_masked_sampling(void) {
         differs = memcmp(out1, out2, sizeof out1) != 0;
     }
     CHECK(differs);
+    /* Order: which gap position is revealed first, seen through a flat
+     * prior (it changes nothing) that notes the window at every call. Surest
+     * first always picks the same one; a random order spreads over the gap. */
+    so.temperature = 0;
+    int first_conf[12] = {0}, first_rand[12] = {0};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        for (int r = 0; r < 2; r++) {
+            order_spy spy = {L, V, -1, {0}};
+            so.seed = seed;
+            so.random_order = r;
+            so.prior = spy_prior;
+            so.prior_user = &spy;
+            so.prior_weight = 1;
+            diffusion_sample(d, 1, x0, mask, ids, &so, out2);
+            CHECK(spy.first >= 0 && spy.first < L && mask[spy.first] == 0);
+            if (spy.first >= 0 && spy.first < L) (r ? first_rand : first_conf)[spy.first]++;
+        }
+    }
+    so.prior = NULL;
+    int conf_positions = 0, rand_positions = 0;
+    for (int l = 0; l < L; l++) {
+        conf_positions += first_conf[l] > 0;
+        rand_positions += first_rand[l] > 0;
+    }
+    CHECK_MSG(conf_positions == 1, "%d", conf_positions);
+    CHECK_MSG(rand_positions >= 4, "%d", rand_positions); /* 5 gap positions, 40 draws */
+    /* One pass reveals the whole gap at once: there the order cannot matter. */
+    so.steps = 1;
+    so.random_order = 0;
+    diffusion_sample(d, B, x0, mask, ids, &so, out1);
+    so.random_order = 1;
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(memcmp(out1, out2, sizeof out1) == 0);
+    so.steps = 0;
+    so.random_order = 0;
     diffusion_context_free(d);
     sssd_model_free(m);
 
