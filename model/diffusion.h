@@ -119,7 +119,10 @@ typedef struct diffusion_sample_options {
      * values: classes 0..V-1 for events visible so far, V for those still
      * hidden); the position's distribution becomes p_net(v) exp(w logp(v)),
      * renormalised, w = prior_weight; that distribution chooses the event, its
-     * confidence and `probs`. NULL: the network alone. */
+     * confidence and `probs`, except that draws (temperature > 0) are made
+     * at temperature T (1 + w): from the weighted geometric mean
+     * p_net^(1/(1+w)) q^(w/(1+w)), since the product is sharper than either.
+     * NULL: the network alone. */
     void (*prior)(void *user, const int32_t *symbols, int l, double *logp);
     void *prior_user;
     double prior_weight;

@@ -221,6 +221,12 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
     if (passes > 0) stage_cond(d, B, x0, mask, 1);
     double *p = xmalloc(sizeof(double) * (size_t)V), *logp = xmalloc(sizeof(double) * (size_t)V);
     candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
+    /* With a prior, draws come from the weighted geometric mean of the two
+     * distributions, p_net^(1/(1+w)) q^(w/(1+w)): the product at temperature
+     * 1 + w. The product itself is sharper than either expert (two that agree
+     * square their probabilities), so drawing from it would keep rare events
+     * out; the most probable event, and so temperature 0, is the same. */
+    double draw_temperature = opt->prior ? opt->temperature * (1.0 + opt->prior_weight) : opt->temperature;
     size_t BVL = (size_t)B * V * L;
     for (int pass = 0; pass < passes; pass++) {
         /* The step whose masking rate (t+1)/T matches the share still hidden. */
@@ -246,7 +252,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
                 }
                 uint64_t draw = (uint64_t)pass * L + l;
                 float u = philox_uniform(philox_u32(opt->seed, stream, draw));
-                int ev = choose_event(p, V, opt->temperature, u);
+                int ev = choose_event(p, V, draw_temperature, u);
                 /* A random order: a random priority, from draws the events do not use. */
                 double key = opt->random_order
                                  ? philox_uniform(philox_u32(opt->seed, stream, (uint64_t)passes * L + draw))

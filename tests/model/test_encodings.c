@@ -497,12 +497,76 @@ static void test_masked_prior(void) {
     backend_free(be);
 }
 
+/* A prior that is the network's own distribution at each position (taken
+ * from an earlier pass), so that the product is p^2, renormalised. */
+typedef struct echo_prior {
+    int V;
+    const float *p; /* (L, V) */
+} echo_prior;
+
+static void echo_logp(void *user, const int32_t *symbols, int l, double *logp) {
+    echo_prior *e = user;
+    (void)symbols;
+    for (int v = 0; v < e->V; v++) logp[v] = log(fmax((double)e->p[(size_t)l * e->V + v], 1e-300));
+}
+
+static void test_prior_draws(void) {
+    /* Draws with a prior come from the weighted geometric mean of the two
+     * distributions, not from their sharper product: with the network's own
+     * distribution p as the prior at weight 1, the product is p^2 and the
+     * geometric mean p itself. One pass reveals every position from the
+     * same state, so each draw is from that position's distribution. */
+    int L = 12, T = 10, B = 3, V = 7;
+    masked_fixture fx;
+    masked_fixture_make(&fx, L, T, B, V);
+    float *p = calloc((size_t)L * V, sizeof(float)), out[12];
+    uint64_t id = 10;
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0};
+    diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
+    echo_prior e = {V, p};
+    so.probs = NULL;
+    so.prior = echo_logp;
+    so.prior_user = &e;
+    so.prior_weight = 1.0;
+    enum { DRAWS = 2000 };
+    double tv_p = 0, tv_sq = 0, tv_model = 0;
+    int gap = 0;
+    for (int l = 0; l < L; l++) gap += fx.mask[l] == 0;
+    static int count[12][7];
+    memset(count, 0, sizeof count);
+    for (int k = 0; k < DRAWS; k++) {
+        so.seed = 100 + (uint64_t)k;
+        diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
+        for (int l = 0; l < L; l++)
+            if (fx.mask[l] == 0) count[l][(int)out[l] - 1]++;
+    }
+    for (int l = 0; l < L; l++) {
+        if (fx.mask[l] != 0) continue;
+        double z = 0;
+        for (int v = 0; v < V; v++) z += (double)p[l * V + v] * p[l * V + v];
+        for (int v = 0; v < V; v++) {
+            double f = (double)count[l][v] / DRAWS, pv = p[l * V + v], sq = pv * pv / z;
+            tv_p += 0.5 * fabs(f - pv) / gap;
+            tv_sq += 0.5 * fabs(f - sq) / gap;
+            tv_model += 0.5 * fabs(pv - sq) / gap;
+        }
+    }
+    CHECK_MSG(tv_model > 0.04, "p and p^2 too close to tell apart (%g)", tv_model);
+    CHECK_MSG(tv_p < 0.03, "draws %g from p", tv_p);
+    CHECK_MSG(tv_sq > tv_model / 2, "draws %g from p^2, p %g from it", tv_sq, tv_model);
+    free(p);
+    diffusion_context_free(fx.d);
+    sssd_model_free(fx.m);
+    backend_free(fx.be);
+}
+
 int main(void) {
     test_bits_code();
     test_config();
     test_masked_loss();
     test_masked_sampling();
     test_masked_prior();
+    test_prior_draws();
     test_bits_diffusion();
     test_checkpoint_encoding();
     return test_finish("test_encodings");
