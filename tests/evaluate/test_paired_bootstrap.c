@@ -72,6 +72,7 @@ static void test_matches_metrics(void) {
     paired_bootstrap(&b, &a, &real, &m, ta.head, ta.n_head, 1, 400, 1, &s);
     CHECK_CLOSE(s.accuracy.difference, -d.accuracy.difference, 1e-9, 0);
     CHECK_CLOSE(s.accuracy.low, -d.accuracy.high, 1e-9, 0);
+    mask_free(&m);
     recon_free(&ra);
     recon_free(&rb);
     types_free(&ta);
@@ -106,6 +107,7 @@ static void test_identical_and_one_window(void) {
     paired_bootstrap(&a, &b, &real, &m, head, 1, 1, 200, 7, &d);
     CHECK_CLOSE(d.accuracy.difference, 100.0 / L / N, 1e-9, 0);
     CHECK(d.accuracy.low == 0 && d.accuracy.high > 0);
+    mask_free(&m);
     window_set_free(&a);
     window_set_free(&b);
     window_set_free(&real);
@@ -143,6 +145,7 @@ static void test_blocks(void) {
     CHECK_MSG(fabs(w_pairs - w_one) < 0.15 * w_one, "in blocks %g, the windows once %g", w_pairs, w_one);
     CHECK(pairs.block == 2 && all.block == 2 * N);
     CHECK(all.accuracy.low == all.accuracy.difference && all.accuracy.high == all.accuracy.difference);
+    mask_free(&m);
     for (int k = 0; k < 3; k++) {
         window_set_free(src[k]);
         window_set_free(dst[k]);
