@@ -3,14 +3,10 @@
  * by the hash of trace[p-cl..p) ++ trace[p+g..p+g+cr); a query verifies its
  * candidates event by event and counts their fillers trace[p..p+g). */
 #include "baselines.h"
+#include "compare.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
 
 int32_t training_mode_event(const training_index *ix) {
     /* Counting via a sort keeps this independent of the ID range. */

@@ -2,6 +2,7 @@
  * counted by sorting rather than by table lookups, because generated IDs may
  * be anything (negative, huge) and must still be counted as answers. */
 #include "metrics_types.h"
+#include "compare.h"
 #include "error.h"
 
 #include <math.h>
@@ -10,11 +11,6 @@
 
 typedef struct id_count { int32_t id; int64_t n; } id_count;
 typedef struct answer { int32_t real, gen; } answer;
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
 
 static int cmp_count_desc(const void *a, const void *b) {
     const id_count *x = a, *y = b;

@@ -8,17 +8,13 @@
 #include <string.h>
 
 #include "baselines.h"
+#include "compare.h"
 #include "ngram_beam.h"
 #include "ngram_marginals.h"
 
 #define PROBE_SIDE 10         /* held-out probe windows: 10 observed, 10 generated, 10 observed */
 #define PROBE_GAP 10
 #define PROBE_MAX 100         /* probe windows at most, to bound the time spent choosing */
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
 
 /* Sorted distinct training events: dense index = rank, so smaller dense
  * indices are smaller IDs and ties broken on indices are broken on IDs. */

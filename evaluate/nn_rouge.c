@@ -3,17 +3,13 @@
  * and scans all real windows, keeping the row best and its own column bests,
  * which are merged at the end. */
 #include "nn_rouge.h"
+#include "compare.h"
 #include "lcs.h"
 #include "timer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
 
 int dense_symbols(const window_set *const *sets, int nsets, int32_t **dense) {
     int64_t total = 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "error.h"
 #include "philox.h"
 
@@ -24,16 +25,6 @@ typedef struct window_stats {
 typedef struct draw_figures {
     double accuracy[2], perfect[2], macro[2], tail[2];
 } draw_figures;
-
-static int cmp_double(const void *x, const void *y) {
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static int cmp_i32(const void *x, const void *y) {
-    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
-    return (a > b) - (a < b);
-}
 
 /* Figures of the windows picked (pick[i] counts how often window i was drawn). */
 static void figures(const window_stats *ws, int64_t nw, const type_count *tc, const int32_t *pick, int32_t n_types,
