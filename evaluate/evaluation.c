@@ -119,11 +119,8 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
     s->title = title;
     score_system(res, s, filled);
     if (res->has_recon && res->paired) {
-        /* Windows that can share events are drawn together (paired_bootstrap.h). */
-        int L = res->real_ws.length, stride = trace_windows_stride(&res->real_ws);
-        int block = stride < L ? (L + stride - 1) / stride : 1;
         paired_bootstrap(&res->gen, filled, &res->real_ws, &res->mask, res->model.types.head, res->model.types.n_head,
-                         block, BOOTSTRAP_RESAMPLES, res->seed, &s->vs_model);
+                         res->bootstrap_block, BOOTSTRAP_RESAMPLES, res->seed, &s->vs_model);
         s->has_vs_model = 1;
     }
 }
@@ -131,6 +128,9 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
 /* Each baseline fills REAL's generated positions and is scored like the
  * model; adding one is a fill and an add_baseline (EVAL_MAX_BASELINES). */
 static void compute_baselines(eval_result *res, const training_index *ix) {
+    /* Windows that can share events are drawn together (paired_bootstrap.h). */
+    int L = res->real_ws.length, stride = trace_windows_stride(&res->real_ws);
+    res->bootstrap_block = stride < L ? (L + stride - 1) / stride : 1;
     window_set filled;
     baseline_context_fill(ix, &res->real_ws, &res->mask, BASELINE_MAX_CONTEXT, &filled, &res->context);
     add_baseline(res, "context_lookup", "context", "context lookup", &filled);

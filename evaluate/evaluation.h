@@ -84,6 +84,7 @@ typedef struct eval_result {
     eval_system baselines[EVAL_MAX_BASELINES];
     int32_t mode_event;
     uint64_t seed;           /* the floor's draw and the bootstrap's (eval_config.seed) */
+    int bootstrap_block;     /* consecutive REAL windows the bootstrap draws together (paired_bootstrap.h) */
     context_stats context;
     ngram_stats ngram;
 

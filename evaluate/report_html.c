@@ -144,9 +144,9 @@ static void bootstrap_table(FILE *f, const eval_result *r) {
         fputs("</td>", f);
         const diff_interval *iv[4] = {&b->vs_model.accuracy, &b->vs_model.perfect, &b->vs_model.macro, &b->vs_model.tail};
         for (int k = 0; k < 4; k++) {
-            if (isnan(iv[k]->difference)) fputs("<td class=n>-</td>", f);
-            else if (isnan(iv[k]->low)) fprintf(f, "<td class=n>%+.2f</td>", iv[k]->difference);
-            else fprintf(f, "<td class=n>%+.2f [%+.2f, %+.2f]</td>", iv[k]->difference, iv[k]->low, iv[k]->high);
+            char cell[64];
+            report_interval(iv[k], cell, sizeof cell);
+            fprintf(f, "<td class=n>%s</td>", cell);
         }
         fputs("</tr>\n", f);
     }

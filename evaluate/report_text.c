@@ -49,19 +49,15 @@ static void figure_table(FILE *f, const eval_system *const *sys, int n, int unse
 /* Model minus each baseline with its 95% interval (paired_bootstrap.h). */
 static void interval_cell(FILE *f, const diff_interval *d) {
     char cell[64];
-    if (isnan(d->difference)) snprintf(cell, sizeof cell, "-");
-    else if (isnan(d->low)) snprintf(cell, sizeof cell, "%+.2f", d->difference);
-    else snprintf(cell, sizeof cell, "%+.2f [%+.2f, %+.2f]", d->difference, d->low, d->high);
+    report_interval(d, cell, sizeof cell);
     fprintf(f, " %-24s", cell);
 }
 
 static void bootstrap_table(FILE *f, const eval_result *r) {
-    int any = 0;
-    for (int i = 0; i < r->n_baselines; i++) any |= r->baselines[i].has_vs_model;
-    if (!any) return;
     const paired_diff *first = NULL;
     for (int i = 0; i < r->n_baselines && !first; i++)
         if (r->baselines[i].has_vs_model) first = &r->baselines[i].vs_model;
+    if (!first) return;
     char blocks[96] = "";
     if (first->block > 1)
         snprintf(blocks, sizeof blocks, " in blocks of %d consecutive windows (they share events)", first->block);

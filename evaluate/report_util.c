@@ -53,6 +53,12 @@ int report_floor_rows(const eval_result *r, floor_row *rows) {
     return n;
 }
 
+void report_interval(const diff_interval *d, char *out, size_t size) {
+    if (isnan(d->difference)) snprintf(out, size, "-");
+    else if (isnan(d->low)) snprintf(out, size, "%+.2f", d->difference);
+    else snprintf(out, size, "%+.2f [%+.2f, %+.2f]", d->difference, d->low, d->high);
+}
+
 double report_copies_generated(const eval_result *r) {
     return r->memo.gen_count ? 100.0 * (double)r->memo.gen_in_trace / (double)r->memo.gen_count : NAN;
 }
