@@ -94,73 +94,104 @@ static void toeplitz_matrix(const real_t *K, const real_t *D, int H, int L, int 
     }
 }
 
-/* Into w->spec_k: the spectrum of channel h's full circular kernel, scaled
- * by 1/NC for the unnormalised inverse FFT; conjugated for the
- * correlations of the backward pass. */
-static void kernel_spectrum(const conv_job *j, s4_thread_ws *w, int h, int conjugate) {
+/* Into out: the spectrum of channel h's full circular kernel, scaled by
+ * 1/NC for the unnormalised inverse FFT; conjugated for the correlations of
+ * the backward pass. */
+static void kernel_spectrum(const conv_job *j, s4_thread_ws *w, int h, int conjugate, rcomplex *out) {
     const int NC = j->e->NC;
     const real_t scale = (real_t)(1.0 / NC);
     full_kernel(j->K, j->H, j->L, NC, h, w->rbuf);
-    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, w->spec_k);
-    for (int k = 0; k <= NC / 2; k++) w->spec_k[k] = (conjugate ? RCONJ(w->spec_k[k]) : w->spec_k[k]) * scale;
+    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, out);
+    for (int k = 0; k <= NC / 2; k++) out[k] = (conjugate ? RCONJ(out[k]) : out[k]) * scale;
 }
 
 /* The spectrum of L samples x zero-padded to NC (a linear, not circular,
- * convolution), through w->rbuf. */
+ * convolution), through w->rin, whose zeros past L the real-to-complex
+ * transform leaves alone. */
 static void padded_spectrum(const conv_job *j, s4_thread_ws *w, const real_t *x, rcomplex *out) {
-    memcpy(w->rbuf, x, (size_t)j->L * sizeof(real_t));
-    memset(w->rbuf + j->L, 0, (size_t)(j->e->NC - j->L) * sizeof(real_t));
-    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rbuf, out);
+    memcpy(w->rin, x, (size_t)j->L * sizeof(real_t));
+    RFFTW(execute_dft_r2c)(j->e->c_r2c, w->rin, out);
 }
 
+/* sum_t a[t] b[t] in double, in four interleaved partial sums: one running
+ * sum would make every addition wait for the previous one. */
+static double dot_double(const real_t *a, const real_t *b, int n) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int t = 0;
+    for (; t + 4 <= n; t += 4) {
+        s0 += (double)a[t] * (double)b[t];
+        s1 += (double)a[t + 1] * (double)b[t + 1];
+        s2 += (double)a[t + 2] * (double)b[t + 2];
+        s3 += (double)a[t + 3] * (double)b[t + 3];
+    }
+    for (; t < n; t++) s0 += (double)a[t] * (double)b[t];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* The FFT routes walk the channels [begin, end) in blocks of S4_CONV_BLOCK:
+ * the block's kernel spectra first, then the batch, each batch element's rows
+ * of the block in memory order. Each channel's own sequence of operations
+ * (its batch in order) is what it was channel by channel, so the results do
+ * not depend on the block or on the thread count. */
 static void conv_forward_fft_job(void *arg, long long begin, long long end, int tid) {
     conv_job *j = arg;
     const int B = j->B, H = j->H, L = j->L, NC = j->e->NC;
+    const size_t cs = s4_conv_spec_stride(NC);
     s4_thread_ws *w = &j->e->ws[tid];
-    for (int h = (int)begin; h < (int)end; h++) {
-        kernel_spectrum(j, w, h, 0);
-        const real_t d = j->D[h];
-        for (int b = 0; b < B; b++) {
-            const real_t *ub = j->u + ((size_t)b * H + h) * L;
-            real_t *yb = j->y + ((size_t)b * H + h) * L;
-            padded_spectrum(j, w, ub, w->spec_a);
-            spec_mul((real_t *)w->spec_a, (const real_t *)w->spec_k, NC / 2 + 1);
-            RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_a, w->rbuf);
-            for (int t = 0; t < L; t++) yb[t] = w->rbuf[t] + d * ub[t];
-        }
+    for (int h0 = (int)begin; h0 < (int)end; h0 += S4_CONV_BLOCK) {
+        const int nb = (int)end - h0 < S4_CONV_BLOCK ? (int)end - h0 : S4_CONV_BLOCK;
+        for (int i = 0; i < nb; i++) kernel_spectrum(j, w, h0 + i, 0, w->spec_k + i * cs);
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nb; i++) {
+                const int h = h0 + i;
+                const real_t d = j->D[h];
+                const real_t *ub = j->u + ((size_t)b * H + h) * L;
+                real_t *yb = j->y + ((size_t)b * H + h) * L;
+                padded_spectrum(j, w, ub, w->spec_a);
+                spec_mul((real_t *)w->spec_a, (const real_t *)(w->spec_k + i * cs), NC / 2 + 1);
+                RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_a, w->rbuf);
+                for (int t = 0; t < L; t++) yb[t] = w->rbuf[t] + d * ub[t];
+            }
     }
 }
 
 static void conv_backward_fft_job(void *arg, long long begin, long long end, int tid) {
     conv_job *j = arg;
     const int B = j->B, H = j->H, L = j->L, NC = j->e->NC;
+    const size_t cs = s4_conv_spec_stride(NC);
     s4_thread_ws *w = &j->e->ws[tid];
     const real_t scale = (real_t)(1.0 / NC);
-    for (int h = (int)begin; h < (int)end; h++) {
-        kernel_spectrum(j, w, h, 1);
-        for (int k = 0; k <= NC / 2; k++) w->spec_acc[k] = 0;
-        const real_t d = j->D[h];
-        double dd = 0.0;
-        for (int b = 0; b < B; b++) {
-            const real_t *ub = j->u + ((size_t)b * H + h) * L;
-            const real_t *dyb = j->dy + ((size_t)b * H + h) * L;
-            real_t *dub = j->du + ((size_t)b * H + h) * L;
-            padded_spectrum(j, w, ub, w->spec_a);
-            padded_spectrum(j, w, dyb, w->spec_b);
-            /* dK_full = corr(dy, u): sum_b DY conj(U); du = corr(dy, k): DY conj(Kf) */
-            spec_corr_mul((real_t *)w->spec_acc, (real_t *)w->spec_b, (const real_t *)w->spec_a,
-                          (const real_t *)w->spec_k, NC / 2 + 1);
-            RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_b, w->rbuf);
-            for (int t = 0; t < L; t++) {
-                dub[t] = w->rbuf[t] + d * dyb[t];
-                dd += (double)dyb[t] * (double)ub[t];
-            }
+    for (int h0 = (int)begin; h0 < (int)end; h0 += S4_CONV_BLOCK) {
+        const int nb = (int)end - h0 < S4_CONV_BLOCK ? (int)end - h0 : S4_CONV_BLOCK;
+        double dd[S4_CONV_BLOCK] = {0};
+        for (int i = 0; i < nb; i++) {
+            kernel_spectrum(j, w, h0 + i, 1, w->spec_k + i * cs);
+            for (int k = 0; k <= NC / 2; k++) w->spec_acc[i * cs + k] = 0;
         }
-        RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_acc, w->rbuf);
-        real_t *dk0 = j->dK + (size_t)h * L, *dk1 = j->dK + ((size_t)H + h) * L;
-        for (int s = 0; s < L; s++) dk0[s] += w->rbuf[s] * scale;
-        for (int m = 1; m < L; m++) dk1[m - 1] += w->rbuf[NC - m] * scale;
-        j->dD[h] += (real_t)dd;
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nb; i++) {
+                const int h = h0 + i;
+                const real_t d = j->D[h];
+                const real_t *ub = j->u + ((size_t)b * H + h) * L;
+                const real_t *dyb = j->dy + ((size_t)b * H + h) * L;
+                real_t *dub = j->du + ((size_t)b * H + h) * L;
+                padded_spectrum(j, w, ub, w->spec_a);
+                padded_spectrum(j, w, dyb, w->spec_b);
+                /* dK_full = corr(dy, u): sum_b DY conj(U); du = corr(dy, k): DY conj(Kf) */
+                spec_corr_mul((real_t *)(w->spec_acc + i * cs), (real_t *)w->spec_b, (const real_t *)w->spec_a,
+                              (const real_t *)(w->spec_k + i * cs), NC / 2 + 1);
+                RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_b, w->rbuf);
+                for (int t = 0; t < L; t++) dub[t] = w->rbuf[t] + d * dyb[t];
+                dd[i] += dot_double(dyb, ub, L);
+            }
+        for (int i = 0; i < nb; i++) {
+            const int h = h0 + i;
+            RFFTW(execute_dft_c2r)(j->e->c_c2r, w->spec_acc + i * cs, w->rbuf);
+            real_t *dk0 = j->dK + (size_t)h * L, *dk1 = j->dK + ((size_t)H + h) * L;
+            for (int s = 0; s < L; s++) dk0[s] += w->rbuf[s] * scale;
+            for (int m = 1; m < L; m++) dk1[m - 1] += w->rbuf[NC - m] * scale;
+            j->dD[h] += (real_t)dd[i];
+        }
     }
 }
 

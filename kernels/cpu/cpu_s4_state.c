@@ -35,6 +35,7 @@ static void entry_free(s4_entry *e) {
         fftw_free(w->kspec);
         fftw_free(w->modes);
         fftw_free(w->rbuf);
+        fftw_free(w->rin);
         fftw_free(w->spec_a);
         fftw_free(w->spec_b);
         fftw_free(w->spec_k);
@@ -94,8 +95,10 @@ static s4_entry *entry_build(int L, int nth) {
         w->rbuf = cpu_s4_alloc((size_t)NC * sizeof(real_t));
         w->spec_a = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
         w->spec_b = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
-        w->spec_k = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
-        w->spec_acc = cpu_s4_alloc((size_t)(NC / 2 + 1) * sizeof(rcomplex));
+        w->rin = cpu_s4_alloc((size_t)NC * sizeof(real_t));
+        for (int i = 0; i < NC; i++) w->rin[i] = 0;
+        w->spec_k = cpu_s4_alloc((size_t)S4_CONV_BLOCK * s4_conv_spec_stride(NC) * sizeof(rcomplex));
+        w->spec_acc = cpu_s4_alloc((size_t)S4_CONV_BLOCK * s4_conv_spec_stride(NC) * sizeof(rcomplex));
     }
     /* FFTW_ESTIMATE: deterministic plans (FFTW_MEASURE may pick a different
      * algorithm from run to run, changing results in the last bits). The

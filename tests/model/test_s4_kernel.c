@@ -406,6 +406,10 @@ int main(void) {
         test_conv_backward(2, 3, grad_lengths[i], S4_CONV_ROUTE_DIRECT);
     }
     test_kernel_backward(200, 0);
+    /* 35 channels: the FFT route's blocks of 16 channels (S4_CONV_BLOCK), the
+     * last one partial, on one thread and on each of two (18 + 17). */
+    test_conv_backward(3, 35, 17, S4_CONV_ROUTE_FFT);
+    test_conv_forward(3, 35, 17);
     const int conv_lengths[] = {1, 2, 3, 17, 64, 200};
     for (size_t i = 0; i < sizeof conv_lengths / sizeof *conv_lengths; i++) test_conv_forward(3, 5, conv_lengths[i]);
     test_concurrent_calls();
