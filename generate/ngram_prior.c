@@ -25,20 +25,41 @@ void ngram_prior_fit(ngram_prior *np, const window_set *train, int V) {
     ngram_model_fit(&np->model, t.events, t.piece_end, t.pieces, V, order);
     trace_pieces_free(&t);
     np->marginals = ngram_marginals_create(&np->model, np->L, NGRAM_PRIOR_WIDTH);
-    np->post = xmalloc(sizeof(double) * (size_t)np->L * (size_t)V);
-    np->cached_symbols = xmalloc(sizeof(int32_t) * (size_t)np->L);
-    np->cached_run_start = -1;
 }
 
 void ngram_prior_free(ngram_prior *np) {
     ngram_model_free(&np->model);
     ngram_marginals_free(np->marginals);
-    free(np->post);
-    free(np->cached_symbols);
+    for (int i = 0; i < np->n_windows; i++) {
+        ngram_prior_window *w = &np->windows[i];
+        free(w->post);
+        free(w->run_start);
+        free(w->run_end);
+        free(w->signature);
+    }
+    free(np->windows);
     memset(np, 0, sizeof *np);
 }
 
-void ngram_prior_logp(void *user, const int32_t *symbols, int l, double *logp) {
+/* Window i's store, created (empty) on its first use. */
+static ngram_prior_window *window_store(ngram_prior *np, int i) {
+    if (i < 0) die("ngram_prior: window index %d", i);
+    if (i >= np->n_windows) {
+        np->windows = xrealloc(np->windows, sizeof *np->windows * (size_t)(i + 1));
+        for (int k = np->n_windows; k <= i; k++) {
+            ngram_prior_window *w = &np->windows[k];
+            w->post = xmalloc(sizeof(double) * (size_t)np->L * (size_t)np->V);
+            w->run_start = xmalloc(sizeof(int) * (size_t)np->L);
+            w->run_end = xmalloc(sizeof(int) * (size_t)np->L);
+            w->signature = xmalloc(sizeof(int32_t) * (size_t)np->L * NGRAM_PRIOR_SIGNATURE);
+            for (int l = 0; l < np->L; l++) w->run_start[l] = -1;
+        }
+        np->n_windows = i + 1;
+    }
+    return &np->windows[i];
+}
+
+void ngram_prior_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
     ngram_prior *np = user;
     int V = np->V, L = np->L, side = np->model.order - 1;
     int a = l, e = l + 1;
@@ -51,14 +72,22 @@ void ngram_prior_logp(void *user, const int32_t *symbols, int l, double *logp) {
         memset(logp, 0, sizeof(double) * (size_t)V);
         return;
     }
-    /* The run's marginals serve all its positions until a symbol changes. */
-    if (!(np->cached_run_start == a && np->cached_run_end == e &&
-          memcmp(np->cached_symbols, symbols, sizeof(int32_t) * (size_t)L) == 0)) {
-        ngram_marginals_compute(np->marginals, symbols + a - nl, nl, e - a, symbols + e, nr, np->post);
-        memcpy(np->cached_symbols, symbols, sizeof(int32_t) * (size_t)L);
-        np->cached_run_start = a;
-        np->cached_run_end = e;
+    /* The run's marginals are a function of its extent and these neighbours. */
+    int32_t sig[NGRAM_PRIOR_SIGNATURE] = {nl, nr};
+    memcpy(sig + 2, symbols + a - nl, sizeof(int32_t) * (size_t)nl);
+    memcpy(sig + 2 + nl, symbols + e, sizeof(int32_t) * (size_t)nr);
+    ngram_prior_window *w = window_store(np, window);
+    const int32_t *kept = w->signature + (size_t)l * NGRAM_PRIOR_SIGNATURE;
+    if (!(w->run_start[l] == a && w->run_end[l] == e && memcmp(kept, sig, sizeof sig) == 0)) {
+        ngram_marginals_compute(np->marginals, symbols + a - nl, nl, e - a, symbols + e, nr,
+                                w->post + (size_t)a * V);
+        np->runs_computed++;
+        for (int k = a; k < e; k++) {
+            w->run_start[k] = a;
+            w->run_end[k] = e;
+            memcpy(w->signature + (size_t)k * NGRAM_PRIOR_SIGNATURE, sig, sizeof sig);
+        }
     }
-    const double *row = np->post + (size_t)(l - a) * V;
+    const double *row = w->post + (size_t)l * V;
     for (int v = 0; v < V; v++) logp[v] = log(fmax(row[v], 1e-300));
 }

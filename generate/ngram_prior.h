@@ -10,9 +10,13 @@
  * The prior for hidden position l: the n-gram's marginal probability of each
  * event at l given the visible events on both sides of the run of hidden
  * positions around l (up to n-1 each side, ngram_marginals.h), so that a
- * position in the middle of a gap still hears from both edges. It is
- * recomputed whenever the window's visible events change (each pass reveals
- * some), and computed once per run and pass otherwise. A run with nothing
+ * position in the middle of a gap still hears from both edges. The
+ * marginals of a run depend on its length and its visible neighbours alone,
+ * so each window keeps those of its runs and recomputes a run only when its
+ * extent or its neighbours changed: a pass that reveals one event in a
+ * window of many runs recomputes the one or two runs around it, not all of
+ * them (synthesis of L events then costs about L ln L position-steps of the
+ * forward-backward pass instead of L^2/2). A run with nothing
  * visible on either side (synthesis from nothing, before the first pass
  * reveals anything) gets no opinion (all zeros), so that the prior does not
  * pull every position toward the frequent events. The order n is chosen on
@@ -27,22 +31,34 @@
 
 #define NGRAM_PRIOR_WIDTH 64  /* states kept per position of a run (ngram_marginals.h) */
 
+/* What a run's marginals were computed from: nl, nr, then the nl visible
+ * events on its left and the nr on its right (unused entries 0). */
+#define NGRAM_PRIOR_SIGNATURE (2 + 2 * (NGRAM_MAX_ORDER - 1))
+
+/* The marginals kept for one window of the sampler's batch. */
+typedef struct ngram_prior_window {
+    double *post;             /* (L, V): at each hidden position, from the run it was last computed in */
+    int *run_start, *run_end; /* (L): that run's extent [start, end); start -1: nothing kept */
+    int32_t *signature;       /* (L, NGRAM_PRIOR_SIGNATURE): that run's neighbours */
+} ngram_prior_window;
+
 typedef struct ngram_prior {
     ngram_model model;
     int V, L;                 /* events are classes 0..V-1; V marks a hidden position */
     int64_t trace_events, pieces;
     double heldout_loglik[NGRAM_MAX_ORDER + 1];
     ngram_marginals *marginals;
-    double *post;             /* (L, V) marginals of the run last computed */
-    int32_t *cached_symbols;  /* (L) the window they were computed for */
-    int cached_run_start, cached_run_end;
+    ngram_prior_window *windows; /* (n_windows), grown as the sampler asks for windows */
+    int n_windows;
+    long long runs_computed;  /* forward-backward passes run so far (for tests and benchmarks) */
 } ngram_prior;
 
 /* Fit on training windows of length L holding IDs 1..V (the model's
  * vocabulary; 0 or larger IDs are refused by the caller). */
 void ngram_prior_fit(ngram_prior *np, const window_set *train, int V);
 void ngram_prior_free(ngram_prior *np);
-/* The callback of diffusion_sample_options.prior; user is an ngram_prior. */
-void ngram_prior_logp(void *user, const int32_t *symbols, int l, double *logp);
+/* The callback of diffusion_sample_options.prior; user is an ngram_prior.
+ * The answer depends on symbols alone; window only says where to keep it. */
+void ngram_prior_logp(void *user, int window, const int32_t *symbols, int l, double *logp);
 
 #endif

@@ -114,16 +114,19 @@ typedef struct diffusion_sample_options {
     double temperature;
     float *probs;
     /* Masked encoding only: an outside opinion fused with the network's, a
-     * product of experts. prior(user, symbols, l, logp) writes V natural-log
-     * probabilities for position l given the window's current symbols (L
-     * values: classes 0..V-1 for events visible so far, V for those still
-     * hidden); the position's distribution becomes p_net(v) exp(w logp(v)),
+     * product of experts. prior(user, window, symbols, l, logp) writes V
+     * natural-log probabilities for position l given the window's current
+     * symbols (L values: classes 0..V-1 for events visible so far, V for those
+     * still hidden); window (0..B-1) says which window of the call they are,
+     * so that a prior may keep per window what it computed for symbols that
+     * have not changed, as long as its answer depends on the symbols alone.
+     * The position's distribution becomes p_net(v) exp(w logp(v)),
      * renormalised, w = prior_weight; that distribution chooses the event, its
      * confidence and `probs`, except that draws (temperature > 0) are made
      * at temperature T (1 + w): from the weighted geometric mean
      * p_net^(1/(1+w)) q^(w/(1+w)), since the product is sharper than either.
      * NULL: the network alone. */
-    void (*prior)(void *user, const int32_t *symbols, int l, double *logp);
+    void (*prior)(void *user, int window, const int32_t *symbols, int l, double *logp);
     void *prior_user;
     double prior_weight;
     /* Masked encoding only: which hidden positions a pass reveals. 0: those

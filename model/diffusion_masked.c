@@ -247,7 +247,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
                 if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
                 softmax_column(d->h_out + (size_t)b * V * L + l, L, V, p);
                 if (opt->prior) {
-                    opt->prior(opt->prior_user, symbols + (size_t)b * L, l, logp);
+                    opt->prior(opt->prior_user, b, symbols + (size_t)b * L, l, logp);
                     fuse_prior(p, logp, opt->prior_weight, V);
                 }
                 uint64_t draw = (uint64_t)pass * L + l;

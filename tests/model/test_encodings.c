@@ -206,7 +206,8 @@ typedef struct order_spy {
     int32_t seen[16];
 } order_spy;
 
-static void spy_prior(void *user, const int32_t *symbols, int l, double *logp) {
+static void spy_prior(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    (void)window;
     order_spy *s = user;
     (void)l;
     for (int v = 0; v < s->V; v++) logp[v] = 0;
@@ -412,7 +413,8 @@ typedef struct forcing_prior {
     int V, flat, calls;
 } forcing_prior;
 
-static void forcing_logp(void *user, const int32_t *symbols, int l, double *logp) {
+static void forcing_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    (void)window;
     forcing_prior *f = user;
     f->calls++;
     (void)symbols;
@@ -485,7 +487,7 @@ static void test_masked_prior(void) {
             size_t i = (size_t)b * L + l;
             if (mask[i] != 0) continue;
             double q[7], z = 0, lp[7];
-            forcing_logp(&f, NULL, l, lp);
+            forcing_logp(&f, 0, NULL, l, lp);
             for (int v = 0; v < V; v++) z += q[v] = (double)probs_plain[i * V + v] * exp(0.5 * lp[v]);
             for (int v = 0; v < V; v++) worst = fmax(worst, fabs(q[v] / z - (double)probs[i * V + v]));
         }
@@ -504,7 +506,8 @@ typedef struct echo_prior {
     const float *p; /* (L, V) */
 } echo_prior;
 
-static void echo_logp(void *user, const int32_t *symbols, int l, double *logp) {
+static void echo_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    (void)window;
     echo_prior *e = user;
     (void)symbols;
     for (int v = 0; v < e->V; v++) logp[v] = log(fmax((double)e->p[(size_t)l * e->V + v], 1e-300));
