@@ -27,6 +27,10 @@ struct ngram_marginals {
     double *c_score;
     int *order;
     int32_t *hist;         /* (s + n) scratch for the right context */
+    /* merging candidates that end in the same state: an open-addressing table
+     * of candidate indices (-1 empty), hash_mask + 1 slots, at most half full */
+    int *slot, *slot_of;   /* (hash_mask + 1), (width V): the slot each kept candidate took */
+    unsigned hash_mask;
 };
 
 static int32_t *key_at(ngram_marginals *g, int t, int i) {
@@ -50,6 +54,12 @@ ngram_marginals *ngram_marginals_create(const ngram_model *m, int max_gap, int w
     g->c_score = xmalloc(w * V * sizeof *g->c_score);
     g->order = xmalloc(w * V * sizeof *g->order);
     g->hist = xmalloc((2 * s + 1) * sizeof *g->hist);
+    size_t slots = 2;
+    while (slots < 2 * w * V) slots *= 2;
+    g->hash_mask = (unsigned)(slots - 1);
+    g->slot = xmalloc(slots * sizeof *g->slot);
+    for (size_t i = 0; i < slots; i++) g->slot[i] = -1;
+    g->slot_of = xmalloc(w * V * sizeof *g->slot_of);
     return g;
 }
 
@@ -64,6 +74,8 @@ void ngram_marginals_free(ngram_marginals *g) {
     free(g->c_score);
     free(g->order);
     free(g->hist);
+    free(g->slot);
+    free(g->slot_of);
     free(g);
 }
 
@@ -101,6 +113,68 @@ static int by_score(const void *a, const void *b, void *ctx) {
     int i = *(const int *)a, j = *(const int *)b;
     if (c->score[i] != c->score[j]) return c->score[i] > c->score[j] ? -1 : 1;
     return by_key(a, b, ctx);
+}
+
+static unsigned key_hash(const int32_t *key, int s) {
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < s; i++) h = (h ^ (uint32_t)key[i]) * 0xff51afd7ed558ccdull;
+    return (unsigned)(h >> 32);
+}
+
+/* by_score's order as a predicate: candidate i ranks before j. */
+static int ranks_before(const sort_ctx *c, int i, int j) { return by_score(&i, &j, (void *)c) < 0; }
+
+/* The root of heap[0..n) is its lowest-ranked candidate; restore that below k. */
+static void heap_sift_down(const sort_ctx *c, int *heap, int n, int k) {
+    for (;;) {
+        int low = k, l = 2 * k + 1, r = l + 1;
+        if (l < n && ranks_before(c, heap[low], heap[l])) low = l;
+        if (r < n && ranks_before(c, heap[low], heap[r])) low = r;
+        if (low == k) return;
+        int t = heap[k];
+        heap[k] = heap[low];
+        heap[low] = t;
+        k = low;
+    }
+}
+
+/* Merge candidates [0, n) that end in the same state, adding their masses
+ * in candidate order into the first one's score; the survivors go to
+ * g->order in candidate order. Returns how many survive. (The same numbers
+ * as sorting by key and merging neighbours, at linear cost.) */
+static int merge_candidates(ngram_marginals *g, int n, int s, size_t ks) {
+    int m = 0;
+    for (int a = 0; a < n; a++) {
+        const int32_t *key = g->c_key + (size_t)a * ks;
+        unsigned h = s ? key_hash(key, s) & g->hash_mask : 0;
+        for (;; h = (h + 1) & g->hash_mask) {
+            int b = g->slot[h];
+            if (b < 0) {
+                g->slot[h] = a;
+                g->slot_of[m] = (int)h;
+                g->order[m++] = a;
+                break;
+            }
+            if (s == 0 || memcmp(g->c_key + (size_t)b * ks, key, (size_t)s * sizeof(int32_t)) == 0) {
+                g->c_score[b] = log_add(g->c_score[b], g->c_score[a]);
+                break;
+            }
+        }
+    }
+    for (int i = 0; i < m; i++) g->slot[g->slot_of[i]] = -1;
+    return m;
+}
+
+/* Keep the W highest-ranked of the m candidates in g->order (by_score's
+ * order, so the same set as a full sort would keep), in g->order[0, W). */
+static void keep_best(ngram_marginals *g, const sort_ctx *c, int m, int W) {
+    int *heap = g->order;
+    for (int k = W / 2 - 1; k >= 0; k--) heap_sift_down(c, heap, W, k);
+    for (int i = W; i < m; i++)
+        if (ranks_before(c, g->order[i], heap[0])) {
+            heap[0] = g->order[i];
+            heap_sift_down(c, heap, W, 0);
+        }
 }
 
 /* Index of key among step t's states (sorted), or -1. */
@@ -150,28 +224,19 @@ int ngram_marginals_compute(ngram_marginals *g, const int32_t *left, int nl, int
                     c[s - 1] = v;
                 }
                 g->c_score[n] = g->alpha[(size_t)(t - 1) * W + (size_t)i] + log(p[v]);
-                g->order[n] = n;
                 n++;
             }
         }
-        /* Merge hypotheses that end in the same state. */
+        /* Merge hypotheses that end in the same state; keep the likeliest W,
+         * sorted by key for the backward pass's lookups. */
         sort_ctx ctx = {g->c_key, g->c_score, s};
-        qsort_r(g->order, (size_t)n, sizeof *g->order, by_key, &ctx);
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            int a = g->order[i];
-            if (m > 0 && (s == 0 || memcmp(g->c_key + (size_t)g->order[m - 1] * ks, g->c_key + (size_t)a * ks,
-                                           (size_t)s * sizeof(int32_t)) == 0)) {
-                int keep = g->order[m - 1];
-                g->c_score[keep] = log_add(g->c_score[keep], g->c_score[a]);
-            } else g->order[m++] = a;
-        }
+        int m = merge_candidates(g, n, s, ks);
         if (m > W) {
             cut = 1;
-            qsort_r(g->order, (size_t)m, sizeof *g->order, by_score, &ctx);
+            keep_best(g, &ctx, m, W);
             m = W;
-            qsort_r(g->order, (size_t)m, sizeof *g->order, by_key, &ctx);
         }
+        qsort_r(g->order, (size_t)m, sizeof *g->order, by_key, &ctx);
         for (int i = 0; i < m; i++) {
             memcpy(key_at(g, t, i), g->c_key + (size_t)g->order[i] * ks, (size_t)s * sizeof(int32_t));
             g->alpha[(size_t)t * W + (size_t)i] = g->c_score[g->order[i]];
