@@ -414,6 +414,10 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     checkpoint_meta_init(&meta);
     sssd_model *model = checkpoint_load(o->checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
+    /* The weights never change here: what derives from them alone (the S4
+     * kernels, the weight-normalised weights) is computed once for the run,
+     * not once per round of windows. */
+    sssd_model_set_weights_fixed(model, 1);
     int V = meta.vocab_size;
     if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
     char events[64];
@@ -597,6 +601,7 @@ int main(int argc, char **argv) {
     checkpoint_meta_init(&meta);
     sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
+    sssd_model_set_weights_fixed(model, 1); /* derived once for all batches, as for --num */
     int V = meta.vocab_size;
     if (format == GEN_STRACE && gen_strace_check_vocabulary(&meta.vocab, &err)) die("%s", err.message);
     if (o.num) {

@@ -87,6 +87,7 @@ int main(int argc, char **argv) {
         if (sssd_config_preset(preset, 200, &cfg, &err)) die("%s", err.message);
         m = sssd_model_create(&cfg, be, 1, 1);
     }
+    sssd_model_set_weights_fixed(m, 1); /* as generate does: S4 kernels once for the whole trace */
     int L = cfg.s4_lmax, masked = cfg.encoding == ENCODING_MASKED;
     if (!overlap) overlap = L - L / 4;
     long_trace_plan plan;
