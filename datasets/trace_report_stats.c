@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
+
 static int size_bin(int64_t bytes) {
     if (bytes <= 0) return 0;
     int b = 1;
@@ -37,11 +39,6 @@ void report_dur_bin_label(int bin, char *buf, size_t n) {
     if (us < 1000) snprintf(buf, n, "%.0fus", us);
     else if (us < 1e6) snprintf(buf, n, "%.2gms", us / 1000);
     else snprintf(buf, n, "%.2gs", us / 1e6);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Nearest rank: the smallest value with at least p of the values at or below it. */

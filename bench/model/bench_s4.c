@@ -18,15 +18,11 @@
 
 #include <cblas.h>
 
+#include "compare.h"
 #include "cpu_s4.h"
 #include "cpu_s4_internal.h"
 #include "s4_init.h"
 #include "timer.h"
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct bench_ctx {
     backend *be;

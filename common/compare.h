@@ -1,7 +1,7 @@
-/* Ascending-order comparators for qsort and bsearch, shared by the metrics
- * and baselines (event IDs are int32_t, bootstrap differences double). */
-#ifndef SSSD_EVALUATE_COMPARE_H
-#define SSSD_EVALUATE_COMPARE_H
+/* Ascending-order comparators for qsort and bsearch: event IDs (int32_t) and
+ * doubles (bootstrap differences, trace statistics, benchmark timings). */
+#ifndef SSSD_COMMON_COMPARE_H
+#define SSSD_COMMON_COMPARE_H
 
 #include <stdint.h>
 
