@@ -763,34 +763,17 @@ int main(int argc, char **argv) {
     }
     double elapsed = now_seconds() - t_start;
     if (pg.tty && !o.quiet) fputs("\r\033[K", stderr);
-    if (par->rank != 0) {
-        free(votes);
-        free(item_probs);
-        free(mean_probs);
-        free(all_ids);
-        free(x0);
-        free(mask);
-        free(outv);
-        free(noise_ids);
-        free(observed);
-        free(maskf);
-        window_set_free(&input);
-        diffusion_context_free(diff);
-    ngram_prior_free(&np);
-        sssd_model_free(model);
-        checkpoint_meta_free(&meta);
-        checkpoint_meta_free(&facts);
-        backend_free(be);
-        collectives_finalize(par);
-        return 0;
-    }
-
     /* ---- majority over samples ---- */
     window_set result;
+    memset(&result, 0, sizeof result);
+    float *confidence = NULL;
+    int32_t *cand = NULL;
+    int *cnt = NULL;
+    if (par->rank != 0) goto done; /* rank 0 writes the output */
     window_set_init(&result, N, L);
-    float *confidence = S > 1 ? xmalloc(sizeof(float) * (NL ? NL : 1)) : NULL;
-    int32_t *cand = xmalloc(sizeof(int32_t) * (size_t)S);
-    int *cnt = xmalloc(sizeof(int) * (size_t)S);
+    confidence = S > 1 ? xmalloc(sizeof(float) * (NL ? NL : 1)) : NULL;
+    cand = xmalloc(sizeof(int32_t) * (size_t)S);
+    cnt = xmalloc(sizeof(int) * (size_t)S);
     double conf_sum = 0;
     for (int64_t w = 0; w < N; w++) {
         for (int l = 0; l < L; l++) {
@@ -873,6 +856,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "generate: wrote %s\n", written);
     }
 
+done:
     free(votes);
     free(item_probs);
     free(mean_probs);
