@@ -24,28 +24,15 @@ import os
 import resource
 import sys
 import time
-import types
 
 import numpy as np
 import torch
 
+from sssd_source import add_sssd_to_path
+
 
 def import_sssd(root):
-    src = os.path.join(root, "src")
-    if not os.path.isfile(os.path.join(src, "imputers", "SSSDS4Imputer.py")):
-        sys.exit(f"{root}: no src/imputers/SSSDS4Imputer.py (expected a checkout of AI4HealthUOL/SSSD)")
-    sys.path.insert(0, src)
-    # Packages S4Model.py imports but does not use on this path.
-    for name in ("wandb", "tqdm", "pytorch_lightning", "pytorch_lightning.utilities"):
-        try:
-            __import__(name)
-        except ImportError:
-            mod = types.ModuleType(name)
-            mod.tqdm = lambda x, *a, **k: x
-            mod.rank_zero_only = lambda f: f
-            sys.modules[name] = mod
-    if "pytorch_lightning" in sys.modules and "pytorch_lightning.utilities" in sys.modules:
-        sys.modules["pytorch_lightning"].utilities = sys.modules["pytorch_lightning.utilities"]
+    add_sssd_to_path(root)
     import imputers.SSSDS4Imputer as SI
 
     def step_embedding(steps, dim):  # SSSD's formula, on the CPU

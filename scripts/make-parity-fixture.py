@@ -18,11 +18,12 @@ import json
 import os
 import subprocess
 import sys
-import types
 
 import h5py
 import numpy as np
 import torch
+
+from sssd_source import add_sssd_to_path
 
 # The network: SSSD's architecture with every dimension small so that the
 # committed files stay around 200 KB; two blocks so that the residual chain
@@ -45,22 +46,7 @@ def import_sssd(root):
     """Imports SSSD's S4Model and SSSDS4Imputer from root/src, patched at
     import time so that they run on a CPU in float64 and compute the same
     S4 kernel as SSSD's CUDA extension."""
-    src = os.path.join(root, "src")
-    if not os.path.isfile(os.path.join(src, "imputers", "SSSDS4Imputer.py")):
-        sys.exit(f"{root}: no src/imputers/SSSDS4Imputer.py (expected a checkout of AI4HealthUOL/SSSD)")
-    sys.path.insert(0, src)
-    # S4Model.py imports logging and experiment-tracking packages it does not
-    # use on this path; stand-ins keep them from being prerequisites.
-    for name in ("wandb", "tqdm", "pytorch_lightning", "pytorch_lightning.utilities"):
-        try:
-            __import__(name)
-        except ImportError:
-            mod = types.ModuleType(name)
-            mod.tqdm = lambda x, *a, **k: x
-            mod.rank_zero_only = lambda f: f
-            sys.modules[name] = mod
-    if "pytorch_lightning" in sys.modules and "pytorch_lightning.utilities" in sys.modules:
-        sys.modules["pytorch_lightning"].utilities = sys.modules["pytorch_lightning.utilities"]
+    add_sssd_to_path(root)
     import imputers.S4Model as S4M
     import imputers.SSSDS4Imputer as SI
 
