@@ -40,7 +40,7 @@ static inline size_t s4_spec_stride(int L) { return ((size_t)L / 2 + 1 + 3) & ~(
 /* Channels the FFT convolution handles together: their kernel spectra stay
  * in cache while it walks the batch, reading each batch element's rows of
  * the block as one contiguous stretch of memory (16 rows of L = 200 floats:
- * 12.8 kB) instead of one row 2 H L bytes away from the last. */
+ * 12.8 kB) instead of one row H L floats away from the last. */
 #define S4_CONV_BLOCK 16
 
 /* Distance between two channels' spectra (NC/2+1 complex numbers) of a
