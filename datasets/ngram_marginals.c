@@ -138,15 +138,16 @@ static void heap_sift_down(const sort_ctx *c, int *heap, int n, int k) {
     }
 }
 
-/* Merge candidates [0, n) that end in the same state, adding their masses
- * in candidate order into the first one's score; the survivors go to
- * g->order in candidate order. Returns how many survive. (The same numbers
- * as sorting by key and merging neighbours, at linear cost.) */
+/* Merge candidates [0, n) that end in the same state (keys of s >= 1
+ * events: a unigram model never gets here), adding their masses in candidate
+ * order into the first one's score; the survivors go to g->order in
+ * candidate order. Returns how many survive. (The same numbers as sorting by
+ * key and merging neighbours, at linear cost.) */
 static int merge_candidates(ngram_marginals *g, int n, int s, size_t ks) {
     int m = 0;
     for (int a = 0; a < n; a++) {
         const int32_t *key = g->c_key + (size_t)a * ks;
-        unsigned h = s ? key_hash(key, s) & g->hash_mask : 0;
+        unsigned h = key_hash(key, s) & g->hash_mask;
         for (;; h = (h + 1) & g->hash_mask) {
             int b = g->slot[h];
             if (b < 0) {
@@ -155,7 +156,7 @@ static int merge_candidates(ngram_marginals *g, int n, int s, size_t ks) {
                 g->order[m++] = a;
                 break;
             }
-            if (s == 0 || memcmp(g->c_key + (size_t)b * ks, key, (size_t)s * sizeof(int32_t)) == 0) {
+            if (memcmp(g->c_key + (size_t)b * ks, key, (size_t)s * sizeof(int32_t)) == 0) {
                 g->c_score[b] = log_add(g->c_score[b], g->c_score[a]);
                 break;
             }

@@ -55,9 +55,9 @@ int report_floor_rows(const eval_result *r, floor_row *rows);
 /* Copies: the share (%) of GENERATED and of REAL windows occurring verbatim
  * in the stitched training trace. */
 double report_copies_generated(const eval_result *r);
+double report_copies_real(const eval_result *r);
 /* A model-minus-baseline difference as the reports print it: "+1.48 [+0.34,
  * +2.59]", the difference alone when it has no interval, "-" when undefined. */
 void report_interval(const diff_interval *d, char *out, size_t size);
-double report_copies_real(const eval_result *r);
 
 #endif
