@@ -8,9 +8,9 @@
 #include "trace_report.h"
 #include "trace_input.h"
 #include "window_source.h"
+#include "xz_write.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +85,7 @@ static int parse_int(const char *s, int *out) {
 /* Run a program and wait for it. Like system(), the tool ignores ^C and ^\\
  * meanwhile: strace detaches on SIGINT and ends, and the log it wrote is then
  * still published instead of being left as a temporary file. */
-static int run_and_wait(char *const argv[], const char *stdout_path) {
+static int run_and_wait(char *const argv[]) {
     struct sigaction ignore, old_int, old_quit;
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
@@ -100,11 +100,6 @@ static int run_and_wait(char *const argv[], const char *stdout_path) {
     if (child == 0) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
-        if (stdout_path) {
-            int fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
-            close(fd);
-        }
         execvp(argv[0], argv);
         fprintf(stderr, "%s: cannot run %s: %s\n", error_program_name(), argv[0], strerror(errno));
         _exit(127);
@@ -160,7 +155,7 @@ static int cmd_capture(int argc, char **argv) {
     sargv[k++] = "--";
     for (int j = i; j < argc; j++) sargv[k++] = argv[j];
     sargv[k] = NULL;
-    int status = run_and_wait(sargv, NULL);
+    int status = run_and_wait(sargv);
     free(sargv);
     struct stat st;
     if (status < 0 || stat(tmp, &st) != 0 || st.st_size == 0) {
@@ -178,26 +173,20 @@ static int cmd_capture(int argc, char **argv) {
     strace_log_init(&log, 0);
     strace_parse(&log, data, len);
     strace_finish(&log);
-    free(data);
     if (rename(tmp, final) != 0) {
         int e = errno;
         unlink(tmp);
         die("capture: %s: cannot write: %s", final, strerror(e));
     }
     if (xz) {
-        /* Compress to a temporary name too, so an interrupted xz leaves no truncated .xz. */
-        char xz_final[4500], xz_tmp[4600];
+        char xz_final[4500];
         snprintf(xz_final, sizeof xz_final, "%s.xz", final);
-        snprintf(xz_tmp, sizeof xz_tmp, "%s.%ld.tmp", xz_final, (long)getpid());
-        char *xargv[] = {"xz", "-9", "-c", "--", final, NULL};
-        int xs = run_and_wait(xargv, xz_tmp);
-        if (xs != 0 || rename(xz_tmp, xz_final) != 0) {
-            unlink(xz_tmp);
-            die("capture: xz -9 %s failed (exit status %d); the uncompressed log is kept", final, xs);
-        }
+        if (xz_write_file(xz_final, data, len, &err))
+            die("capture: %s; the uncompressed log %s is kept", err.message, final);
         unlink(final);
         snprintf(final, sizeof final, "%s", xz_final);
     }
+    free(data);
     printf("%s: %lld lines, %lld system calls, %lld unparsed\n", final, (long long)log.lines, (long long)log.calls,
            (long long)log.unparsed);
     for (int j = 0; j < log.problem_count; j++)
