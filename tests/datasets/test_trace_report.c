@@ -3,7 +3,10 @@
  * unfinished/resumed calls, failures, signals), totals equal to the parser's,
  * a planted phase change, next-call prediction on a cycle, the JSON keys and
  * the tool's output on a dataset. With the argument "html" it renders the
- * HTML page in headless Chromium instead (exit 77, skipped, without it). */
+ * HTML page in headless Chromium instead (exit 77, skipped, without it).
+ * Its scratch files go to a fresh directory under $TMPDIR (or /tmp), removed
+ * at the end unless SSSD_KEEP_SCRATCH is set, so running it by hand leaves
+ * nothing where it was started. */
 #include "test_util.h"
 #include "train/cli_util.h"
 #include "trace_report.h"
@@ -295,7 +298,8 @@ static void test_tool_json(void) {
 }
 
 /* Render the page in headless Chromium: the DOM holds every chart, and a
- * screenshot is taken (left in the test's directory to look at). */
+ * screenshot is taken (kept with the page, to look at, when
+ * SSSD_KEEP_SCRATCH is set). */
 static int test_html_chromium(void) {
     if (system("command -v chromium >/dev/null 2>&1") != 0) {
         fprintf(stderr, "chromium not installed: skipped\n");
@@ -343,10 +347,33 @@ static int test_html_chromium(void) {
     return 0;
 }
 
+/* Work in a fresh temporary directory; its path goes to `dir`. */
+static void enter_scratch_dir(char *dir, size_t size) {
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, size, "%s/test_trace_report.XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir) || chdir(dir) != 0) {
+        perror("test_trace_report: cannot make a scratch directory");
+        exit(1);
+    }
+}
+
+static void remove_scratch_dir(const char *dir) {
+    if (chdir("/") != 0) return;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "test_trace_report: could not remove %s\n", dir);
+}
+
 int main(int argc, char **argv) {
-    if (argc > 1 && strcmp(argv[1], "html") == 0) {
+    char scratch[4096];
+    enter_scratch_dir(scratch, sizeof scratch);
+    int html = argc > 1 && strcmp(argv[1], "html") == 0;
+    if (html) {
         int rc = test_html_chromium();
-        if (rc == TEST_SKIP_CODE) return rc;
+        if (rc == TEST_SKIP_CODE) {
+            remove_scratch_dir(scratch);
+            return rc;
+        }
     } else {
         test_worked_f();
         test_ff_family();
@@ -357,5 +384,7 @@ int main(int argc, char **argv) {
         test_tool_json();
     }
     printf("%d passed, %d failed\n", test_passed_count, test_failed_count);
+    if (getenv("SSSD_KEEP_SCRATCH")) printf("scratch files kept in %s\n", scratch);
+    else remove_scratch_dir(scratch);
     return test_failed_count ? 1 : 0;
 }
