@@ -63,9 +63,11 @@ json_t *json_string_of(const char *s) {
     return j;
 }
 
-/* One value (any type) to a stream. */
+/* One value (any type) to a stream. A write that fails (disk full) leaves
+ * the stream's error flag set for whoever closes the file to report, with
+ * the file's name; only an encoding failure is out of memory. */
 static void dump_value(FILE *f, json_t *v, size_t flags) {
-    if (json_dumpf(v, f, flags | JSON_ENCODE_ANY) != 0) die("out of memory writing JSON");
+    if (json_dumpf(v, f, flags | JSON_ENCODE_ANY) != 0 && !ferror(f)) die("out of memory writing JSON");
     json_decref(v);
 }
 

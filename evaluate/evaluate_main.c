@@ -11,7 +11,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: evaluate GENERATED REAL [--mask MASK] [--train TRAIN] [--json FILE] [--html FILE]\n"
-            "                [--length L] [--threads N] [--head K] [--no-nn] [--seed S]\n"
+            "                [--length L] [--threads N] [--head K] [--no-nn] [--seed S] [--floor-draws D]\n"
             "\n"
             "Scores generated traces (GENERATED) against real ones (REAL).\n"
             "  GENERATED, REAL  text windows (one a line, comma-separated IDs), .npy, .h5; REAL may also be a\n"
@@ -32,6 +32,8 @@ static void usage(FILE *f) {
             "  --no-nn          skip nearest-neighbour ROUGE-L\n"
             "  --seed S         the floor's draw of training windows and the bootstrap's draws of windows\n"
             "                   (default 1; the same S, the same draws)\n"
+            "  --floor-draws D  the floor is drawn D times: each figure's range over the draws is printed beside\n"
+            "                   it, how much real data of GENERATED's size moves by chance (default 20)\n"
             "\n"
             "memory: text inputs are read whole (about 3 times the file size while parsing; .npy: 12 bytes\n"
             "per element); then about 140 bytes per event of GENERATED and REAL (windows, mask, n-gram counts)\n"
@@ -62,7 +64,7 @@ int main(int argc, char **argv) {
         }
         int takes_value = !strcmp(a, "--mask") || !strcmp(a, "--train") || !strcmp(a, "--json") ||
                           !strcmp(a, "--html") || !strcmp(a, "--length") || !strcmp(a, "--threads") ||
-                          !strcmp(a, "--head") || !strcmp(a, "--seed");
+                          !strcmp(a, "--head") || !strcmp(a, "--seed") || !strcmp(a, "--floor-draws");
         if (takes_value) {
             if (i + 1 >= argc) die("%s needs a value (see evaluate --help)", a);
             const char *v = argv[++i];
@@ -73,6 +75,7 @@ int main(int argc, char **argv) {
             else if (!strcmp(a, "--length")) cfg.length_hint = parse_int(a, v, 1, 1 << 24);
             else if (!strcmp(a, "--head")) cfg.head = parse_int(a, v, 1, 1 << 20);
             else if (!strcmp(a, "--seed")) cfg.seed = (uint64_t)parse_int(a, v, 0, 2147483647);
+            else if (!strcmp(a, "--floor-draws")) cfg.floor_draws = parse_int(a, v, 1, 10000);
             else cfg.threads = parse_int(a, v, 1, 256);
         } else if (!strcmp(a, "--no-nn")) {
             cfg.skip_nn = 1;

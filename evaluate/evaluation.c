@@ -269,7 +269,8 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
     }
     if (res->has_train) {
         floor_compute(&res->train_ws, &res->real_ws, gen_scope ? &res->mask : NULL, res->gen.count, cfg->seed,
-                      res->vocab_max, cfg->skip_nn ? 0 : cfg->threads, &res->floor);
+                      cfg->floor_draws > 0 ? cfg->floor_draws : FLOOR_DEFAULT_DRAWS, res->vocab_max,
+                      cfg->skip_nn ? 0 : cfg->threads, &res->floor);
         res->has_floor = 1;
         if (res->floor.windows < res->gen.count)
             NOTE("the floor (real against real) samples all %lld training windows, fewer than the %lld generated: "

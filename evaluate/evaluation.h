@@ -27,6 +27,7 @@ typedef struct eval_config {
     int skip_nn;             /* 1: leave nearest-neighbour ROUGE-L out */
     int head;                /* K of the tail accuracy (0: TYPES_DEFAULT_HEAD) */
     uint64_t seed;           /* the floor's sample of training windows (floor.h) */
+    int floor_draws;         /* samples the floor's ranges come from (0: FLOOR_DEFAULT_DRAWS) */
 } eval_config;
 
 #define EVAL_MAX_BASELINES 5

@@ -37,6 +37,7 @@ extern const char *const REPORT_MEANING_MEMO;
 extern const char *const REPORT_MEANING_LEAK;
 extern const char *const REPORT_SMOOTHING;
 extern const char *const REPORT_MEANING_FLOOR;
+extern const char *const REPORT_MEANING_FLOOR_RANGE;
 extern const char *const REPORT_MEANING_COPIES;
 
 /* The figures of the floor (real against real) beside the generator's, in
@@ -48,6 +49,8 @@ typedef struct floor_row {
     const char *unit;       /* "", " nats", " %" */
     double generated, floor;
     int integer;            /* a count (distinct events) */
+    int has_range;          /* lo, median, hi: the floor over its draws (floor.h) */
+    double lo, median, hi;
 } floor_row;
 /* Fills up to REPORT_FLOOR_ROWS rows (the nearest-neighbour ones when both
  * were computed); returns how many. */

@@ -70,9 +70,17 @@ static void num_cell(FILE *f, double v, const char *fmt) {
 static void floor_table(FILE *f, const eval_result *r) {
     fputs("<h2>Real against real: the floor</h2><p>", f);
     esc(f, REPORT_MEANING_FLOOR);
-    fprintf(f, ". %lld of %lld training windows drawn (seed %llu).</p>\n<table><tr><th>figure</th><th>generated</th>"
-               "<th>floor</th><th>generated / floor</th></tr>\n",
-            (long long)r->floor.windows, (long long)r->floor.of_windows, (unsigned long long)r->floor.seed);
+    int ranged = r->floor.draws > 1;
+    fprintf(f, ". %lld of %lld training windows drawn (seed %llu).", (long long)r->floor.windows,
+            (long long)r->floor.of_windows, (unsigned long long)r->floor.seed);
+    if (ranged) {
+        fprintf(f, " Over %d such draws: median and range (", r->floor.draws);
+        esc(f, REPORT_MEANING_FLOOR_RANGE);
+        fputs(").", f);
+    }
+    fputs("</p>\n<table><tr><th>figure</th><th>generated</th><th>floor</th><th>generated / floor</th>", f);
+    if (ranged) fputs("<th>floor: median</th><th>smallest</th><th>largest</th><th>generated / median</th>", f);
+    fputs("</tr>\n", f);
     floor_row rows[REPORT_FLOOR_ROWS];
     int n = report_floor_rows(r, rows);
     for (int i = 0; i < n; i++) {
@@ -83,10 +91,16 @@ static void floor_table(FILE *f, const eval_result *r) {
         num_cell(f, rows[i].generated, rows[i].integer ? "%.0f" : "%.4f");
         num_cell(f, rows[i].floor, rows[i].integer ? "%.0f" : "%.4f");
         num_cell(f, rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN, "%.2f&times;");
+        if (rows[i].has_range) {
+            num_cell(f, rows[i].median, rows[i].integer ? "%.1f" : "%.4f");
+            num_cell(f, rows[i].lo, rows[i].integer ? "%.0f" : "%.4f");
+            num_cell(f, rows[i].hi, rows[i].integer ? "%.0f" : "%.4f");
+            num_cell(f, rows[i].median > 0 ? rows[i].generated / rows[i].median : NAN, "%.2f&times;");
+        } else if (ranged) fputs("<td></td><td></td><td></td><td></td>", f);
         fputs("</tr>\n", f);
     }
-    fprintf(f, "<tr><td>distinct events of REAL</td><td class=n>%d</td><td class=n>%d</td><td></td></tr>\n",
-            r->dist.unique_real, r->floor.dist.unique_real);
+    fprintf(f, "<tr><td>distinct events of REAL</td><td class=n>%d</td><td class=n>%d</td><td></td>%s</tr>\n",
+            r->dist.unique_real, r->floor.dist.unique_real, ranged ? "<td></td><td></td><td></td><td></td>" : "");
     fputs("</table>\n", f);
     if (r->has_memo) {
         fprintf(f, "<p>Copies of training: %.2f%% of the generated windows, beside %.2f%% of the real test windows (",

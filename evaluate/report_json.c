@@ -281,6 +281,28 @@ static void write_json(FILE *f, const eval_result *r) {
             json_out_number(f, rows[i].floor);
         }
         key(f, &k, "unique_real"); fprintf(f, "%d", fl->dist.unique_real);
+        key(f, &k, "draws"); fprintf(f, "%d", fl->draws);
+        key(f, &k, "range_definition"); json_out_string(f, REPORT_MEANING_FLOOR_RANGE);
+        /* Per figure over the draws ([v, v] and v with one draw): [smallest, largest], and the median. */
+        const char *what[2] = {"range", "median"};
+        for (int w = 0; w < 2; w++) {
+            key(f, &k, what[w]);
+            int kr = 1;
+            open_obj(f);
+            for (int i = 0; i < n && i < FLOOR_SPREAD_FIGURES; i++) {
+                key(f, &kr, rows[i].key);
+                if (w == 1) {
+                    json_out_number(f, rows[i].median);
+                    continue;
+                }
+                fputc('[', f);
+                json_out_number(f, rows[i].lo);
+                fputs(", ", f);
+                json_out_number(f, rows[i].hi);
+                fputc(']', f);
+            }
+            close_obj(f);
+        }
         close_obj(f);
     } else fputs("null", f);
 

@@ -144,7 +144,11 @@ static void floor_section(FILE *f, const eval_result *r) {
     fprintf(f, "\nReal against real: the floor (%s)\n", REPORT_MEANING_FLOOR);
     fprintf(f, "  %lld of %lld training windows drawn (seed %llu), scored against REAL in the same scope\n",
             (long long)fl->windows, (long long)fl->of_windows, (unsigned long long)fl->seed);
-    fprintf(f, "  %-28s %12s %12s %10s\n", "figure", "generated", "floor", "gen/floor");
+    if (fl->draws > 1)
+        fprintf(f, "  over %d such draws: median and range (%s)\n", fl->draws, REPORT_MEANING_FLOOR_RANGE);
+    fprintf(f, "  %-28s %12s %12s %10s", "figure", "generated", "floor", "gen/floor");
+    if (fl->draws > 1) fprintf(f, " %12s %-20s %s", "median", "range", "gen/median");
+    fputc('\n', f);
     floor_row rows[REPORT_FLOOR_ROWS];
     int n = report_floor_rows(r, rows);
     for (int i = 0; i < n; i++) {
@@ -152,11 +156,19 @@ static void floor_section(FILE *f, const eval_result *r) {
         snprintf(name, sizeof name, "%s%s%s%s", rows[i].name, rows[i].unit[0] ? " (" : "",
                  rows[i].unit + (rows[i].unit[0] == ' '), rows[i].unit[0] ? ")" : "");
         fprintf(f, "  %-28s", name);
-        if (rows[i].integer) fprintf(f, " %12.0f %12.0f", rows[i].generated, rows[i].floor);
-        else fprintf(f, " %12.4f %12.4f", rows[i].generated, rows[i].floor);
+        const char *fmt = rows[i].integer ? " %12.0f %12.0f" : " %12.4f %12.4f";
+        fprintf(f, fmt, rows[i].generated, rows[i].floor);
         double ratio = rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN;
         if (isfinite(ratio)) fprintf(f, " %9.2fx", ratio);
         else fprintf(f, " %10s", "-");
+        if (rows[i].has_range) {
+            char range[48];
+            snprintf(range, sizeof range, rows[i].integer ? "%.0f-%.0f" : "%.4f-%.4f", rows[i].lo, rows[i].hi);
+            fprintf(f, rows[i].integer ? " %12.1f %-20s" : " %12.4f %-20s", rows[i].median, range);
+            double to_median = rows[i].median > 0 ? rows[i].generated / rows[i].median : NAN;
+            if (isfinite(to_median)) fprintf(f, " %.2fx", to_median);
+            else fprintf(f, " -");
+        }
         fputc('\n', f);
     }
     fprintf(f, "  %-28s %12d\n", "distinct events of REAL", r->dist.unique_real);

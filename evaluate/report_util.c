@@ -31,24 +31,36 @@ const char *const REPORT_SMOOTHING =
 const char *const REPORT_MEANING_FLOOR =
     "the same figures for as many training windows as GENERATED, drawn at random, against REAL: real data "
     "from the program, as close to REAL as a generator can be expected to come";
+const char *const REPORT_MEANING_FLOOR_RANGE =
+    "each figure's median, smallest and largest value over independent samples of as many training windows: "
+    "how far real data of this size moves by chance; a generator inside the range is as close to REAL as real "
+    "data can be, and its ratio to the median is steadier than to one draw";
 const char *const REPORT_MEANING_COPIES =
     "windows occurring verbatim in the training trace: generated copies of training beside real test "
     "windows that were there already";
 
 int report_floor_rows(const eval_result *r, floor_row *rows) {
     const dist_metrics *d = &r->dist, *q = &r->floor.dist;
+    const real_floor *fl = &r->floor;
     int n = 0;
-    rows[n++] = (floor_row){"JS events", "js_events_bits", "", d->js_event, q->js_event, 0};
-    rows[n++] = (floor_row){"JS bigrams", "js_bigrams_bits", "", d->js_bigram, q->js_bigram, 0};
-    rows[n++] = (floor_row){"JS trigrams", "js_trigrams_bits", "", d->js_trigram, q->js_trigram, 0};
-    rows[n++] = (floor_row){"KL(generated||real)", "kl_generated_real_nats", " nats", d->kl_gen_real, q->kl_gen_real, 0};
-    rows[n++] = (floor_row){"KL(real||generated)", "kl_real_generated_nats", " nats", d->kl_real_gen, q->kl_real_gen, 0};
-    rows[n++] = (floor_row){"distinct events", "unique_events", "", d->unique_gen, q->unique_gen, 1};
+    rows[n++] = (floor_row){"JS events", "js_events_bits", "", d->js_event, q->js_event, 0, 0, 0, 0, 0};
+    rows[n++] = (floor_row){"JS bigrams", "js_bigrams_bits", "", d->js_bigram, q->js_bigram, 0, 0, 0, 0, 0};
+    rows[n++] = (floor_row){"JS trigrams", "js_trigrams_bits", "", d->js_trigram, q->js_trigram, 0, 0, 0, 0, 0};
+    rows[n++] = (floor_row){"KL(generated||real)", "kl_generated_real_nats", " nats", d->kl_gen_real, q->kl_gen_real, 0, 0, 0, 0, 0};
+    rows[n++] = (floor_row){"KL(real||generated)", "kl_real_generated_nats", " nats", d->kl_real_gen, q->kl_real_gen, 0, 0, 0, 0, 0};
+    rows[n++] = (floor_row){"distinct events", "unique_events", "", d->unique_gen, q->unique_gen, 1, 0, 0, 0, 0};
+    /* The rows above are the FLOOR_* figures, in that order. */
+    for (int i = 0; i < FLOOR_SPREAD_FIGURES; i++) {
+        rows[i].has_range = fl->draws > 1;
+        rows[i].lo = fl->lo[i];
+        rows[i].median = fl->median[i];
+        rows[i].hi = fl->hi[i];
+    }
     if (r->has_nn && r->floor.has_nn) {
         rows[n++] = (floor_row){"NN ROUGE-L gen->real", "nn_rougeL_generated_to_real", " %", r->nn.mean_gen_to_real,
-                                r->floor.nn.mean_gen_to_real, 0};
+                                r->floor.nn.mean_gen_to_real, 0, 0, 0, 0, 0};
         rows[n++] = (floor_row){"NN ROUGE-L real->gen", "nn_rougeL_real_to_generated", " %", r->nn.mean_real_to_gen,
-                                r->floor.nn.mean_real_to_gen, 0};
+                                r->floor.nn.mean_real_to_gen, 0, 0, 0, 0, 0};
     }
     return n;
 }

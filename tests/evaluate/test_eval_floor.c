@@ -1,8 +1,9 @@
 /* The floor of the distribution figures (real against real) and the copies
  * of training, on a worked example whose figures are computed by hand; the
- * draw of training windows (seeded, without replacement); the scope follows
- * the mask; and the figures in the text, JSON and HTML views. argv[1] is the
- * evaluate tool. */
+ * draw of training windows (seeded, without replacement, draws apart); the
+ * scope follows the mask; the median and range over several draws equal
+ * those of the draws computed by hand; and the figures in the text, JSON and
+ * HTML views. argv[1] is the evaluate tool. */
 #include "evaluation.h"
 #include "floor.h"
 #include "test_util.h"
@@ -38,6 +39,14 @@ static void test_sample_rows(void) {
         seen[two[1]]++;
     }
     CHECK(seen[0] > 10 && seen[1] > 10 && seen[2] > 10);
+    /* Draw 0 is the floor's first sample; other draws differ from it and from each other. */
+    int64_t d0[10], d1[10], d2[10];
+    floor_sample_rows(1000, 10, 7, rows);
+    floor_sample_rows_draw(1000, 10, 7, 0, d0);
+    floor_sample_rows_draw(1000, 10, 7, 1, d1);
+    floor_sample_rows_draw(1000, 10, 7, 2, d2);
+    CHECK(memcmp(rows, d0, sizeof rows) == 0);
+    CHECK(memcmp(d0, d1, sizeof d0) != 0 && memcmp(d1, d2, sizeof d1) != 0);
 }
 
 /* TRAIN: five windows 1,2,1,2 (whatever is drawn, the floor's windows are
@@ -64,6 +73,11 @@ static void test_worked_example(void) {
     CHECK_MSG(rc == 0, "%s", rc ? err.message : "");
     if (rc) return;
     CHECK(r.has_floor && r.floor.windows == 2 && r.floor.of_windows == 5 && r.floor.seed == 5);
+    /* 20 draws by default; every training window is 1,2,1,2, so every draw scores the same. */
+    CHECK(r.floor.draws == FLOOR_DEFAULT_DRAWS);
+    CHECK_CLOSE(r.floor.lo[FLOOR_JS_BIGRAMS], 0.1957096288, 1e-9, 0);
+    CHECK_CLOSE(r.floor.median[FLOOR_JS_BIGRAMS], 0.1957096288, 1e-9, 0);
+    CHECK_CLOSE(r.floor.hi[FLOOR_JS_BIGRAMS], 0.1957096288, 1e-9, 0);
     CHECK(!r.floor.dist.generated_only);
     CHECK_CLOSE(r.floor.dist.js_event, 0.0, 1e-12, 0);
     CHECK_CLOSE(r.floor.dist.js_bigram, 0.1957096288, 1e-9, 0);
@@ -125,6 +139,52 @@ static void test_scope(void) {
     dist_free(&want);
     window_set_free(&sample);
     eval_result_free(&r);
+
+    /* Five draws: each figure's smallest, median and largest value are those
+     * of the five samples scored by hand (draw 0 the one above). */
+    cfg.floor_draws = 5;
+    rc = eval_run(&cfg, &r, &err);
+    CHECK_MSG(rc == 0, "%s", rc ? err.message : "");
+    if (rc) return;
+    CHECK(r.floor.draws == 5);
+    double v[FLOOR_SPREAD_FIGURES][5];
+    for (int d = 0; d < 5; d++) {
+        floor_sample_rows_draw(40, 3, 3, d, rows);
+        window_set_init(&sample, 3, 6);
+        for (int i = 0; i < 3; i++) memcpy(sample.ids + i * 6, r.train_ws.ids + rows[i] * 6, sizeof(int32_t) * 6);
+        dist_compute(&sample, &r.mask, &r.real_ws, &r.mask, r.vocab_max, &want);
+        for (int f = 0; f < FLOOR_SPREAD_FIGURES; f++) v[f][d] = floor_figure(&want, f);
+        dist_free(&want);
+        window_set_free(&sample);
+    }
+    int spread = 0;
+    for (int f = 0; f < FLOOR_SPREAD_FIGURES; f++) {
+        /* sort five values by insertion */
+        for (int i = 1; i < 5; i++)
+            for (int j = i; j > 0 && v[f][j] < v[f][j - 1]; j--) {
+                double t = v[f][j];
+                v[f][j] = v[f][j - 1];
+                v[f][j - 1] = t;
+            }
+        CHECK_CLOSE(r.floor.lo[f], v[f][0], 1e-12, 0);
+        CHECK_CLOSE(r.floor.median[f], v[f][2], 1e-12, 0);
+        CHECK_CLOSE(r.floor.hi[f], v[f][4], 1e-12, 0);
+        spread += v[f][4] > v[f][0];
+    }
+    CHECK(spread > 0); /* the draws differ, or the test would not test the ranges */
+    CHECK(r.floor.lo[FLOOR_JS_EVENTS] <= r.floor.dist.js_event && r.floor.dist.js_event <= r.floor.hi[FLOOR_JS_EVENTS]);
+    eval_result_free(&r);
+
+    /* A sample as large as the training set: every draw is the same, so one is made. */
+    cfg.generated = "fs_train.txt";
+    cfg.mask = NULL;
+    cfg.floor_draws = 0;
+    rc = eval_run(&cfg, &r, &err);
+    CHECK_MSG(rc == 0, "%s", rc ? err.message : "");
+    if (rc) return;
+    CHECK(r.floor.windows == 40 && r.floor.draws == 1);
+    CHECK(r.floor.lo[FLOOR_JS_TRIGRAMS] == r.floor.hi[FLOOR_JS_TRIGRAMS]);
+    eval_result_free(&r);
 }
 
 static void test_views(const char *tool) {
@@ -138,6 +198,7 @@ static void test_views(const char *tool) {
     CHECK_STR_CONTAINS(text, "2 of 5 training windows drawn (seed 9)");
     CHECK_STR_CONTAINS(text, "0.1957");
     CHECK_STR_CONTAINS(text, "50.00% of generated windows; 50.00% of real test windows");
+    CHECK_STR_CONTAINS(text, "over 20 such draws: median and range");
     char *json = cli_slurp("fl.json");
     CHECK_STR_CONTAINS(json, "\"floor\": {");
     CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": 0.1957");
@@ -147,9 +208,14 @@ static void test_views(const char *tool) {
     CHECK_STR_CONTAINS(json, "\"copies\": {");
     CHECK_STR_CONTAINS(json, "\"generated_percent\": 50");
     CHECK_STR_CONTAINS(json, "\"real_test_percent\": 50");
+    CHECK_STR_CONTAINS(json, "\"draws\": 20");
+    CHECK_STR_CONTAINS(json, "\"range\": {");
+    CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": [0.1957096288, 0.1957096288]");
+    CHECK_STR_CONTAINS(json, "\"median\": {");
     char *html = cli_slurp("fl.html");
     CHECK_STR_CONTAINS(html, "Real against real: the floor");
     CHECK_STR_CONTAINS(html, "Copies of training: 50.00%");
+    CHECK_STR_CONTAINS(html, "<th>floor: median</th>");
     free(text);
     free(json);
     free(html);
@@ -168,6 +234,12 @@ static void test_views(const char *tool) {
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
     text = cli_slurp("fl_out3.txt");
     CHECK_STR_CONTAINS(text, "--seed");
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --train fl_train.txt --floor-draws 0 > fl_out4.txt 2>&1", tool);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    text = cli_slurp("fl_out4.txt");
+    CHECK_STR_CONTAINS(text, "--floor-draws 0: expected an integer from 1");
     free(text);
 }
 
