@@ -25,6 +25,9 @@
 #include "timer.h"
 #include "window_source.h"
 
+/* --confident: surest first, positions at least this sure are revealed together. */
+#define REVEAL_CONFIDENT_DEFAULT 0.9999
+
 typedef struct gen_options {
     char checkpoint[4096];
     char input[4096];
@@ -44,6 +47,7 @@ typedef struct gen_options {
     double ngram_prior;       /* masked encoding: weight of the n-gram prior, 0 = none; < 0 until resolved */
     int ngram_prior_given;
     int random_order;         /* masked encoding: 1 reveal in a random order, 0 surest first; < 0 until resolved */
+    double reveal_confident;  /* masked, surest first: also reveal positions at least this sure; < 0 until resolved */
     int steps_given, eta_given, sampler_given;
     int snap;
     int clamp;
@@ -91,6 +95,10 @@ static void usage(FILE *f) {
             "                        positions drawn at random, each event drawn from its distribution - an\n"
             "                        unbiased sample of the model, where surest-first places the frequent\n"
             "                        events first and keeps the rare ones out\n"
+            "  --confident P         masked, surest first: a pass also reveals every position whose event has\n"
+            "                        probability P or more, so that gaps the model is sure of take fewer passes\n"
+            "                        (default 0.9999: 2-3 times faster on the ICSE'25 sets, about as accurate;\n"
+            "                        0: one event per pass, the schedule alone)\n"
             "  --ngram-prior W       masked: multiply each position's distribution by an n-gram model of the\n"
             "                        checkpoint's training data (given the visible events on both sides of its\n"
             "                        gap) raised to the power W (draws: from the geometric mean of the two); 0:\n"
@@ -142,6 +150,7 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
     o->temperature = -1;
     o->ngram_prior = -1;
     o->random_order = -1;
+    o->reveal_confident = -1;
     o->clamp = 1;
     snprintf(o->out, sizeof o->out, "generated.txt");
     o->seed = 1;
@@ -179,7 +188,8 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
             if (!strcmp(v, "confidence")) o->random_order = 0;
             else if (!strcmp(v, "random")) o->random_order = 1;
             else cli_bad_value(a, v, "expected confidence or random");
-        } else if (!strcmp(a, "--ngram-prior")) {
+        } else if (!strcmp(a, "--confident")) o->reveal_confident = cli_number(a, v, 0, 1, 0);
+        else if (!strcmp(a, "--ngram-prior")) {
             o->ngram_prior = cli_number(a, v, 0, 100, 0);
             o->ngram_prior_given = 1;
         }
@@ -288,9 +298,13 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
 /* One line on the sampler, for the provenance and the summary. */
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
-        char prior[48] = "";
+        char prior[96] = "";
         const char *order = o->random_order > 0 ? "random order" : "surest first";
-        if (o->ngram_prior > 0) snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);
+        int k = 0;
+        if (o->ngram_prior > 0) k = snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);
+        if (o->reveal_confident > 0)
+            snprintf(prior + k, sizeof prior - (size_t)k, ", revealing every position at least %g sure at once",
+                     o->reveal_confident);
         if (o->steps)
             snprintf(out, size, "unmasking in at most %d passes (%s), temperature %g%s", o->steps, order,
                      o->temperature, prior);
@@ -447,7 +461,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     diffusion_context *diff = diffusion_context_create(model);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
     diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
-                                   o->random_order};
+                                   o->random_order, o->reveal_confident};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
@@ -538,6 +552,19 @@ int main(int argc, char **argv) {
         die("--order applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
     if (o.random_order < 0) o.random_order = o.num ? 1 : 0;
+    if (!masked && o.reveal_confident >= 0)
+        die("--confident applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
+    if (o.reveal_confident > 0 && o.random_order)
+        die("--confident applies to the surest-first order (--order confidence); a random order reveals positions "
+            "at random");
+    /* Surest first, positions at least 0.9999 sure are revealed together:
+     * reconstruction took 2.4-3.2 times less CPU time on the ICSE'25 sets
+     * and 1.2 times less on tar-untar, with the same figures on ffmpeg,
+     * within 0.02 points on tar-untar and one window of 500 different on
+     * compress-gzip (README, Measured). Random order (synthesis) draws
+     * positions one by one. */
+    if (o.reveal_confident < 0) o.reveal_confident = o.random_order ? 0 : REVEAL_CONFIDENT_DEFAULT;
     if (!masked && o.temperature >= 0)
         die("--temperature applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
@@ -700,7 +727,7 @@ int main(int argc, char **argv) {
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
     diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0,
-                                   o.random_order};
+                                   o.random_order, o.reveal_confident};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);

@@ -137,6 +137,13 @@ typedef struct diffusion_sample_options {
      * (ancestral sampling in a random order, an unbiased sample of the
      * model: what synthesis wants). */
     int random_order;
+    /* Masked encoding, surest-first order only: a pass also reveals every
+     * hidden position whose chosen event has at least this probability, and
+     * sampling ends when nothing is hidden. The schedule's passes become an
+     * upper bound: a window the model is sure of is filled in fewer. Such
+     * positions would be revealed first anyway; revealing them together only
+     * spares each the others' passes. 0 (or above 1): off. */
+    double reveal_confident;
 } diffusion_sample_options;
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts

@@ -228,7 +228,11 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
      * out; the most probable event, and so temperature 0, is the same. */
     double draw_temperature = opt->prior ? opt->temperature * (1.0 + opt->prior_weight) : opt->temperature;
     size_t BVL = (size_t)B * V * L;
+    double confident = opt->random_order ? 0.0 : opt->reveal_confident;
     for (int pass = 0; pass < passes; pass++) {
+        int any_hidden = 0;
+        for (int b = 0; b < B; b++) any_hidden |= hidden[b] > 0;
+        if (!any_hidden) break; /* every window filled in fewer passes than scheduled */
         /* The step whose masking rate (t+1)/T matches the share still hidden. */
         for (int b = 0; b < B; b++) {
             int t = generated[b] ? (int)ceil((double)hidden[b] * T / generated[b]) - 1 : 0;
@@ -264,6 +268,8 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
                 }
             }
             qsort(cands, (size_t)n, sizeof *cands, by_confidence);
+            if (confident > 0 && confident <= 1)
+                while (reveal < n && cands[reveal].confidence >= confident) reveal++;
             for (int k = 0; k < reveal && k < n; k++) symbols[(size_t)b * L + cands[k].pos] = cands[k].event;
             hidden[b] -= reveal < n ? reveal : n;
         }

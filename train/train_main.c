@@ -168,7 +168,7 @@ static val_result validate(run_state *rs) {
      * generated and perfect over all windows. */
     double *sums = xcalloc((size_t)groups * 3 + 3, sizeof(double));
     double *acc = sums + (size_t)groups * 3;
-    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL, NULL, NULL, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
     for (int g = 0; g < groups; g++) {
         int g0 = g * B, g_n = nv - g0 < B ? nv - g0 : B;
         long long first, b_n;

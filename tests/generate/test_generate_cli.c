@@ -225,6 +225,7 @@ static void test_encodings(void) {
     char *log = cli_slurp("tg/m.log");
     CHECK_MSG(rc == 0, "%s", log);
     CHECK_STR_CONTAINS(log, "unmasking one event per pass");
+    CHECK_STR_CONTAINS(log, "revealing every position at least 0.9999 sure at once"); /* the default */
     free(log);
     window_set in, out;
     CHECK(load_text("tg/data/testing", &in) == 0);
@@ -258,7 +259,8 @@ static void test_encodings(void) {
     /* Several samples drawn at temperature 1 vote; fewer passes; forecast; synthesis. */
     const char *modes[] = {"--input tg/data --samples 3 --top 1", "--input tg/data --steps 2",
                            "--input tg/data --forecast 3", "--num 2", "--input tg/data --temperature 0.5",
-                           "--num 2 --order confidence", "--input tg/data --order random"};
+                           "--num 2 --order confidence", "--input tg/data --order random",
+                           "--input tg/data --confident 0", "--input tg/data --confident 0.5"};
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 %s --out tg/mm.txt", gen_bin,
                  modes[i]);
@@ -298,6 +300,10 @@ static void test_encodings(void) {
         {"tg/masked.ckpt", "--input tg/data --order sideways", "expected confidence or random"},
         {"tg/masked.ckpt", "--input tg/data --ngram-prior 1", "does not record the dataset"},
         {"tg/masked.ckpt", "--input tg/data --ngram-prior -1", "--ngram-prior"},
+        {"tg/masked.ckpt", "--input tg/data --confident 1.5", "--confident"},
+        {"tg/masked.ckpt", "--input tg/data --order random --confident 0.9", "surest-first order"},
+        {"tg/masked.ckpt", "--num 2 --confident 0.9", "surest-first order"},
+        {"tg/bits.ckpt", "--input tg/data --confident 0.9", "bits encoding"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint %s --device cpu --threads 1 %s --out tg/x.txt", gen_bin, bad[i].ck,

@@ -223,6 +223,11 @@ static void spy_prior(void *user, int window, const int32_t *symbols, int l, dou
     memcpy(s->seen, symbols, sizeof(int32_t) * (size_t)s->L);
 }
 
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 static void test_masked_sampling(void) {
     int L = 12, T = 10, B = 3, V = 7;
     masked_fixture fx;
@@ -235,7 +240,7 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
     int exact = 1, valid = 1, sums = 1;
@@ -316,6 +321,72 @@ static void test_masked_sampling(void) {
     CHECK(memcmp(out1, out2, sizeof out1) == 0);
     so.steps = 0;
     so.random_order = 0;
+    /* Revealing the sure positions at once. A threshold every event meets
+     * fills the gap in the first pass, as one scheduled pass does; one above
+     * 1 is off; one between takes from 1 to the scheduled 5 passes, and the
+     * surest position of the first pass is revealed in either case. */
+    so.progress = count_pass;
+    so.reveal_confident = 1e-9;
+    pc = (pass_count){0, 0};
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(memcmp(out1, out2, sizeof out1) == 0);
+    CHECK_MSG(pc.passes == 1, "%d passes", pc.passes);
+    so.reveal_confident = 0;
+    pc = (pass_count){0, 0};
+    diffusion_sample(d, B, x0, mask, ids, &so, out);
+    CHECK(pc.passes == 5);
+    so.reveal_confident = 1.5;
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(memcmp(out, out2, sizeof out) == 0);
+    /* Halfway: with a threshold between the first pass's surest and least
+     * sure positions (seen through one scheduled pass's probabilities), a
+     * position above it is revealed in that pass, with the event that one
+     * pass gives it, whatever the later passes do. */
+    float *first = malloc(sizeof(float) * 36 * V);
+    so.reveal_confident = 0;
+    so.steps = 1;
+    so.probs = first;
+    so.progress = NULL;
+    diffusion_sample(d, B, x0, mask, ids, &so, out1);
+    float best[36];
+    int gap = 0;
+    for (int i = 0; i < B * L; i++) {
+        if (mask[i] != 0) continue;
+        float b = 0;
+        for (int v = 0; v < V; v++) b = fmaxf(b, first[(size_t)i * V + v]);
+        best[gap++] = b;
+    }
+    qsort(best, (size_t)gap, sizeof *best, cmp_float);
+    double threshold = 0.5 * ((double)best[gap / 2 - 1] + (double)best[gap / 2]);
+    CHECK(best[gap / 2] - best[gap / 2 - 1] > 1e-5f); /* the middle two apart: float rounding cannot matter */
+    so.steps = 0;
+    so.probs = NULL;
+    so.progress = count_pass;
+    so.reveal_confident = threshold;
+    pc = (pass_count){0, 0};
+    diffusion_sample(d, B, x0, mask, ids, &so, out2);
+    CHECK(pc.passes >= 1 && pc.passes <= 5);
+    int sure = 0, kept = 1;
+    exact = 1;
+    for (int i = 0; i < B * L; i++) {
+        if (mask[i] != 0) {
+            if (out2[i] != x0[i]) exact = 0;
+            continue;
+        }
+        float b = 0;
+        for (int v = 0; v < V; v++) b = fmaxf(b, first[(size_t)i * V + v]);
+        if (b < threshold) continue;
+        sure++;
+        if (out2[i] != out1[i]) kept = 0;
+    }
+    CHECK(exact);
+    CHECK(kept);
+    CHECK(sure == gap - gap / 2);
+    printf("reveal_confident %.4f: %d of %d gap positions sure in the first pass, %d passes\n", threshold, sure, gap,
+           pc.passes);
+    free(first);
+    so.reveal_confident = 0;
+    so.progress = NULL;
     diffusion_context_free(d);
     sssd_model_free(m);
 
@@ -352,7 +423,7 @@ static void test_bits_diffusion(void) {
     float x0[36], mask[36], out[36], out1[36];
     fill_windows(x0, mask, B, L, V, 2, 6);
     uint64_t ids[3] = {1, 2, 3};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     int exact = 1, valid = 1;
     for (int i = 0; i < B * L; i++) {
@@ -437,7 +508,7 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
@@ -524,7 +595,7 @@ static void test_prior_draws(void) {
     masked_fixture_make(&fx, L, T, B, V);
     float *p = calloc((size_t)L * V, sizeof(float)), out[12];
     uint64_t id = 10;
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0};
     diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
     echo_prior e = {V, p};
     so.probs = NULL;
