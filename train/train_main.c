@@ -438,6 +438,10 @@ int main(int argc, char **argv) {
     long long n_params = sssd_model_num_params(rs.model);
     backend *be = rs.be;
     double loop_start = now_seconds(), avg = NAN;
+    /* Seconds per iteration for the ETA: the mean over the first steps, then
+     * a moving average of about the last 50, so that a pause or a busy
+     * spell does not stretch the estimate for the rest of the run. */
+    double pace = 0, last_step_end = loop_start;
     long long last_saved = start_step;
     double last_loss = NAN;
     int exit_code = 0;
@@ -499,8 +503,11 @@ int main(int argc, char **argv) {
                                    json_number_of(loss), "grad_norm", json_number_of(gnorm), "lr", json_number_of(lr),
                                    "ms", json_number_of(round(ms * 1000.0) / 1000.0)),
                          9);
-        double per_iter = (now_seconds() - loop_start) / (double)(step - start_step);
-        train_log_step(&rs.log, step, o.iters, loss, avg, lr, ms, per_iter * (double)(o.iters - step));
+        double step_end = now_seconds();
+        double per_iter = (step_end - loop_start) / (double)(step - start_step);
+        pace = step - start_step <= 5 ? per_iter : 0.98 * pace + 0.02 * (step_end - last_step_end);
+        last_step_end = step_end;
+        train_log_step(&rs.log, step, o.iters, loss, avg, lr, ms, pace * (double)(o.iters - step));
         if (step - start_step == 5 && o.iters - step > 5) {
             /* The first steps' pace, so a user knows at once what the run costs here. */
             format_duration(per_iter * (double)(o.iters - start_step), duration, sizeof duration);
