@@ -298,7 +298,7 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
 /* One line on the sampler, for the provenance and the summary. */
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
-        char prior[96] = "";
+        char prior[160] = "";
         const char *order = o->random_order > 0 ? "random order" : "surest first";
         int k = 0;
         if (o->ngram_prior > 0) k = snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);

@@ -35,9 +35,9 @@
       "JSON: our layout {\"preset\", \"model\": {...}, \"train\": {...}}\n"                                        \
       "or SSSD's config_SSSDS4.json (wavenet_config, diffusion_config, train_config)")                             \
     X(ITERS, "iters", iters, LLONG, 1, 1000000000LL, NULL, KEPT, OPTIMISATION, "N",                                \
-      "iterations in all (default: tiny 2000, small 8000 (about an hour on\n"                                      \
-      "2 cores; the estimate for this machine is printed after 5 iterations),\n"                                   \
-      "paper 10000)")                                                                                              \
+      "iterations in all (default: tiny 2000; small 20 epochs, at least 1500 and\n"                                \
+      "at most 8000 (about an hour on 2 cores; the estimate for this machine is\n"                                 \
+      "printed after 5 iterations); paper 10000)")                                                                 \
     X(BATCH, "batch", batch, INT, 1, 1 << 16, NULL, KEPT, OPTIMISATION, "B",                                       \
       "windows per iteration (default: tiny 8, small 32, paper 64)")                                               \
     X(LR, "lr", lr, REAL_ABOVE, 0, 10, NULL, KEPT, OPTIMISATION, "LR",                                             \

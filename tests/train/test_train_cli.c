@@ -381,6 +381,48 @@ static void test_mix(const char *generate_bin) {
     }
 }
 
+/* --iters not given, preset small: 20 epochs of the batches the run prints,
+ * within 1,500..8,000, said in the log; the run is stopped once it has said
+ * so. The test data at batch 1 (38 batches) meet the lower bound, the shipped
+ * sqlite-cli at batch 32 (about 190) the 20 epochs. */
+static void test_default_iters(const char *dataset, const char *batch, int bounded) {
+    system("rm -rf tt/defiters");
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen("tt/defiters.log", "w", stderr);
+        (void)f;
+        execl(train_bin, train_bin, "--dataset", dataset, "--device", "cpu", "--threads", "1", "--batch", batch,
+              "--val-every", "0", "--out", "tt/defiters", (char *)NULL);
+        _exit(127);
+    }
+    char *log = NULL;
+    for (int i = 0; i < 600; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        free(log);
+        log = cli_slurp("tt/defiters.log");
+        if (strstr(log, "iterations (the default")) break;
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const char *per_epoch = strstr(log, "batches per epoch");
+    const char *line = strstr(log, "iterations (the default: 20 epochs, at least 1500 and at most 8000");
+    CHECK_MSG(per_epoch && line, "%s", log);
+    if (per_epoch && line) {
+        const char *p = per_epoch;
+        while (p > log && p[-1] != ',') p--; /* ", batch 1, N batches per epoch" */
+        long long batches = atoll(p + 1), iters = 0;
+        const char *q = line;
+        while (q > log && q[-1] != ':') q--; /* "train: N iterations (the default..." */
+        iters = atoll(q + 1);
+        long long want = 20 * batches < 1500 ? 1500 : 20 * batches > 8000 ? 8000 : 20 * batches;
+        CHECK_MSG(batches > 0 && iters == want, "%lld batches per epoch, %lld iterations", batches, iters);
+        CHECK_MSG(bounded == (iters == 1500 || iters == 8000), "%s: %lld iterations", dataset, iters);
+    }
+    free(log);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_train_cli TRAIN_BINARY\n");
@@ -402,6 +444,8 @@ int main(int argc, char **argv) {
     test_option_table();
     test_signal(SIGINT);
     test_signal(SIGTERM);
+    test_default_iters("tt/data", "1", 1);
+    test_default_iters("sqlite-cli", "32", 0);
     test_mix(argc >= 3 ? argv[2] : NULL);
     if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
