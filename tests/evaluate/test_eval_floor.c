@@ -187,6 +187,17 @@ static void test_scope(void) {
     eval_result_free(&r);
 }
 
+/* evaluate with bad options fails, saying why. */
+static void expect_refused(const char *tool, const char *args, const char *needle) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt %s > fl_refused.txt 2>&1", tool, args);
+    int st = system(cmd);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) != 0, "%s accepted", args);
+    char *text = cli_slurp("fl_refused.txt");
+    CHECK_STR_CONTAINS(text, needle);
+    free(text);
+}
+
 static void test_views(const char *tool) {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --train fl_train.txt --seed 9 --json fl.json --html fl.html "
@@ -229,18 +240,8 @@ static void test_views(const char *tool) {
     CHECK(!strstr(text, "Real against real"));
     free(json);
     free(text);
-    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --seed -1 > fl_out3.txt 2>&1", tool);
-    st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
-    text = cli_slurp("fl_out3.txt");
-    CHECK_STR_CONTAINS(text, "--seed");
-    free(text);
-    snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --train fl_train.txt --floor-draws 0 > fl_out4.txt 2>&1", tool);
-    st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0);
-    text = cli_slurp("fl_out4.txt");
-    CHECK_STR_CONTAINS(text, "--floor-draws 0: expected an integer from 1");
-    free(text);
+    expect_refused(tool, "--seed -1", "--seed");
+    expect_refused(tool, "--train fl_train.txt --floor-draws 0", "--floor-draws 0: expected an integer from 1");
 }
 
 int main(int argc, char **argv) {
