@@ -36,7 +36,7 @@ echo "== 1/3 train: preset small (128 channels x 4 layers), $iters iterations on
     --device cpu --threads "$threads" --out "$out"
 
 echo
-echo "== 2/3 generate: reconstruct the gap mid:10 (events 100-109) of $windows test windows, one pass per event =="
+echo "== 2/3 generate: reconstruct the gap mid:10 (events 100-109) of $windows test windows, at most one pass per event =="
 "$bin/generate" --checkpoint "$out/best.ckpt" --input compress-gzip --limit "$windows" --mask mid:10 \
     --device cpu --threads "$threads" --batch 25 \
     --out "$out/generated.txt" --save-input "$out/real.txt"
