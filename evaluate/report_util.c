@@ -40,22 +40,21 @@ const char *const REPORT_MEANING_COPIES =
     "windows that were there already";
 
 int report_floor_rows(const eval_result *r, floor_row *rows) {
-    const dist_metrics *d = &r->dist, *q = &r->floor.dist;
     const real_floor *fl = &r->floor;
+    /* The FLOOR_* figures, in their order; floor_figure reads each from a set of distribution figures. */
+    static const char *const names[FLOOR_SPREAD_FIGURES][3] = {
+        {"JS events", "js_events_bits", ""},
+        {"JS bigrams", "js_bigrams_bits", ""},
+        {"JS trigrams", "js_trigrams_bits", ""},
+        {"KL(generated||real)", "kl_generated_real_nats", " nats"},
+        {"KL(real||generated)", "kl_real_generated_nats", " nats"},
+        {"distinct events", "unique_events", ""},
+    };
     int n = 0;
-    rows[n++] = (floor_row){"JS events", "js_events_bits", "", d->js_event, q->js_event, 0, 0, 0, 0, 0};
-    rows[n++] = (floor_row){"JS bigrams", "js_bigrams_bits", "", d->js_bigram, q->js_bigram, 0, 0, 0, 0, 0};
-    rows[n++] = (floor_row){"JS trigrams", "js_trigrams_bits", "", d->js_trigram, q->js_trigram, 0, 0, 0, 0, 0};
-    rows[n++] = (floor_row){"KL(generated||real)", "kl_generated_real_nats", " nats", d->kl_gen_real, q->kl_gen_real, 0, 0, 0, 0, 0};
-    rows[n++] = (floor_row){"KL(real||generated)", "kl_real_generated_nats", " nats", d->kl_real_gen, q->kl_real_gen, 0, 0, 0, 0, 0};
-    rows[n++] = (floor_row){"distinct events", "unique_events", "", d->unique_gen, q->unique_gen, 1, 0, 0, 0, 0};
-    /* The rows above are the FLOOR_* figures, in that order. */
-    for (int i = 0; i < FLOOR_SPREAD_FIGURES; i++) {
-        rows[i].has_range = fl->draws > 1;
-        rows[i].lo = fl->lo[i];
-        rows[i].median = fl->median[i];
-        rows[i].hi = fl->hi[i];
-    }
+    for (int i = 0; i < FLOOR_SPREAD_FIGURES; i++, n++)
+        rows[n] = (floor_row){names[i][0], names[i][1], names[i][2], floor_figure(&r->dist, i),
+                              floor_figure(&fl->dist, i), i == FLOOR_DISTINCT, fl->draws > 1,
+                              fl->lo[i], fl->median[i], fl->hi[i]};
     if (r->has_nn && r->floor.has_nn) {
         rows[n++] = (floor_row){"NN ROUGE-L gen->real", "nn_rougeL_generated_to_real", " %", r->nn.mean_gen_to_real,
                                 r->floor.nn.mean_gen_to_real, 0, 0, 0, 0, 0};
