@@ -3,6 +3,9 @@
  *   /optimizer/m/<name>, /optimizer/v/<name>   float32, Adam moments of each trainable tensor
  *                                       (same names and shapes as the tensor, so h5py users see them
  *                                       side by side; present only when saved with the optimizer)
+ *   /optimizer/weights/<name>           float32, the trained weights of each trainable tensor when
+ *                                       the tensors above hold their moving average (train --ema);
+ *                                       training resumes from them
  *   /vocab/names (strings), /vocab/counts (int64)   when the vocabulary is known
  *   root attributes: format, format_version, config (JSON), config_<field> for every sssd_config
  *   field, step, seed, rng_offset, best_metric, best_step, task, extra_json, and the dataset's
@@ -123,6 +126,11 @@ static int write_attributes(hid_t f, const sssd_config *cfg, const checkpoint_me
  * half-closed file that crashes the process in HDF5's exit handler. */
 int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
                     error_info *err) {
+    return checkpoint_save_averaged(path, m, meta, with_optimizer, NULL, err);
+}
+
+int checkpoint_save_averaged(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
+                             const real_t *average, error_info *err) {
     checkpoint_meta empty;
     if (!meta) {
         checkpoint_meta_init(&empty);
@@ -135,9 +143,13 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
     long long np = sssd_model_num_params(m), nb = sssd_model_num_buffers(m);
     real_t *hp = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
     real_t *hb = xmalloc((size_t)(nb ? nb : 1) * sizeof(real_t));
-    real_t *hm = NULL, *hv = NULL;
-    be->ops->download(be, hp, sssd_model_params(m), (size_t)np * sizeof(real_t));
+    real_t *hm = NULL, *hv = NULL, *hw = NULL;
+    be->ops->download(be, hp, average ? average : sssd_model_params(m), (size_t)np * sizeof(real_t));
     be->ops->download(be, hb, sssd_model_buffers(m), (size_t)nb * sizeof(real_t));
+    if (with_optimizer && average) {
+        hw = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
+        be->ops->download(be, hw, sssd_model_params(m), (size_t)np * sizeof(real_t));
+    }
     if (with_optimizer) {
         hm = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
         hv = xmalloc((size_t)(np ? np : 1) * sizeof(real_t));
@@ -146,7 +158,7 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
     }
     /* Grow the in-memory file in one step of about its final size (float32
      * tensors plus room for metadata and the vocabulary), not in many. */
-    size_t increment = (size_t)(np * (with_optimizer ? 3 : 1) + nb) * 4 + ((size_t)1 << 20);
+    size_t increment = (size_t)(np * (with_optimizer ? (hw ? 4 : 3) : 1) + nb) * 4 + ((size_t)1 << 20);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fapl = h5_fapl_checksummed();
     H5Pset_fapl_core(fapl, increment, 0);
@@ -165,6 +177,9 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
             snprintf(name, sizeof name, "optimizer/v/%s", t->name);
             if (!rc && write_tensor(f, name, t, hv + t->offset))
                 rc = error_set(err, "%s: writing %s failed (out of memory?)", path, name);
+            snprintf(name, sizeof name, "optimizer/weights/%s", t->name);
+            if (!rc && hw && write_tensor(f, name, t, hw + t->offset))
+                rc = error_set(err, "%s: writing %s failed (out of memory?)", path, name);
         }
     }
     if (!rc && meta->vocab.size > 0 && vocabulary_h5_write(f, &meta->vocab))
@@ -175,6 +190,7 @@ int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta
     free(hb);
     free(hm);
     free(hv);
+    free(hw);
     size_t size = 0;
     void *image = rc ? NULL : h5_memory_image(f, &size);
     if (!rc && !image) rc = error_set(err, "%s: taking the image of the checkpoint failed (out of memory?)", path);
@@ -526,4 +542,34 @@ int checkpoint_trial_read(const char *path) {
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err) {
     if (h5_probe(path, "checkpoint", "checkpoint", err)) return NULL;
     return load_checkpoint_file(path, be, max_batch, meta, err);
+}
+
+int checkpoint_load_trained_weights(const char *path, sssd_model *m, real_t *dst, error_info *err) {
+    hid_t f = open_checkpoint(path, err);
+    if (f < 0) return -1;
+    if (!path_exists(f, "optimizer/weights")) {
+        H5Fclose(f);
+        return 0;
+    }
+    long long np = sssd_model_num_params(m);
+    real_t *hw = xcalloc((size_t)(np ? np : 1), sizeof(real_t));
+    char problems[900] = "";
+    int count = 0;
+    for (int i = 0; i < sssd_model_tensor_count(m); i++) {
+        const sssd_tensor_info *t = sssd_model_tensor(m, i);
+        if (!t->trainable) continue;
+        char name[256];
+        snprintf(name, sizeof name, "optimizer/weights/%s", t->name);
+        load_tensor(f, name, t, hw + t->offset, problems, sizeof problems, &count);
+    }
+    H5Fclose(f);
+    int rc = 1;
+    if (count) rc = error_set(err, "%s: the trained weights do not match the model (%d problem%s): %s%s", path, count,
+                              count == 1 ? "" : "s", problems, count > 8 ? "; ..." : "");
+    else {
+        backend *be = sssd_model_backend(m);
+        be->ops->upload(be, dst, hw, (size_t)np * sizeof(real_t));
+    }
+    free(hw);
+    return rc;
 }

@@ -4,7 +4,9 @@
  * PyTorch code with a few lines of h5py. Attributes hold the format version,
  * configuration, training step, RNG state and the facts of the dataset the
  * model was trained on; the group /vocab holds its vocabulary and /optimizer
- * Adam's moments. Written to a temporary file and renamed. */
+ * Adam's moments (and, when the model's tensors are a moving average of the
+ * weights, the trained weights themselves). Written to a temporary file and
+ * renamed. */
 #ifndef SSSD_MODEL_CHECKPOINT_H
 #define SSSD_MODEL_CHECKPOINT_H
 
@@ -40,6 +42,14 @@ void checkpoint_meta_free(checkpoint_meta *meta);
 int checkpoint_save(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
                     error_info *err);
 
+/* As checkpoint_save, but the model's tensors are `average` (an array on the
+ * model's backend, in the layout of its parameters): the weights to use, a
+ * moving average of the trained ones. With the optimizer, the trained
+ * weights themselves go to /optimizer/weights, for resuming. NULL: as
+ * checkpoint_save. */
+int checkpoint_save_averaged(const char *path, sssd_model *m, const checkpoint_meta *meta, int with_optimizer,
+                             const real_t *average, error_info *err);
+
 /* Read only the configuration (to build a model of the right shape). */
 int checkpoint_read_config(const char *path, sssd_config *cfg, error_info *err);
 /* The configuration and the metadata attributes (step, dataset facts,
@@ -51,6 +61,12 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
  * type; loads Adam moments when present. Returns NULL with a message that
  * says exactly what does not match. */
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err);
+
+/* The trained weights a checkpoint keeps beside their moving average
+ * (/optimizer/weights), into `dst` on m's backend (the layout of m's
+ * parameters). 1: read; 0: the checkpoint has none (its tensors are the
+ * trained weights); -1: an error, said in err. */
+int checkpoint_load_trained_weights(const char *path, sssd_model *m, real_t *dst, error_info *err);
 
 /* The trial read of h5-trial-read-checkpoint (io/h5_probe.h): everything the
  * loader reads, without building a model; 0 when it all reads. */

@@ -123,6 +123,8 @@ typedef struct run_state {
     validation_split split;        /* --val-split > 0: the windows trained and validated on */
     const window_set *training;    /* the windows trained on */
     const window_set *validation;  /* the windows validated on (held out, or the test split) */
+    real_t *average;    /* --ema: the moving average of the weights, on the backend; NULL when off */
+    real_t *scratch;    /* the trained weights while validation runs on the average */
 } run_state;
 
 /* Rank 0 writes every file; the other processes hold the same model. */
@@ -141,7 +143,7 @@ static void save_checkpoint(run_state *rs, const char *path, long long step, int
                                   "the training options kept in the checkpoint", &err);
     json_decref(state);
     if (too_long) die("cannot save the checkpoint: %s (a shorter --dataset path?)", err.message);
-    if (checkpoint_save(path, rs->model, &rs->meta, with_optimizer, &err))
+    if (checkpoint_save_averaged(path, rs->model, &rs->meta, with_optimizer, rs->average, &err))
         die("cannot save the checkpoint: %s", err.message);
 }
 
@@ -151,6 +153,31 @@ static double significant(double v, int digits) {
     char text[64];
     snprintf(text, sizeof text, "%.*g", digits, v);
     return strtod(text, NULL);
+}
+
+/* The average's decay at iteration `step` (from 1): the weights of the
+ * first iteration, then about the last ninth of the iterations run until
+ * that window reaches --ema's horizon 1/(1 - D). An average from the start
+ * would carry the early, poor weights for most of a short run; the ramp is
+ * the usual one (timm's ModelEmaV2), moved by an iteration so the random
+ * initialisation never enters. */
+static double ema_decay(double d, long long step) {
+    double ramp = (double)(step - 1) / (double)(step + 8);
+    return ramp < d ? ramp : d;
+}
+
+/* Puts the average in the model's place (validation runs on it) or, with
+ * back set, the trained weights again. */
+static void swap_in_average(run_state *rs, int back) {
+    if (!rs->average) return;
+    backend *be = rs->be;
+    size_t bytes = (size_t)sssd_model_num_params(rs->model) * sizeof(real_t);
+    if (back) be->ops->copy(be, sssd_model_params(rs->model), rs->scratch, bytes);
+    else {
+        be->ops->copy(be, rs->scratch, sssd_model_params(rs->model), bytes);
+        be->ops->copy(be, sssd_model_params(rs->model), rs->average, bytes);
+    }
+    sssd_model_parameters_changed(rs->model);
 }
 
 typedef struct val_result {
@@ -271,7 +298,7 @@ int main(int argc, char **argv) {
         if (!loaded) die("--resume: %s", err.message);
         rs.meta_owns_vocab = 1;
         unsigned changing = o.given & (OPT_BATCH | OPT_LR | OPT_SEED | OPT_MASK | OPT_WARMUP | OPT_DECAY | OPT_CLIP |
-                                       OPT_WEIGHT_DECAY | OPT_VAL_SPLIT);
+                                       OPT_WEIGHT_DECAY | OPT_VAL_SPLIT | OPT_EMA);
         if (train_options_from_checkpoint(&o, rs.meta.extra_json, &err)) die("--resume: %s: %s", rs.path_last, err.message);
         if (changing)
             fprintf(stderr, "train: note: optimisation settings given with --resume override the checkpoint's; "
@@ -336,6 +363,8 @@ int main(int argc, char **argv) {
         die("%s (try a smaller --batch or --preset)", err.message);
     /* Checkpoints from before --val-split validated on the test windows; resumed, they still do. */
     if (o.val_split < 0) o.val_split = loaded ? 0 : TRAIN_DEFAULT_VAL_SPLIT;
+    /* Likewise a run from before --ema goes on without an average. */
+    if (o.ema < 0) o.ema = loaded ? 0 : TRAIN_DEFAULT_EMA;
     rs.training = &rs.ds.training;
     rs.validation = &rs.ds.testing;
     if (o.val_split > 0 && rs.B <= rs.ds.training.count) { /* else the loader says the batch is too large */
@@ -352,12 +381,25 @@ int main(int argc, char **argv) {
 
     /* ---- the model ---- */
     rs.model = sssd_model_create(&cfg, rs.be, rs.B_local, o.seed);
+    if (o.ema > 0) {
+        size_t bytes = (size_t)sssd_model_num_params(rs.model) * sizeof(real_t);
+        rs.average = rs.be->ops->alloc(rs.be, bytes);
+        rs.scratch = rs.be->ops->alloc(rs.be, bytes);
+    }
     if (loaded) {
         /* The checkpoint was read at batch 1 to learn the run's settings; move its state across. */
         backend *be = rs.be;
         size_t np = (size_t)sssd_model_num_params(rs.model) * sizeof(real_t);
         size_t nb = (size_t)sssd_model_num_buffers(rs.model) * sizeof(real_t);
         be->ops->copy(be, sssd_model_params(rs.model), sssd_model_params(loaded), np);
+        /* With an average, the checkpoint's tensors are the average and
+         * the trained weights sit beside it; a checkpoint without them
+         * starts the average from its weights. */
+        if (rs.average) {
+            be->ops->copy(be, rs.average, sssd_model_params(loaded), np);
+            if (checkpoint_load_trained_weights(rs.path_last, rs.model, sssd_model_params(rs.model), &err) < 0)
+                die("--resume: %s", err.message);
+        }
         be->ops->copy(be, sssd_model_adam_m(rs.model), sssd_model_adam_m(loaded), np);
         be->ops->copy(be, sssd_model_adam_v(rs.model), sssd_model_adam_v(loaded), np);
         if (nb) be->ops->copy(be, sssd_model_buffers(rs.model), sssd_model_buffers(loaded), nb);
@@ -392,6 +434,9 @@ int main(int argc, char **argv) {
         train_log_say(&rs.log, "train: %lld iterations (the default: %d epochs, at least %d and at most %d, about an hour "
                       "on 2 cores; --iters N to choose)", o.iters, SMALL_DEFAULT_EPOCHS, SMALL_MIN_ITERS,
                       SMALL_DEFAULT_ITERS);
+    if (o.ema > 0)
+        train_log_say(&rs.log, "train: validation, best.ckpt and last.ckpt's model use a moving average of the weights "
+                      "(--ema %g; 0 to turn it off)", o.ema);
     if (par->size > 1)
         train_log_say(&rs.log, "train: %d processes (%s collectives), %d windows of each batch on each; %d thread%s each",
                       par->size, par->ops->name, rs.B_local, o.threads, o.threads == 1 ? "" : "s");
@@ -510,6 +555,10 @@ int main(int argc, char **argv) {
         be->ops->adam_update(be, sssd_model_params(rs.model), sssd_model_grads(rs.model), sssd_model_adam_m(rs.model),
                              sssd_model_adam_v(rs.model), n_params, ap);
         sssd_model_parameters_changed(rs.model);
+        if (rs.average) {
+            double d = ema_decay(o.ema, step);
+            be->ops->axpby(be, n_params, 1.0 - d, sssd_model_params(rs.model), d, rs.average);
+        }
         be->ops->synchronize(be);
         double ms = 1000.0 * (now_seconds() - t0);
         last_loss = loss;
@@ -534,7 +583,9 @@ int main(int argc, char **argv) {
 
         if (validating && (step % o.val_every == 0 || step == o.iters)) {
             double tv = now_seconds();
+            swap_in_average(&rs, 0);
             val_result vr = validate(&rs);
+            swap_in_average(&rs, 1);
             int task_free = o.mask_parsed.kind == MASK_NONE;
             double metric = task_free ? vr.loss : 100.0 - vr.accuracy;
             int better = isfinite(metric) && metric < rs.meta.best_metric;
@@ -590,6 +641,10 @@ int main(int argc, char **argv) {
     data_loader_free(&dl);
     validation_split_free(&rs.split);
     diffusion_context_free(rs.diff);
+    if (rs.average) {
+        rs.be->ops->free(rs.be, rs.average);
+        rs.be->ops->free(rs.be, rs.scratch);
+    }
     sssd_model_free(rs.model);
     if (!rs.meta_owns_vocab) memset(&rs.meta.vocab, 0, sizeof rs.meta.vocab);
     checkpoint_meta_free(&rs.meta);

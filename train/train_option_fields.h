@@ -57,6 +57,10 @@
     X(DECAY, "decay", decay, CHOICE, 0, 0, "none|cosine", KEPT, OPTIMISATION, "none|cosine",                       \
       "learning-rate decay to 0 at --iters (default cosine)")                                                      \
     X(CLIP, "clip", clip, REAL, 0, 1e30, NULL, KEPT, OPTIMISATION, "NORM", "clip the gradient norm (default: off)") \
+    X(EMA, "ema", ema, REAL, 0, 0.999999, NULL, KEPT, OPTIMISATION, "D",                                          \
+      "validate, save and generate with a moving average of the weights, each\n"                                 \
+      "iteration's weight (1 - D); early on it averages about the last ninth of\n"                               \
+      "the iterations run (default 0.999; 0: the trained weights as they are)")                                    \
     X(DEVICE, "device", device, CHOICE, 0, 0, "cpu|cuda|auto", LOCAL, RUN, "cpu|cuda|auto",                        \
       "(default auto: CUDA when a device exists)")                                                                 \
     X(THREADS, "threads", threads, INT, 1, 4096, NULL, LOCAL, RUN, "N", "CPU threads (default: all cores)")        \
@@ -73,7 +77,7 @@
       "training window and validate on the test windows (then best.ckpt is\n"                                      \
       "chosen on test data; runs resumed from before this option do so)")                                          \
     X(VAL_WINDOWS, "val-windows", val_windows, INT, 1, 1 << 20, NULL, KEPT, RUN, "N",                              \
-      "validation windows used, evenly spaced (default 64)")                                                       \
+      "validation windows used, evenly spaced (default 256)")                                                       \
     X(VAL_STEPS, "val-steps", val_steps, INT, 1, 100000, NULL, KEPT, RUN, "S",                                     \
       "DDIM steps of validation's reconstructions (default 20)")                                                   \
     X(CKPT_EVERY, "ckpt-every", ckpt_every, LLONG, 1, 1000000000LL, NULL, KEPT, RUN, "N",                          \

@@ -66,7 +66,8 @@ void train_options_init(train_options *o) {
     snprintf(o->decay, sizeof o->decay, "cosine");
     o->val_every = 500;
     o->val_split = -1;
-    o->val_windows = 64;
+    o->ema = -1;                    /* TRAIN_DEFAULT_EMA, or off for a resumed run from before --ema */
+    o->val_windows = 256;           /* 64 moved by 1-3 points between validations (README, Measured) */
     o->val_steps = 20;
     o->ckpt_every = 100;
     o->model_overrides = NULL;

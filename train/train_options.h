@@ -27,6 +27,8 @@ _Static_assert(TRAIN_OPTION_COUNT < 31, "train_options.given has a bit for each 
 
 /* Share of the training windows held out for validation unless --val-split says otherwise. */
 #define TRAIN_DEFAULT_VAL_SPLIT 0.05
+/* --ema's default decay (README, Measured). */
+#define TRAIN_DEFAULT_EMA 0.999
 
 typedef struct train_options {
     char dataset[4096];
@@ -38,6 +40,7 @@ typedef struct train_options {
     int batch;                /* 0: the preset's */
     double lr;
     double weight_decay;
+    double ema;               /* moving-average decay of the weights, 0 = off; -1 until resolved (train_main) */
     uint64_t seed;
     char device[16];
     int threads;

@@ -1,9 +1,10 @@
 /* End-to-end tests of the `train` tool on a tiny dataset made here: it
  * learns without error, resumes exactly, stops on NaN keeping the last good
  * checkpoint, refuses mismatched data and bad options, reads both
- * configuration layouts, saves a checkpoint on SIGINT and SIGTERM, and
- * trains on a mix of tasks.
+ * configuration layouts, saves a checkpoint on SIGINT and SIGTERM, keeps
+ * a moving average of the weights, and trains on a mix of tasks.
  * argv[1] is the train binary. */
+#include <math.h>
 #include <signal.h>
 #include <time.h>
 
@@ -50,6 +51,44 @@ static long long checkpoint_step(const char *path) {
     return step;
 }
 
+/* The model's weights of a checkpoint (its tensors) into *model and, when
+ * it keeps them apart (train --ema), its trained weights into *trained
+ * (else NULL); malloc'ed, n set. 0 on success. */
+static int checkpoint_weights(const char *path, float **model, float **trained, long long *n) {
+    backend *be = backend_cpu_create(1);
+    error_info err;
+    sssd_model *m = checkpoint_load(path, be, 1, NULL, &err);
+    *model = *trained = NULL;
+    if (!m) {
+        fprintf(stderr, "%s\n", err.message);
+        backend_free(be);
+        return -1;
+    }
+    *n = sssd_model_num_params(m);
+    *model = malloc(sizeof(float) * (size_t)*n);
+    be->ops->download(be, *model, sssd_model_params(m), sizeof(float) * (size_t)*n);
+    real_t *dev = be->ops->alloc(be, sizeof(real_t) * (size_t)*n);
+    int rc = checkpoint_load_trained_weights(path, m, dev, &err);
+    if (rc == 1) {
+        *trained = malloc(sizeof(float) * (size_t)*n);
+        be->ops->download(be, *trained, dev, sizeof(float) * (size_t)*n);
+    }
+    be->ops->free(be, dev);
+    sssd_model_free(m);
+    backend_free(be);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The largest |a - b| over n floats, relative to max(1, |b|). */
+static double max_rel_diff(const float *a, const float *b, long long n) {
+    double worst = 0;
+    for (long long i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]) / fmax(1.0, fabs((double)b[i]));
+        if (d > worst || d != d) worst = d != d ? INFINITY : d;
+    }
+    return worst;
+}
+
 static void test_train_and_resume(void) {
     /* Straight: 6 iterations. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 6 --val-every 3 --ckpt-every 2 --out tt/straight",
@@ -88,6 +127,18 @@ static void test_train_and_resume(void) {
     losses("tt/straight/log.jsonl", a, sizeof a);
     losses("tt/resumed/log.jsonl", b, sizeof b);
     CHECK_MSG(strcmp(a, b) == 0 && strlen(a) > 20, "straight %s\nresumed  %s", a, b);
+    /* The moving average (on by default) resumes exactly too, and so do the trained weights beside it. */
+    float *sm, *st, *rm, *rt;
+    long long n = 0, n2 = 0;
+    CHECK(checkpoint_weights("tt/straight/last.ckpt", &sm, &st, &n) == 0);
+    CHECK(checkpoint_weights("tt/resumed/last.ckpt", &rm, &rt, &n2) == 0);
+    CHECK(n == n2 && n > 0 && st && rt);
+    if (n == n2 && st && rt) {
+        CHECK(memcmp(sm, rm, sizeof(float) * (size_t)n) == 0);
+        CHECK(memcmp(st, rt, sizeof(float) * (size_t)n) == 0);
+        CHECK(memcmp(sm, st, sizeof(float) * (size_t)n) != 0);
+    }
+    free(sm), free(st), free(rm), free(rt);
 
     /* A log with entries past the checkpoint (as after kill -9) is cut back on resume. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 5 --val-every 0 --ckpt-every 4 --out tt/killed",
@@ -110,6 +161,66 @@ static void test_train_and_resume(void) {
     CHECK(rc != 0);
     CHECK_STR_CONTAINS(log, "--resume");
     free(log);
+}
+
+/* --ema: the checkpoint's tensors are the average of the trained weights,
+ * which sit beside it; its decay ramps as (t - 1) / (t + 8) up to D, so
+ * iteration 1's weights start it; 0 keeps only the trained weights. The
+ * trained weights of runs of 1, 2 and 3 iterations without an average give
+ * the averages expected. */
+static void test_ema(void) {
+    float *w[4] = {NULL}, *none = NULL;
+    long long n = 0;
+    for (int it = 1; it <= 3; it++) {
+        char out[64];
+        snprintf(out, sizeof out, "tt/ema0_%d", it);
+        snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters %d --val-every 0 --ema 0 --out %s", train_bin,
+                 COMMON, it, out);
+        CHECK(cli_run(cmd, "tt/ema0.log") == 0);
+        snprintf(out, sizeof out, "tt/ema0_%d/last.ckpt", it);
+        CHECK(checkpoint_weights(out, &w[it], &none, &n) == 0);
+        CHECK_MSG(none == NULL, "%s keeps trained weights apart without --ema", out);
+        free(none);
+    }
+    if (!w[1] || !w[2] || !w[3]) return;
+    /* D below the ramp: iteration 2's decay is D = 0.05. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 2 --val-every 2 --ema 0.05 --out tt/ema_cap", train_bin,
+             COMMON);
+    CHECK(cli_run(cmd, "tt/ema1.log") == 0);
+    float *avg = NULL, *trained = NULL, *best = NULL, *best_trained = NULL;
+    long long n2 = 0;
+    float *want = malloc(sizeof(float) * (size_t)n);
+    CHECK(checkpoint_weights("tt/ema_cap/last.ckpt", &avg, &trained, &n2) == 0);
+    CHECK(n2 == n && avg && trained);
+    if (n2 == n && avg && trained) {
+        CHECK(memcmp(trained, w[2], sizeof(float) * (size_t)n) == 0);
+        for (long long i = 0; i < n; i++) want[i] = (float)(0.05 * w[1][i] + 0.95 * w[2][i]);
+        double d = max_rel_diff(avg, want, n);
+        CHECK_MSG(d < 1e-6, "the average of 2 iterations (D 0.05) is off by %g", d);
+        /* best.ckpt (validated on the average at iteration 2) holds the average alone. */
+        CHECK(checkpoint_weights("tt/ema_cap/best.ckpt", &best, &best_trained, &n2) == 0);
+        CHECK(best && !best_trained && memcmp(best, avg, sizeof(float) * (size_t)n) == 0);
+    }
+    free(avg), free(trained), free(best), free(best_trained);
+    /* The default D (0.999) is above the ramp: 1/10 at iteration 2, 2/11 at 3. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 3 --val-every 0 --out tt/ema_ramp", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/ema2.log") == 0);
+    char *log = cli_slurp("tt/ema2.log");
+    CHECK_STR_CONTAINS(log, "--ema 0.999");
+    free(log);
+    CHECK(checkpoint_weights("tt/ema_ramp/last.ckpt", &avg, &trained, &n2) == 0);
+    CHECK(n2 == n && avg && trained);
+    if (n2 == n && avg && trained) {
+        CHECK(memcmp(trained, w[3], sizeof(float) * (size_t)n) == 0);
+        for (long long i = 0; i < n; i++) {
+            double two = 0.1 * w[1][i] + 0.9 * w[2][i];
+            want[i] = (float)(2.0 / 11.0 * two + 9.0 / 11.0 * w[3][i]);
+        }
+        double d = max_rel_diff(avg, want, n);
+        CHECK_MSG(d < 1e-6, "the average of 3 iterations is off by %g", d);
+    }
+    free(avg), free(trained), free(want);
+    for (int i = 1; i <= 3; i++) free(w[i]);
 }
 
 static void test_nan(void) {
@@ -260,7 +371,7 @@ static void test_option_table(void) {
     CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
                             "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
                             "\"lr\":0.001,\"weight_decay\":0.5,\"seed\":\"7\",\"mask\":\"mid:10\",\"warmup\":0,"
-                            "\"decay\":\"cosine\",\"clip\":0,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
+                            "\"decay\":\"cosine\",\"clip\":0,\"ema\":0.999,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
                             "\"ckpt_every\":1}}\n");
     free(log);
     sssd_config cfg;
@@ -437,6 +548,7 @@ int main(int argc, char **argv) {
     cli_write("tt/bad.json", "{\"preset\": \"tiny\",\n \"model\": {\"T\": }\n}\n");
     cli_write("tt/unknown.json", "{\"model\": {\"layers\": 3}}\n");
     test_train_and_resume();
+    test_ema();
     test_nan();
     test_mismatch();
     test_bad_options();
