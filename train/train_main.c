@@ -392,14 +392,13 @@ int main(int argc, char **argv) {
         size_t np = (size_t)sssd_model_num_params(rs.model) * sizeof(real_t);
         size_t nb = (size_t)sssd_model_num_buffers(rs.model) * sizeof(real_t);
         be->ops->copy(be, sssd_model_params(rs.model), sssd_model_params(loaded), np);
-        /* With an average, the checkpoint's tensors are the average and
-         * the trained weights sit beside it; a checkpoint without them
-         * starts the average from its weights. */
-        if (rs.average) {
-            be->ops->copy(be, rs.average, sssd_model_params(loaded), np);
-            if (checkpoint_load_trained_weights(rs.path_last, rs.model, sssd_model_params(rs.model), &err) < 0)
-                die("--resume: %s", err.message);
-        }
+        /* A checkpoint of a run with an average holds the average as its
+         * tensors and the trained weights beside it; training goes on from
+         * the latter, with or without an average now. A checkpoint without
+         * them starts the average from its weights. */
+        if (rs.average) be->ops->copy(be, rs.average, sssd_model_params(loaded), np);
+        if (checkpoint_load_trained_weights(rs.path_last, rs.model, sssd_model_params(rs.model), &err) < 0)
+            die("--resume: %s", err.message);
         be->ops->copy(be, sssd_model_adam_m(rs.model), sssd_model_adam_m(loaded), np);
         be->ops->copy(be, sssd_model_adam_v(rs.model), sssd_model_adam_v(loaded), np);
         if (nb) be->ops->copy(be, sssd_model_buffers(rs.model), sssd_model_buffers(loaded), nb);

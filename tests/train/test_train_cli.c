@@ -221,6 +221,25 @@ static void test_ema(void) {
     }
     free(avg), free(trained), free(want);
     for (int i = 1; i <= 3; i++) free(w[i]);
+
+    /* Resumed with --ema 0, a run with an average goes on from its trained
+     * weights, not the average: the losses and final weights of a straight
+     * run of 6 (test_train_and_resume's, whose losses no average changes). */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 3 --val-every 3 --ckpt-every 2 --out tt/ema_off", train_bin,
+             COMMON);
+    CHECK(cli_run(cmd, "tt/ema3.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/ema_off --iters 6 --ema 0 --device cpu --threads 1", train_bin);
+    CHECK(cli_run(cmd, "tt/ema4.log") == 0);
+    char a[4096], b[4096];
+    losses("tt/straight/log.jsonl", a, sizeof a);
+    losses("tt/ema_off/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) == 0 && strlen(a) > 20, "straight %s\nresumed without the average %s", a, b);
+    float *straight_avg = NULL, *straight_trained = NULL;
+    CHECK(checkpoint_weights("tt/ema_off/last.ckpt", &avg, &trained, &n2) == 0);
+    CHECK(checkpoint_weights("tt/straight/last.ckpt", &straight_avg, &straight_trained, &n) == 0);
+    CHECK(avg && !trained && straight_trained && n2 == n);
+    if (avg && straight_trained && n2 == n) CHECK(memcmp(avg, straight_trained, sizeof(float) * (size_t)n) == 0);
+    free(avg), free(trained), free(straight_avg), free(straight_trained);
 }
 
 static void test_nan(void) {
