@@ -94,10 +94,12 @@ void train_config_file_apply(train_options *o, const char *path) {
         json_object_get(root, "train_config")) {
         apply_sssd_config(o, path, root);
         /* SSSD's own configuration asks for SSSD's model and recipe: raw
-         * float IDs, a constant learning rate (the command line still wins). */
+         * float IDs, a constant learning rate, no average of the weights
+         * (the command line still wins). */
         o->encoding = ENCODING_ID;
         if (!(o->given & OPT_WARMUP)) o->warmup = 0;
         if (!(o->given & OPT_DECAY)) snprintf(o->decay, sizeof o->decay, "none");
+        if (!(o->given & OPT_EMA)) o->ema = 0;
         json_decref(root);
         return;
     }

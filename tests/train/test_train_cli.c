@@ -331,6 +331,10 @@ static void test_sssd_config(void) {
     CHECK_STR_CONTAINS(log, "8 channels x 1 layers, id encoding, T 20");
     CHECK_STR_CONTAINS(log, "step 3/3");
     free(log);
+    /* ... and SSSD's recipe: constant lr, no warm-up, no average of the weights. */
+    log = cli_slurp("tt/sssd/log.jsonl");
+    CHECK_STR_CONTAINS(log, "\"warmup\":0,\"decay\":\"none\",\"clip\":0,\"ema\":0,");
+    free(log);
     /* masking rm: k random points of the data's window (16 here), not of s4_lmax. */
     cli_write("tt/sssd_rm.json",
               "{\"wavenet_config\": {\"num_res_layers\": 1, \"res_channels\": 8, \"skip_channels\": 8,\n"
