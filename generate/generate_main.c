@@ -477,7 +477,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
             snapped += snap_window(result.ids + (size_t)n * plan.length, observed + (size_t)n * plan.length, NULL,
                                    (int)plan.length);
 
-    char sampler_text[128], provenance[8192], written[16384];
+    char sampler_text[256], provenance[8192], written[16384];
     describe_sampler(o, cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance,
              "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
@@ -856,7 +856,7 @@ int main(int argc, char **argv) {
 
     /* ---- output ---- */
     char provenance[8192], written[16384];
-    char sampler_text[128];
+    char sampler_text[256];
     describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");

@@ -427,6 +427,8 @@ static void test_ngram_prior(void) {
     CHECK_MSG(rc == 0, "%s", log);
     CHECK_STR_CONTAINS(log, "n-gram prior: order");
     CHECK_STR_CONTAINS(log, "n-gram prior weight 1");
+    /* The whole description of the sampler, prior and default --confident together. */
+    CHECK_STR_CONTAINS(log, "n-gram prior weight 1, revealing every position at least 0.9999 sure at once in ");
     free(log);
     window_set in, out;
     CHECK(load_text("tg/data/testing", &in) == 0);
