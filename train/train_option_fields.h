@@ -70,7 +70,8 @@
       "continue from DIR/last.ckpt (same losses as an uninterrupted run)")                                         \
     X(VAL_EVERY, "val-every", val_every, LLONG, 0, 1000000000LL, NULL, KEPT, RUN, "N",                             \
       "validate every N iterations (default 500, 0 = off); best.ckpt is the\n"                                     \
-      "checkpoint with the best validation")                                                                       \
+      "checkpoint with the best validation: reconstruction accuracy on the\n"                                     \
+      "windows with events observed (the loss when none are, --mask none)")                                        \
     X(VAL_SPLIT, "val-split", val_split, REAL, 0, 0.5, NULL, KEPT, RUN, "F",                                       \
       "validate on the last F of the training windows, held out of training\n"                                     \
       "with the windows that overlap them (default 0.05); 0: train on every\n"                                     \

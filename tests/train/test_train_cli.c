@@ -2,7 +2,8 @@
  * learns without error, resumes exactly, stops on NaN keeping the last good
  * checkpoint, refuses mismatched data and bad options, reads both
  * configuration layouts, saves a checkpoint on SIGINT and SIGTERM, keeps
- * a moving average of the weights, and trains on a mix of tasks.
+ * a moving average of the weights, and trains and validates on a mix of
+ * tasks.
  * argv[1] is the train binary. */
 #include <math.h>
 #include <signal.h>
@@ -515,6 +516,42 @@ static void test_mix(const char *generate_bin) {
     }
 }
 
+/* The "windows_scored" of the first validation record of a log; -1 if none. */
+static int first_windows_scored(const char *log_path) {
+    char *s = cli_slurp(log_path);
+    char *p = strstr(s, "\"windows_scored\":");
+    int n = p ? atoi(p + strlen("\"windows_scored\":")) : -1;
+    free(s);
+    return n;
+}
+
+/* Validation of a mix scores accuracy on the windows with something
+ * observed only; a window synthesised from nothing is not a reconstruction.
+ * When no window has anything observed, the loss chooses best.ckpt. */
+static void test_mix_validation(void) {
+    const char *val = "--val-split 0 --val-windows 8 --val-every 2 --iters 2";
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s %s --mask mix:gap=0.5,none=0.5,max=8 --out tt/mixval", train_bin,
+             COMMON, val);
+    int rc = cli_run(cmd, "tt/mixval.log");
+    char *log = cli_slurp("tt/mixval.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    int scored = first_windows_scored("tt/mixval/log.jsonl");
+    CHECK_MSG(scored > 0 && scored < 8, "windows_scored %d of 8 (half the windows draw synthesis)", scored);
+    char phrase[96];
+    snprintf(phrase, sizeof phrase, "(accuracy and perfect: the %d with events observed)", scored);
+    CHECK_STR_CONTAINS(log, phrase);
+    CHECK_STR_CONTAINS(log, "(error %");
+    free(log);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s %s --mask mix:none=1 --out tt/mixnone", train_bin, COMMON, val);
+    rc = cli_run(cmd, "tt/mixnone.log");
+    log = cli_slurp("tt/mixnone.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK(first_windows_scored("tt/mixnone/log.jsonl") == 0);
+    CHECK_STR_CONTAINS(log, "best validation at iteration 2 (loss ");
+    CHECK(checkpoint_step("tt/mixnone/best.ckpt") == 2);
+    free(log);
+}
+
 /* --iters not given, preset small: 20 epochs of the batches the run prints,
  * within 1,500..8,000, said in the log; the run is stopped once it has said
  * so. The test data at batch 1 (38 batches) meet the lower bound, the shipped
@@ -582,6 +619,7 @@ int main(int argc, char **argv) {
     test_default_iters("tt/data", "1", 1);
     test_default_iters("sqlite-cli", "32", 0);
     test_mix(argc >= 3 ? argv[2] : NULL);
+    test_mix_validation();
     if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
 }
