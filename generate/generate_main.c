@@ -66,11 +66,13 @@ static void usage(FILE *f) {
             "usage: generate --checkpoint FILE [MODE] [options]\n"
             "\n"
             "modes (none given: reconstruct the test windows of the checkpoint's own dataset with the task it\n"
-            "was trained on, into generated.txt; `evaluate generated.txt DATASET` scores them):\n"
+            "was trained on, or mid:10 for a mix, into generated.txt; `evaluate generated.txt DATASET` scores\n"
+            "them):\n"
             "  --input WINDOWS [--mask SPEC|FILE]   reconstruct: observed events are copied exactly.\n"
             "        SPEC: mid:K (ICSE'25 gap), end:K, gap:START:K, none; FILE: 0/1 per position\n"
             "        (1 = observed), one line for all windows or one per window. Default: the\n"
-            "        checkpoint's training task when it is a fixed gap.\n"
+            "        checkpoint's training task when it is a fixed gap; a mix (train's default): mid:10, or\n"
+            "        its longest gap when shorter.\n"
             "  --input WINDOWS --forecast K         the last K events of each window are generated\n"
             "  --num N [--length L] [--overlap O]   synthesise N traces of L events (nothing observed; default\n"
             "        L: the model's window). A trace longer than the window is built window by window: each\n"
@@ -649,12 +651,15 @@ int main(int argc, char **argv) {
             if (meta.task[0] && !mask_spec_parse(meta.task, &spec, &err) && mask_spec_is_fixed(&spec))
                 mask_text = meta.task;
             else if (meta.task[0] && !mask_spec_parse(meta.task, &spec, &err) && spec.kind == MASK_MIX &&
-                     spec.mix[MIX_GAP] > 0 && mask_spec_mix_max(&spec, L) >= 10) {
-                /* A checkpoint for every task: reconstruct the ICSE'25 gap, the task papers compare on. */
-                mask_text = "mid:10";
+                     spec.mix[MIX_GAP] > 0) {
+                /* A checkpoint for every task: reconstruct the ICSE'25 gap, the task papers compare on, or
+                 * the longest gap it trained on when that is shorter (windows under 40 events). */
+                int k = mask_spec_mix_max(&spec, L);
+                snprintf(fc, sizeof fc, "mid:%d", k < 10 ? k : 10);
+                mask_text = fc;
                 if (!o.quiet)
-                    fprintf(stderr, "generate: the checkpoint trained on %s; reconstructing mid:10 (--mask chooses "
-                                    "another gap)\n", meta.task);
+                    fprintf(stderr, "generate: the checkpoint trained on %s; reconstructing %s (--mask chooses "
+                                    "another gap)\n", meta.task, mask_text);
             } else
                 die("--mask is needed: the checkpoint's task (%s) is not one fixed gap; e.g. --mask mid:10",
                     meta.task[0] ? meta.task : "unknown");

@@ -46,12 +46,12 @@
       "L2 weight decay (default 0)")                                                                               \
     X(SEED, "seed", seed, SEED, 0, 0, NULL, KEPT, OPTIMISATION, "S", "seed of every random draw (default 1)")      \
     X(MASK, "mask", mask, MASK, 0, 0, NULL, KEPT, DATA, "SPEC",                                                    \
-      "the task: mid:K (default mid:10), end:K, random-gap:K, missing:FRACTION,\n"                                 \
-      "forecast:K, none (unconditional), or mix: every window draws one of\n"                                      \
-      "a gap, a forecast, missing events or synthesis, so that one checkpoint\n"                                   \
-      "serves every task (shares and lengths: mix:gap=0.5,forecast=0.2,\n"                                         \
-      "missing=0.1,none=0.2,max=K; gaps 1..K events, K = L/4 by default);\n"                                       \
-      "loss on generated positions only")                                                                          \
+      "the task: mix (default): every window draws one of a gap, a forecast,\n"                                    \
+      "missing events or synthesis, so that one checkpoint serves every task\n"                                    \
+      "(shares and lengths: mix:gap=0.5,forecast=0.2,missing=0.1,none=0.2,\n"                                      \
+      "max=K; gaps 1..K events, K = L/4 by default); or one task: mid:K\n"                                         \
+      "(ICSE'25: mid:10), end:K, random-gap:K, missing:FRACTION, forecast:K,\n"                                    \
+      "none (unconditional); loss on generated positions only")                                                    \
     X(WARMUP, "warmup", warmup, LLONG, 0, 1000000000LL, NULL, KEPT, OPTIMISATION, "N",                             \
       "linear warm-up over N iterations (default 100, or iters/10 if fewer)")                                      \
     X(DECAY, "decay", decay, CHOICE, 0, 0, "none|cosine", KEPT, OPTIMISATION, "none|cosine",                       \

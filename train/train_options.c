@@ -62,7 +62,10 @@ void train_options_init(train_options *o) {
     snprintf(o->device, sizeof o->device, "auto");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = n > 0 ? (int)n : 1;
-    snprintf(o->mask, sizeof o->mask, "mid:10");
+    /* One checkpoint for every task: at 20 epochs a mix reconstructs mid:10
+     * with the accuracy of a mid:10 model, and up to 3 points less macro
+     * accuracy (README, Measured). */
+    snprintf(o->mask, sizeof o->mask, "mix");
     snprintf(o->decay, sizeof o->decay, "cosine");
     o->val_every = 500;
     o->val_split = -1;
