@@ -297,7 +297,9 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
             meta->task, text);
 }
 
-/* One line on the sampler, for the provenance and the summary. */
+/* One line on the sampler, for the provenance and the summary: room for the
+ * longest (masked, n-gram prior, surest first with --confident). */
+#define SAMPLER_TEXT_SIZE 256
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
         char prior[160] = "";
@@ -479,7 +481,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
             snapped += snap_window(result.ids + (size_t)n * plan.length, observed + (size_t)n * plan.length, NULL,
                                    (int)plan.length);
 
-    char sampler_text[256], provenance[8192], written[16384];
+    char sampler_text[SAMPLER_TEXT_SIZE], provenance[8192], written[16384];
     describe_sampler(o, cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance,
              "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
@@ -648,10 +650,10 @@ int main(int argc, char **argv) {
             snprintf(fc, sizeof fc, "forecast:%d", o.forecast);
             mask_text = fc;
         } else if (!mask_text[0]) {
-            if (meta.task[0] && !mask_spec_parse(meta.task, &spec, &err) && mask_spec_is_fixed(&spec))
+            int known = meta.task[0] && !mask_spec_parse(meta.task, &spec, &err);
+            if (known && mask_spec_is_fixed(&spec))
                 mask_text = meta.task;
-            else if (meta.task[0] && !mask_spec_parse(meta.task, &spec, &err) && spec.kind == MASK_MIX &&
-                     spec.mix[MIX_GAP] > 0) {
+            else if (known && spec.kind == MASK_MIX && spec.mix[MIX_GAP] > 0) {
                 /* A checkpoint for every task: reconstruct the ICSE'25 gap, the task papers compare on, or
                  * the longest gap it trained on when that is shorter (windows under 40 events). */
                 int k = mask_spec_mix_max(&spec, L);
@@ -861,7 +863,7 @@ int main(int argc, char **argv) {
 
     /* ---- output ---- */
     char provenance[8192], written[16384];
-    char sampler_text[256];
+    char sampler_text[SAMPLER_TEXT_SIZE];
     describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
     snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
              o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
