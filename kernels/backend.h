@@ -87,6 +87,8 @@ typedef struct backend_ops {
     void (*bias_grad)(backend *be, const real_t *dy, real_t *dbias, int B, int C, int L);
     /* y[b,c,l] = x[b,c,l] + v[b,c]  (diffusion-step embedding added per channel) */
     void (*add_channel_vector)(backend *be, const real_t *x, const real_t *v, real_t *y, int B, int C, int L);
+    /* y[b,c,l] = x[b,c,l] * s[b,c]  (channel dropout's keep-and-rescale factors; y may be x) */
+    void (*scale_channels)(backend *be, const real_t *x, const real_t *s, real_t *y, int B, int C, int L);
     /* dv[b,c] = sum_l dy[b,c,l]   overwrite */
     void (*sum_over_length)(backend *be, const real_t *dy, real_t *dv, int B, int C, int L);
     /* y = a*x + b*y over n elements */

@@ -175,6 +175,7 @@ static double gaussian_train_step(diffusion_context *d, int B, const float *x0, 
                          (unsigned long long)first * (unsigned long long)ch * (unsigned long long)L);
     be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t_rows, d->abar, d->z, d->xt, B * ch, L);
     sssd_zero_grads(d->m);
+    sssd_model_arm_dropout(d->m, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_DROPOUT, iteration), first);
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
     double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B * ch, L);
     sssd_backward(d->m, d->dpred);

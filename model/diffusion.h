@@ -34,6 +34,7 @@ void diffusion_schedule_free(diffusion_schedule *s);
 #define DIFFUSION_STREAM_SAMPLE 0x04ull           /* | noise_id: sampling noise of a window */
 #define DIFFUSION_STREAM_VALID 0x05ull            /* | window: validation loss eps          */
 #define DIFFUSION_STREAM_VALID_T 0x06ull          /* | window: validation loss step t       */
+#define DIFFUSION_STREAM_TRAIN_DROPOUT 0x07ull    /* | iteration: channel dropout (sssd.h)  */
 static inline uint64_t diffusion_stream(uint64_t tag, uint64_t index) {
     return (tag << 56) | (index & 0x00FFFFFFFFFFFFFFull);
 }

@@ -95,6 +95,18 @@ void sssd_model_parameters_changed(sssd_model *m);
 void sssd_model_set_weights_fixed(sssd_model *m, int fixed);
 int sssd_model_weights_fixed(const sssd_model *m);
 
+/* Channel dropout (s4_dropout = p > 0; SSSD's S4Layer applies nn.Dropout2d
+ * to each S4 layer's output before the residual sum): the next sssd_forward,
+ * and only that one, zeroes each (window, channel) row of every S4 layer's
+ * output with probability p and scales the rest by 1/(1-p); its backward
+ * follows the same rows. Training arms it before each step's forward;
+ * validation and sampling never do, so they see the whole network. Row h of
+ * S4 layer j (0 .. 2 num_res_layers - 1, in forward order) of window b is
+ * kept when philox_uniform(philox_u32(seed, stream, ((first + b) 2 layers + j) H + h))
+ * > p: window b of the call is window first + b of the draw, so a batch
+ * split across processes drops as it would in one. Nothing when p is 0. */
+void sssd_model_arm_dropout(sssd_model *m, uint64_t seed, uint64_t stream, long long first);
+
 /* eps_hat = net(noisy, cond, t). Backend memory: noisy (B, 1, L),
  * cond (B, 2, L) = [x0*mask, mask], t (B) int32, eps_out (B, 1, L).
  * B <= max_batch. Keeps the activations needed by sssd_backward; the inputs

@@ -27,10 +27,15 @@ static void s4_layer_backward(sssd_model *m, s4_layer *s, const real_t *u, const
     long long n = (long long)B * H * L;
     real_t *dr = m->ws_dr, *g = m->ws_g;
     op->layernorm_backward(be, s->r, s->ln_w, s->mean, s->rstd, dout, dr, s->dln_w, s->dln_b, B, H, L);
-    /* r = W GELU(y) + b + u */
-    op->bias_grad(be, dr, s->out.db, B, H, L);
-    conv1x1_weight_grad(be, dr, s->g, s->out.dw, B, H, H, L, 1.0);
-    conv1x1_input_grad(be, s->out.w, dr, g, B, H, H, L, 0.0);
+    /* r = keep (W GELU(y) + b) + u: the dropped rows pass no gradient to the layer */
+    const real_t *dz = dr;
+    if (s->dropped) {
+        op->scale_channels(be, dr, s->keep, m->ws_dz, B, H, L);
+        dz = m->ws_dz;
+    }
+    op->bias_grad(be, dz, s->out.db, B, H, L);
+    conv1x1_weight_grad(be, dz, s->g, s->out.dw, B, H, H, L, 1.0);
+    conv1x1_input_grad(be, s->out.w, dz, g, B, H, H, L, 0.0);
     op->gelu_backward(be, s->y, g, g, n);
     op->zero(be, s->dK, 2 * (size_t)H * L * sizeof(real_t));
     op->s4_conv_backward(be, u, s->K, s->D, g, du, s->dK, s->dD, B, H, L);

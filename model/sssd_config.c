@@ -101,6 +101,8 @@ int sssd_config_validate(const sssd_config *c, error_info *err) {
         return error_set(err, "only the bidirectional S4 layer (s4_bidirectional = 1, SSSD's setting) is implemented");
     if (c->s4_layernorm != 1)
         return error_set(err, "only S4 layers with LayerNorm (s4_layernorm = 1, SSSD's setting) are implemented");
+    if (!(c->s4_dropout >= 0 && c->s4_dropout < 1))
+        return error_set(err, "s4_dropout must be at least 0 and below 1 (got %g)", c->s4_dropout);
     if (c->emb_in < 4 || c->emb_in % 2)
         return error_set(err, "emb_in must be even and at least 4 (got %d)", c->emb_in);
     if (c->emb_mid < 1 || c->emb_out < 1)
@@ -147,7 +149,9 @@ double sssd_config_memory_estimate(const sssd_config *c, int max_batch) {
     double buffers = c->num_res_layers * 2 * (H * (1 + 4 * N2 * 2) + L + 2);
     /* activations kept for backward: about 40 values of (C, L) per layer and item */
     double activations = (double)(max_batch > 0 ? max_batch : 1) * L * C * (40.0 * c->num_res_layers + 16);
-    return sizeof(real_t) * (4 * params + buffers + activations + 2 * c->num_res_layers * H * L);
+    /* channel dropout: the gradient behind it and its factors */
+    double dropout = c->s4_dropout > 0 ? (double)(max_batch > 0 ? max_batch : 1) * H * (L + 2 * c->num_res_layers) : 0;
+    return sizeof(real_t) * (4 * params + buffers + activations + dropout + 2 * c->num_res_layers * H * L);
 }
 
 /* GEMMs counted exactly (2 flops per multiply-add); the rest estimated from

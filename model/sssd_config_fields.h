@@ -38,7 +38,8 @@
     X(REAL, dt_min, FIRST, USER, NULL)            /* S4 timescale range, 1e-3 .. */                      \
     X(REAL, dt_max, FIRST, USER, NULL)            /* .. 1e-1 */                                          \
     X(INT, encoding, LATER, NONE, NULL)           /* event_encoding: 0 id (SSSD's float IDs), 1 bits, 2 masked */ \
-    X(INT, vocab_size, LATER, NONE, NULL)         /* V, the events' IDs 1..V (0: unknown, id encoding only) */
+    X(INT, vocab_size, LATER, NONE, NULL)         /* V, the events' IDs 1..V (0: unknown, id encoding only) */ \
+    X(REAL, s4_dropout, LATER, USER, NULL)        /* channel dropout after each S4 layer, training only (SSSD: 0) */
 
 #define SSSD_CONFIG_CTYPE_INT int
 #define SSSD_CONFIG_CTYPE_REAL double

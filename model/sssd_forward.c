@@ -3,6 +3,7 @@
  * sssd_backward needs. Also the batched 1x1-convolution GEMM helpers. */
 #include <math.h>
 
+#include "philox.h"
 #include "sssd_internal.h"
 
 void conv1x1_forward(backend *be, const real_t *W, const real_t *x, real_t *y, int B, int O, int I, int L,
@@ -34,8 +35,30 @@ static void dense_rows_forward(backend *be, const dense *d, const real_t *x, rea
     be->ops->add_bias(be, y, d->b, B, d->O, 1);
 }
 
-/* out = LayerNorm(output_linear(GELU(s4_conv(u, K, D))) + u); K is kept
- * from an earlier forward when the weights are fixed and it is still fresh. */
+/* Channel dropout's factors for every S4 layer of this forward (sssd.h):
+ * 0 or 1/(1-p) per (layer, window, channel), drawn on the host (2 layers x
+ * B x H numbers) so that every backend drops the same rows, and uploaded at
+ * once. */
+static void draw_dropout(sssd_model *m) {
+    const sssd_config *c = &m->cfg;
+    double p = c->s4_dropout;
+    real_t scale = (real_t)(1.0 / (1.0 - p));
+    int H = 2 * c->res_channels, layers = 2 * c->num_res_layers;
+    size_t per_layer = (size_t)m->max_batch * H;
+    for (int j = 0; j < layers; j++)
+        for (int b = 0; b < m->B; b++)
+            for (int h = 0; h < H; h++) {
+                uint64_t row = (uint64_t)(m->dropout_first + b) * (uint64_t)layers + (uint64_t)j;
+                uint64_t index = row * (uint64_t)H + (uint64_t)h;
+                float u = philox_uniform(philox_u32(m->dropout_seed, m->dropout_stream, index));
+                m->h_keep[j * per_layer + (size_t)b * H + h] = u > p ? scale : 0;
+            }
+    m->be->ops->upload(m->be, m->keep, m->h_keep, layers * per_layer * sizeof(real_t));
+}
+
+/* out = LayerNorm(drop(output_linear(GELU(s4_conv(u, K, D)))) + u); K is
+ * kept from an earlier forward when the weights are fixed and it is still
+ * fresh. */
 static void s4_layer_forward(sssd_model *m, s4_layer *s, const real_t *u, real_t *out) {
     backend *be = m->be;
     const backend_ops *op = be->ops;
@@ -44,9 +67,17 @@ static void s4_layer_forward(sssd_model *m, s4_layer *s, const real_t *u, real_t
     if (!m->derived_fresh) op->s4_kernel_forward(be, s->fz, s->C, s->K);
     op->s4_conv_forward(be, u, s->K, s->D, s->y, B, H, L);
     op->gelu_forward(be, s->y, s->g, n);
-    op->copy(be, s->r, u, (size_t)n * sizeof(real_t));
-    conv1x1_forward(be, s->out.w, s->g, s->r, B, H, H, L, 1.0);
-    op->add_bias(be, s->r, s->out.b, B, H, L);
+    s->dropped = m->dropout_armed;
+    if (s->dropped) {
+        conv1x1_forward(be, s->out.w, s->g, s->r, B, H, H, L, 0.0);
+        op->add_bias(be, s->r, s->out.b, B, H, L);
+        op->scale_channels(be, s->r, s->keep, s->r, B, H, L);
+        op->axpby(be, n, 1.0, u, 1.0, s->r);
+    } else {
+        op->copy(be, s->r, u, (size_t)n * sizeof(real_t));
+        conv1x1_forward(be, s->out.w, s->g, s->r, B, H, H, L, 1.0);
+        op->add_bias(be, s->r, s->out.b, B, H, L);
+    }
     op->layernorm_forward(be, s->r, s->ln_w, s->ln_b, out, s->mean, s->rstd, B, H, L);
 }
 
@@ -118,6 +149,7 @@ void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond,
     dense_rows_forward(be, &m->fc_t2, m->e1, m->a2, B);
     op->swish_forward(be, m->a2, m->e2, (long long)B * c->emb_out);
 
+    if (m->dropout_armed) draw_dropout(m);
     const real_t *x = m->x0;
     for (int n = 0; n < c->num_res_layers; n++) {
         real_t *x_out = n % 2 == 0 ? m->xa : m->xb;
@@ -134,4 +166,5 @@ void sssd_forward(sssd_model *m, int B, const real_t *noisy, const real_t *cond,
     op->add_bias(be, eps_out, m->final2.b, B, c->out_channels, L);
     /* What this forward derived from the weights stays valid only while they are fixed. */
     m->derived_fresh = m->weights_fixed;
+    m->dropout_armed = 0;
 }

@@ -26,7 +26,8 @@ typedef struct dense {
     real_t *w, *b, *dw, *db;
 } dense;
 
-/* S4Layer(H): y = LayerNorm(output_linear(GELU(s4_conv(u, K(C), D))) + u). */
+/* S4Layer(H): y = LayerNorm(drop(output_linear(GELU(s4_conv(u, K(C), D)))) + u),
+ * drop: channel dropout (s4_dropout) in training forwards, else nothing. */
 typedef struct s4_layer {
     int H;
     int t_C, t_D, t_ln_w, t_ln_b, t_omega, t_z, t_log_dt, t_B, t_P, t_w, t_Q;
@@ -40,6 +41,8 @@ typedef struct s4_layer {
     real_t *g;                 /* (B, H, L) GELU output (kept: recomputing erf costs more than the memory) */
     real_t *r;                 /* (B, H, L) LayerNorm input */
     real_t *mean, *rstd;       /* (B, L) */
+    real_t *keep;              /* (B, H) channel dropout's factors, 0 or 1/(1-p): its part of the model's keep */
+    int dropped;               /* the last forward applied them */
 } s4_layer;
 
 typedef struct res_block {
@@ -74,6 +77,11 @@ struct sssd_model {
     dense final2;                /* (out, S, 1) zero-initialised */
 
     int weights_fixed;           /* sssd_model_set_weights_fixed */
+    int dropout_armed;           /* sssd_model_arm_dropout: the next forward drops channels */
+    uint64_t dropout_seed, dropout_stream;
+    long long dropout_first;
+    real_t *keep, *h_keep;       /* (2 layers, max_batch, 2C) channel dropout's factors, and their host staging
+                                  * (allocated when s4_dropout > 0) */
     int derived_fresh;           /* S4 kernels and weight-norm weights match the weights (only kept while fixed) */
 
     /* activations of the last forward (batch B) */
@@ -94,6 +102,7 @@ struct sssd_model {
     real_t *ws_cols;             /* (B, 3C, L) im2col / its gradient */
     real_t *ws_g;                /* (B, 2C, L) GELU-output gradient */
     real_t *ws_dr;               /* (B, 2C, L) LayerNorm input gradient */
+    real_t *ws_dz;               /* (B, 2C, L) gradient behind channel dropout (when s4_dropout > 0) */
     real_t *ws_d1, *ws_d2;       /* (B, 2C, L) block gradients */
     real_t *ws_dout;             /* (B, C, L) gate-output gradient, then h0's */
     real_t *ws_dx;               /* (B, C, L) residual-stream gradient */

@@ -246,6 +246,16 @@ sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be,
     m->ws_cols = alloc_reals(m, 3 * BCL);
     m->ws_g = alloc_reals(m, BHL);
     m->ws_dr = alloc_reals(m, BHL);
+    if (c->s4_dropout > 0) {
+        long long per_layer = (long long)Bm * H, count = 2LL * c->num_res_layers * per_layer;
+        m->ws_dz = alloc_reals(m, BHL);
+        m->keep = alloc_reals(m, count);
+        m->h_keep = xmalloc((size_t)count * sizeof(real_t));
+        for (int n = 0; n < c->num_res_layers; n++) {
+            m->blocks[n].s41.keep = m->keep + (2 * n) * per_layer;
+            m->blocks[n].s42.keep = m->keep + (2 * n + 1) * per_layer;
+        }
+    }
     m->ws_d1 = alloc_reals(m, BHL);
     m->ws_d2 = alloc_reals(m, BHL);
     m->ws_dout = alloc_reals(m, BCL);
@@ -282,6 +292,9 @@ void sssd_model_free(sssd_model *m) {
                      m->ws_t, m->ws_cols, m->ws_g, m->ws_dr, m->ws_d1, m->ws_d2, m->ws_dout, m->ws_dx,
                      m->ws_dskip, m->ws_df, m->ws_de1, m->ws_de2};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) be->ops->free(be, owned[i]);
+    if (m->ws_dz) be->ops->free(be, m->ws_dz);
+    if (m->keep) be->ops->free(be, m->keep);
+    free(m->h_keep);
     for (int n = 0; n < m->cfg.num_res_layers; n++) {
         res_block *b = &m->blocks[n];
         free_s4(m, &b->s41);
@@ -326,6 +339,13 @@ void sssd_model_set_weights_fixed(sssd_model *m, int fixed) {
 }
 
 int sssd_model_weights_fixed(const sssd_model *m) { return m->weights_fixed; }
+
+void sssd_model_arm_dropout(sssd_model *m, uint64_t seed, uint64_t stream, long long first) {
+    m->dropout_armed = m->cfg.s4_dropout > 0;
+    m->dropout_seed = seed;
+    m->dropout_stream = stream;
+    m->dropout_first = first;
+}
 
 void sssd_zero_grads(sssd_model *m) { m->be->ops->zero(m->be, m->grads, (size_t)m->nparams * sizeof(real_t)); }
 

@@ -11,17 +11,14 @@
 #include "train_options.h"
 
 /* A model setting of --config, by our name or SSSD's, kept under our name
- * (numbers only) and applied over the preset in train_model_config.
- * s4_dropout is SSSD's and no configuration field: only its value 0 exists here. */
+ * (numbers only) and applied over the preset in train_model_config. */
 static void add_model_override(train_options *o, const char *file, const char *key, const json_t *v) {
     const sssd_config_field *field = sssd_config_field_named(key, 1);
-    int dropout = !strcmp(key, "s4_dropout");
-    if ((!field || field->setting == SSSD_CONFIG_SETTING_NONE) && !dropout)
+    if (!field || field->setting == SSSD_CONFIG_SETTING_NONE)
         die("%s: unknown model setting \"%s\" (see train --help)", file, key);
     if (!json_is_number(v)) die("%s: model setting \"%s\" must be a number", file, key);
     if (!o->model_overrides) o->model_overrides = json_object();
-    if (!o->model_overrides ||
-        json_object_set_new(o->model_overrides, dropout ? key : field->name, json_real(json_number_value(v))))
+    if (!o->model_overrides || json_object_set_new(o->model_overrides, field->name, json_real(json_number_value(v))))
         die("out of memory reading %s", file);
     o->given |= OPT_MODEL;
 }
@@ -138,10 +135,6 @@ int train_model_config(const train_options *o, int length, sssd_config *cfg, err
     json_object_foreach(o->model_overrides, k, value) {
         double v = json_number_value(value);
         const sssd_config_field *field = sssd_config_field_named(k, 0);
-        if (!field) { /* s4_dropout */
-            if (v != 0) return error_set(err, "s4_dropout %g: only dropout 0 (SSSD's setting) is implemented", v);
-            continue;
-        }
         if (!field->is_real && (v != floor(v) || fabs(v) > 1e9))
             return error_set(err, "model setting %s = %g must be an integer", k, v);
         switch (field->setting) {
@@ -159,6 +152,7 @@ int train_model_config(const train_options *o, int length, sssd_config *cfg, err
         }
     }
     cfg->s4_lmax = length;
+    if (o->given & OPT_DROPOUT) cfg->s4_dropout = o->dropout;
     return sssd_config_validate(cfg, err);
 }
 

@@ -186,8 +186,9 @@ typedef struct val_result {
 } val_result;
 
 /* Loss and reconstruction accuracy on evenly spaced validation windows. The
- * reconstructions use DDIM with --val-steps steps (eta 0) for speed, so the
- * accuracy is a quick estimate of what `generate` with DDPM would score.
+ * reconstructions take at most --val-steps passes for speed (unmasking for
+ * the masked encoding, DDIM with eta 0 for the others), so the accuracy is a
+ * quick estimate of what `generate` would score.
  * Windows with nothing observed (a mix's synthesis share) count towards the
  * loss only: a window made from nothing is a sample, not a reconstruction,
  * and matching it event by event to the real one scores chance. Pooled in,

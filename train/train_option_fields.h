@@ -44,6 +44,9 @@
       "Adam learning rate (default 1e-3; SSSD used 2e-4)")                                                         \
     X(WEIGHT_DECAY, "weight-decay", weight_decay, REAL, 0, 10, NULL, KEPT, OPTIMISATION, "W",                      \
       "L2 weight decay (default 0)")                                                                               \
+    X(DROPOUT, "dropout", dropout, REAL, 0, 0.9, NULL, KEPT, OPTIMISATION, "P",                                   \
+      "drop each channel of each S4 layer's output with probability P in\n"                                      \
+      "training (SSSD's s4_dropout; default 0)")                                                                  \
     X(SEED, "seed", seed, SEED, 0, 0, NULL, KEPT, OPTIMISATION, "S", "seed of every random draw (default 1)")      \
     X(MASK, "mask", mask, MASK, 0, 0, NULL, KEPT, DATA, "SPEC",                                                    \
       "the task: mix (default): every window draws one of a gap, a forecast,\n"                                    \

@@ -40,6 +40,7 @@ typedef struct train_options {
     int batch;                /* 0: the preset's */
     double lr;
     double weight_decay;
+    double dropout;           /* the model's s4_dropout when given (OPT_DROPOUT), over --config's */
     double ema;               /* moving-average decay of the weights, 0 = off; -1 until resolved (train_main) */
     uint64_t seed;
     char device[16];

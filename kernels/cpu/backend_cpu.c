@@ -58,6 +58,7 @@ static const backend_ops cpu_ops = {
     .add_bias = cpu_add_bias,
     .bias_grad = cpu_bias_grad,
     .add_channel_vector = cpu_add_channel_vector,
+    .scale_channels = cpu_scale_channels,
     .sum_over_length = cpu_sum_over_length,
     .axpby = cpu_axpby,
     .sum_squares = cpu_sum_squares,

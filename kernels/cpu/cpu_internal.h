@@ -93,6 +93,7 @@ void cpu_col2im_k3(backend *be, const real_t *dcols, real_t *dx, int B, int Ci, 
 void cpu_add_bias(backend *be, real_t *y, const real_t *bias, int B, int C, int L);
 void cpu_bias_grad(backend *be, const real_t *dy, real_t *dbias, int B, int C, int L);
 void cpu_add_channel_vector(backend *be, const real_t *x, const real_t *v, real_t *y, int B, int C, int L);
+void cpu_scale_channels(backend *be, const real_t *x, const real_t *s, real_t *y, int B, int C, int L);
 void cpu_sum_over_length(backend *be, const real_t *dy, real_t *dv, int B, int C, int L);
 void cpu_axpby(backend *be, long long n, double a, const real_t *x, double b, real_t *y);
 double cpu_sum_squares(backend *be, const real_t *x, long long n);

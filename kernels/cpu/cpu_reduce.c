@@ -69,6 +69,21 @@ void cpu_add_channel_vector(backend *be, const real_t *x, const real_t *v, real_
     cpu_parallel_for(be, (long long)B * C, CPU_PARALLEL_MIN / (L + 1) + 1, add_channel_vector_range, &j);
 }
 
+static void scale_channels_range(void *p, long long begin, long long end, int tid) {
+    bcl_job *j = p;
+    for (long long r = begin; r < end; r++) {
+        real_t s = j->v[r];
+        const real_t *x = j->x + r * j->L;
+        real_t *y = j->y + r * j->L;
+        for (int l = 0; l < j->L; l++) y[l] = x[l] * s;
+    }
+}
+
+void cpu_scale_channels(backend *be, const real_t *x, const real_t *s, real_t *y, int B, int C, int L) {
+    bcl_job j = {x, s, y, B, C, L};
+    cpu_parallel_for(be, (long long)B * C, CPU_PARALLEL_MIN / (L + 1) + 1, scale_channels_range, &j);
+}
+
 void cpu_sum_over_length(backend *be, const real_t *dy, real_t *dv, int B, int C, int L) {
     for (long long r = 0; r < (long long)B * C; r++) {
         double s = 0;

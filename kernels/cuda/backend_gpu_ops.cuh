@@ -49,6 +49,9 @@ static void gpu_bias_grad(backend *be, const real_t *dy, real_t *dbias, int B, i
 static void gpu_add_channel_vector(backend *be, const real_t *x, const real_t *v, real_t *y, int B, int C, int L) {
     launch_add_channel_vector(gpu_stream(be), x, v, y, B, C, L);
 }
+static void gpu_scale_channels(backend *be, const real_t *x, const real_t *s, real_t *y, int B, int C, int L) {
+    launch_scale_channels(gpu_stream(be), x, s, y, B, C, L);
+}
 static void gpu_sum_over_length(backend *be, const real_t *dy, real_t *dv, int B, int C, int L) {
     launch_sum_over_length(gpu_stream(be), dy, dv, B, C, L);
 }
@@ -196,6 +199,7 @@ static void gpu_fill_compute_ops(backend_ops *o) {
     o->add_bias = gpu_add_bias;
     o->bias_grad = gpu_bias_grad;
     o->add_channel_vector = gpu_add_channel_vector;
+    o->scale_channels = gpu_scale_channels;
     o->sum_over_length = gpu_sum_over_length;
     o->axpby = gpu_axpby;
     o->sum_squares = gpu_sum_squares;

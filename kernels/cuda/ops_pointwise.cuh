@@ -95,6 +95,12 @@ __global__ void k_add_channel_vector(const float *x, const float *__restrict__ v
     SSSD_GRID_STRIDE(i, n) y[i] = x[i] + v[i / L];
 }
 
+/* y[b, c, l] = x[b, c, l] * s[b, c] (x and y may alias) */
+__global__ void k_scale_channels(const float *x, const float *__restrict__ s, float *y, int B, int C, int L) {
+    long long n = (long long)B * C * L;
+    SSSD_GRID_STRIDE(i, n) y[i] = x[i] * s[i / L];
+}
+
 /* cols[b, ci*3 + j, l] = x[b, ci, l + j - 1], zero outside [0, L). */
 __global__ void k_im2col_k3(const float *__restrict__ x, float *__restrict__ cols, int B, int Ci, int L) {
     long long n = (long long)B * Ci * 3 * L;
@@ -169,6 +175,11 @@ static inline void launch_add_channel_vector(cudaStream_t s, const float *x, con
                                              int L) {
     long long n = (long long)B * C * L;
     SSSD_POINTWISE_LAUNCH(k_add_channel_vector, s, n, x, v, y, B, C, L);
+}
+static inline void launch_scale_channels(cudaStream_t s, const float *x, const float *f, float *y, int B, int C,
+                                         int L) {
+    long long n = (long long)B * C * L;
+    SSSD_POINTWISE_LAUNCH(k_scale_channels, s, n, x, f, y, B, C, L);
 }
 static inline void launch_im2col_k3(cudaStream_t s, const float *x, float *cols, int B, int Ci, int L) {
     long long n = (long long)B * Ci * 3 * L;

@@ -8,7 +8,7 @@
 const char *const opc_backend_op_names[] = {
     "alloc", "upload", "download", "copy", "zero",
     "gemm", "im2col_k3", "col2im_k3",
-    "add_bias", "bias_grad", "add_channel_vector", "sum_over_length", "axpby", "sum_squares",
+    "add_bias", "bias_grad", "add_channel_vector", "scale_channels", "sum_over_length", "axpby", "sum_squares",
     "relu_forward", "relu_backward", "gelu_forward", "gelu_backward", "swish_forward", "swish_backward",
     "gate_forward", "gate_backward",
     "layernorm_forward", "layernorm_backward", "weight_norm_forward", "weight_norm_backward",
@@ -18,8 +18,8 @@ const char *const opc_backend_op_names[] = {
     "adam_update",
     NULL,
 };
-/* The name, 42 operations; free, synchronize and destroy are used by every case. */
-_Static_assert(sizeof(backend_ops) == sizeof(const char *) + 42 * sizeof(void (*)(void)),
+/* The name, 43 operations; free, synchronize and destroy are used by every case. */
+_Static_assert(sizeof(backend_ops) == sizeof(const char *) + 43 * sizeof(void (*)(void)),
                "backend_ops changed: list the new operation in opc_backend_op_names and add a case for it");
 
 /* GEMM's last parameter: batch | shared A << 8 | 4 beta << 16. */

@@ -178,6 +178,18 @@ void opc_case_broadcasts(opc_ctx *c, const int *p) {
     opc_compare(c, "add_channel_vector", "in place", g, r, n, TOL_POINT);
     free(g);
 
+    /* scale_channels, out of place and in place */
+    be->ops->scale_channels(be, dy, dv, dout, B, C, L);
+    for (size_t i = 0; i < n; i++) r[i] = (double)x[i] * v[i / (size_t)L];
+    g = opc_get(be, dout, n);
+    opc_compare(c, "scale_channels", NULL, g, r, n, TOL_POINT);
+    free(g);
+    be->ops->scale_channels(be, dout, dv, dout, B, C, L);
+    for (size_t i = 0; i < n; i++) r[i] = (double)(real_t)r[i] * v[i / (size_t)L];
+    g = opc_get(be, dout, n);
+    opc_compare(c, "scale_channels", "in place", g, r, n, TOL_POINT);
+    free(g);
+
     /* sum_over_length (overwrite: the output starts as garbage) */
     real_t *dsum = opc_dev(be, v, (size_t)B * C * sizeof *v);
     be->ops->sum_over_length(be, dy, dsum, B, C, L);

@@ -1,6 +1,6 @@
 /* The whole network on a backend and on the CPU backend with the same
- * weights (op_check.h): forward, every gradient (per tensor, so a wrong
- * layer is named), and a checkpoint written from the backend, loaded and
+ * weights (op_check.h): a training forward (channel dropout on), every
+ * gradient (per tensor, so a wrong layer is named), and a checkpoint written from the backend, loaded and
  * sampled on both. Needs the model library. */
 #include <math.h>
 #include <stdio.h>
@@ -108,6 +108,7 @@ void opc_case_model_vs_cpu(opc_ctx *c, const int *p) {
             return;
         }
     }
+    cfg.s4_dropout = 0.3; /* the training forward drops channels (the same rows on both) */
     sssd_model *mg = sssd_model_create(&cfg, gpu, B, 7), *mc = sssd_model_create(&cfg, cpu, B, 7);
     copy_model(c, mc, mg, 1);
     size_t n = (size_t)B * L;
@@ -122,6 +123,8 @@ void opc_case_model_vs_cpu(opc_ctx *c, const int *p) {
     model_io ig = model_io_upload(gpu, noisy, cond, t, deps, B, L), ic = model_io_upload(cpu, noisy, cond, t, deps, B, L);
     sssd_zero_grads(mg);
     sssd_zero_grads(mc);
+    sssd_model_arm_dropout(mg, 11, 3, 0);
+    sssd_model_arm_dropout(mc, 11, 3, 0);
     sssd_forward(mg, B, ig.noisy, ig.cond, ig.t, ig.eps);
     sssd_forward(mc, B, ic.noisy, ic.cond, ic.t, ic.eps);
     real_t *eg = opc_get(gpu, ig.eps, n), *ec = opc_get(cpu, ic.eps, n);

@@ -71,15 +71,17 @@ static void check_logs_agree(const char *a, const char *b, const char *type, con
 
 static int run(const char *command, const char *log_path) { return cli_run(command, log_path); }
 
-static void test_same_as_one_process(const char *encoding) {
+/* `extra`: more options for both runs (channel dropout must drop the same
+ * rows however the batch is split). */
+static void test_same_as_one_process(const char *encoding, const char *extra) {
     char one[256], two[256];
     snprintf(one, sizeof one, "pt/%s1", encoding);
     snprintf(two, sizeof two, "pt/%s2", encoding);
-    snprintf(cmd, sizeof cmd, "%s --dataset pt/data %s --encoding %s --iters 6 --val-every 3 --out %s", train_bin, COMMON,
-             encoding, one);
+    snprintf(cmd, sizeof cmd, "%s --dataset pt/data %s --encoding %s %s --iters 6 --val-every 3 --out %s", train_bin,
+             COMMON, encoding, extra, one);
     CHECK(run(cmd, "pt/one.log") == 0);
-    snprintf(cmd, sizeof cmd, "%s -np 2 %s --dataset pt/data %s --encoding %s --iters 6 --val-every 3 --out %s", launcher,
-             train_bin, COMMON, encoding, two);
+    snprintf(cmd, sizeof cmd, "%s -np 2 %s --dataset pt/data %s --encoding %s %s --iters 6 --val-every 3 --out %s",
+             launcher, train_bin, COMMON, encoding, extra, two);
     int rc = run(cmd, "pt/two.log");
     char *log = cli_slurp("pt/two.log");
     CHECK_MSG(rc == 0, "2 processes failed: %s", log);
@@ -255,8 +257,8 @@ int main(int argc, char **argv) {
     cli_scratch("pt");
     cli_make_dataset("pt/data", 16, 40, 8, 6);
     cli_write("pt/tiny.json", tiny_config);
-    test_same_as_one_process("masked");
-    test_same_as_one_process("bits");
+    test_same_as_one_process("masked", "--dropout 0.3");
+    test_same_as_one_process("bits", "");
     test_refusals();
     test_stop_and_resume();
     test_usr1_to_mpirun();

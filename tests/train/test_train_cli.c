@@ -295,7 +295,10 @@ static void test_bad_options(void) {
         {"--dataset tt/data --quiet=1", "--quiet takes no value"},
         {"--dataset tt/data --decay linear", "expected none or cosine"},
         {"--dataset tt/data --encoding onehot", "expected masked, bits or id"},
+        {"--dataset tt/data --dropout 1", "--dropout 1"},
+        {"--dataset tt/data --config tt/dropout.json", "s4_dropout must be at least 0 and below 1 (got 1)"},
     };
+    cli_write("tt/dropout.json", "{\"model\": {\"s4_dropout\": 1}}");
     cli_write("tt/encoding.json", "{\"model\": {\"encoding\": 1}}");
     cli_write("tt/half.json", "{\"model\": {\"res_channels\": 8.5}}");
     cli_write("tt/resume.json", "{\"train\": {\"resume\": 1}}");
@@ -361,7 +364,8 @@ static void test_option_table(void) {
     CHECK(cli_run(cmd, "tt/help.log") == 0);
     char *log = cli_slurp("tt/help.log");
     const char *lines[] = {"  --dataset SPEC      shipped name", "  --weight-decay W    L2 weight decay",
-                           "  --val-steps S       DDIM steps", "  --quiet             no per-step lines",
+                           "  --val-steps S       DDIM steps", "  --dropout P         drop each channel",
+                           " s4_dropout\n", "  --quiet             no per-step lines",
                            "emb_in (diffusion_step_embed_dim_in)", " beta_T ", "data and model:\n  --dataset",
                            "optimisation:\n  --iters N", "run:\n  --device"};
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) CHECK_STR_CONTAINS(log, lines[i]);
@@ -369,7 +373,7 @@ static void test_option_table(void) {
 
     cli_write("tt/table.json", "{\"preset\": \"tiny\", \"model\": {\"res_channels\": 8, \"skip_channels\": 8,\n"
                                " \"num_res_layers\": 1, \"s4_d_state\": 8, \"diffusion_step_embed_dim_in\": 16, \"emb_mid\": 16,\n"
-                               " \"emb_out\": 16, \"T\": 20, \"beta_T\": 0.03},\n"
+                               " \"emb_out\": 16, \"T\": 20, \"beta_T\": 0.03, \"s4_dropout\": 0.1},\n"
                                " \"train\": {\"val_every\": 1, \"ckpt-every\": 1, \"weight_decay\": 0.5, \"seed\": 7}}\n");
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config=tt/table.json --device cpu --threads 1 --batch 4 "
              "--val-windows 2 --val-steps 2 --iters 2 --quiet --out tt/table", train_bin);
@@ -384,7 +388,7 @@ static void test_option_table(void) {
     free(log);
     /* --val-split 0: every training window trained on, the test windows validated on, and said so. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data --config=tt/table.json --device cpu --threads 1 --batch 4 "
-             "--val-windows 2 --val-steps 2 --iters 1 --val-split 0 --quiet --out tt/table0", train_bin);
+             "--val-windows 2 --val-steps 2 --iters 1 --val-split 0 --dropout 0.2 --quiet --out tt/table0", train_bin);
     rc = cli_run(cmd, "tt/table0.log");
     log = cli_slurp("tt/table0.log");
     CHECK_MSG(rc == 0, "%s", log);
@@ -395,7 +399,7 @@ static void test_option_table(void) {
     log = cli_slurp("tt/table/log.jsonl");
     CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
                             "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
-                            "\"lr\":0.001,\"weight_decay\":0.5,\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
+                            "\"lr\":0.001,\"weight_decay\":0.5,\"dropout\":0,\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
                             "\"decay\":\"cosine\",\"clip\":0,\"ema\":0.999,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
                             "\"ckpt_every\":1}}\n");
     free(log);
@@ -404,7 +408,12 @@ static void test_option_table(void) {
     error_info err;
     CHECK(checkpoint_read_config_meta("tt/table/last.ckpt", &cfg, &meta, &err) == 0);
     CHECK(cfg.res_channels == 8 && cfg.emb_in == 16 && cfg.T == 20 && cfg.beta_T == 0.03 && cfg.s4_lmax == 16);
-    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"seed\":\"7\"");
+    CHECK(cfg.s4_dropout == 0.1);
+    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"dropout\":0,\"seed\":\"7\"");
+    checkpoint_meta_free(&meta);
+    /* --dropout over the configuration's s4_dropout */
+    CHECK(checkpoint_read_config_meta("tt/table0/last.ckpt", &cfg, &meta, &err) == 0);
+    CHECK_MSG(cfg.s4_dropout == 0.2, "s4_dropout %g", cfg.s4_dropout);
     checkpoint_meta_free(&meta);
 }
 
@@ -517,6 +526,28 @@ static void test_mix(const char *generate_bin) {
     }
 }
 
+/* --dropout: the channels dropped follow the run's seed and iteration, so a
+ * resumed run has the losses of a straight one; a run without dropout has
+ * other losses. */
+static void test_dropout(void) {
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --dropout 0.3 --iters 4 --out tt/drop", train_bin, COMMON);
+    int rc = cli_run(cmd, "tt/drop.log");
+    char *log = cli_slurp("tt/drop.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    free(log);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --dropout 0.3 --iters 2 --out tt/drop2", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/drop2.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/drop2 --iters 4 --device cpu --threads 1", train_bin);
+    CHECK(cli_run(cmd, "tt/drop3.log") == 0);
+    check_same_losses("tt/drop/log.jsonl", "tt/drop2/log.jsonl", 10);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 4 --out tt/nodrop", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/nodrop.log") == 0);
+    char a[4096], b[4096];
+    losses("tt/drop/log.jsonl", a, sizeof a);
+    losses("tt/nodrop/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) != 0, "dropout 0.3 changed no loss: %s", a);
+}
+
 /* The "windows_scored" of the first validation record of a log; -1 if none. */
 static int first_windows_scored(const char *log_path) {
     char *s = cli_slurp(log_path);
@@ -621,6 +652,7 @@ int main(int argc, char **argv) {
     test_default_iters("sqlite-cli", "32", 0);
     test_mix(argc >= 3 ? argv[2] : NULL);
     test_mix_validation();
+    test_dropout();
     if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
 }
