@@ -341,11 +341,15 @@ int main(int argc, char **argv) {
             fprintf(stderr, "train: note: --encoding %s is ignored on --resume: the checkpoint's model uses %s\n",
                     encoding_name(o.encoding), encoding_name(cfg.encoding));
         o.encoding = cfg.encoding;
+        if ((o.given & OPT_DROPOUT) && o.dropout != cfg.s4_dropout)
+            fprintf(stderr, "train: note: --dropout %g is ignored on --resume: the checkpoint's model uses %g\n",
+                    o.dropout, cfg.s4_dropout);
     } else {
         if (train_model_config(&o, rs.L, &cfg, &err)) die("model configuration: %s", err.message);
         sssd_config_set_encoding(&cfg, o.encoding, rs.ds.vocab.size);
         if (sssd_config_validate(&cfg, &err)) die("--encoding %s: %s", encoding_name(o.encoding), err.message);
     }
+    o.dropout = cfg.s4_dropout; /* the options record says what the model does, from --dropout or --config */
 
     if (o.batch == 0) o.batch = default_batch(o.preset);
     int iters_by_default = o.iters == 0; /* resolved once the epoch's size is known */
@@ -433,8 +437,11 @@ int main(int argc, char **argv) {
     train_log_say(&rs.log, "train: %s: %lld training windows of %d events, %lld test windows, %d event types%s",
                   o.dataset, n_train, rs.L, (long long)rs.ds.testing.count, rs.ds.vocab.size,
                   rs.ds.events[0] && strcmp(rs.ds.events, "unknown") ? (strcmp(rs.ds.events, "entry-exit") ? " (one per call)" : " (entry and exit)") : "");
-    train_log_say(&rs.log, "train: model %d channels x %d layers, %s encoding, T %d, %.2fM parameters; device %s%s", cfg.res_channels,
-                  cfg.num_res_layers, encoding_name(cfg.encoding), cfg.T, (double)sssd_model_num_params(rs.model) / 1e6, rs.be->ops->name,
+    char dropout[48] = "";
+    if (cfg.s4_dropout > 0) snprintf(dropout, sizeof dropout, ", channel dropout %g", cfg.s4_dropout);
+    train_log_say(&rs.log, "train: model %d channels x %d layers, %s encoding, T %d, %.2fM parameters%s; device %s%s",
+                  cfg.res_channels, cfg.num_res_layers, encoding_name(cfg.encoding), cfg.T,
+                  (double)sssd_model_num_params(rs.model) / 1e6, dropout, rs.be->ops->name,
                   strcmp(rs.be->ops->name, "cpu") ? "" : (o.threads == 1 ? " (1 thread)" : ""));
     train_log_say(&rs.log, "train: task --mask %s (loss on generated positions), batch %d, %lld batches per epoch%s",
                   o.mask, rs.B, (long long)dl.batches_per_epoch,

@@ -399,7 +399,7 @@ static void test_option_table(void) {
     log = cli_slurp("tt/table/log.jsonl");
     CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
                             "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
-                            "\"lr\":0.001,\"weight_decay\":0.5,\"dropout\":0,\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
+                            "\"lr\":0.001,\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
                             "\"decay\":\"cosine\",\"clip\":0,\"ema\":0.999,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
                             "\"ckpt_every\":1}}\n");
     free(log);
@@ -409,7 +409,7 @@ static void test_option_table(void) {
     CHECK(checkpoint_read_config_meta("tt/table/last.ckpt", &cfg, &meta, &err) == 0);
     CHECK(cfg.res_channels == 8 && cfg.emb_in == 16 && cfg.T == 20 && cfg.beta_T == 0.03 && cfg.s4_lmax == 16);
     CHECK(cfg.s4_dropout == 0.1);
-    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"dropout\":0,\"seed\":\"7\"");
+    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"seed\":\"7\"");
     checkpoint_meta_free(&meta);
     /* --dropout over the configuration's s4_dropout */
     CHECK(checkpoint_read_config_meta("tt/table0/last.ckpt", &cfg, &meta, &err) == 0);
@@ -534,11 +534,15 @@ static void test_dropout(void) {
     int rc = cli_run(cmd, "tt/drop.log");
     char *log = cli_slurp("tt/drop.log");
     CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "parameters, channel dropout 0.3; device cpu");
     free(log);
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --dropout 0.3 --iters 2 --out tt/drop2", train_bin, COMMON);
     CHECK(cli_run(cmd, "tt/drop2.log") == 0);
-    snprintf(cmd, sizeof cmd, "%s --resume --out tt/drop2 --iters 4 --device cpu --threads 1", train_bin);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/drop2 --iters 4 --dropout 0.5 --device cpu --threads 1", train_bin);
     CHECK(cli_run(cmd, "tt/drop3.log") == 0);
+    log = cli_slurp("tt/drop3.log");
+    CHECK_STR_CONTAINS(log, "--dropout 0.5 is ignored on --resume: the checkpoint's model uses 0.3");
+    free(log);
     check_same_losses("tt/drop/log.jsonl", "tt/drop2/log.jsonl", 10);
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 4 --out tt/nodrop", train_bin, COMMON);
     CHECK(cli_run(cmd, "tt/nodrop.log") == 0);
