@@ -175,7 +175,6 @@ static double gaussian_train_step(diffusion_context *d, int B, const float *x0, 
                          (unsigned long long)first * (unsigned long long)ch * (unsigned long long)L);
     be->ops->diffusion_noise(be, d->x0, d->eps, d->mask, d->t_rows, d->abar, d->z, d->xt, B * ch, L);
     sssd_zero_grads(d->m);
-    sssd_model_arm_dropout(d->m, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_DROPOUT, iteration), first);
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
     double loss = be->ops->masked_mse(be, d->eps_hat, d->z, d->mask, d->dpred, B * ch, L);
     sssd_backward(d->m, d->dpred);
@@ -296,6 +295,8 @@ double diffusion_train_step_windows(diffusion_context *d, int B, const float *x0
 double diffusion_train_step_share(diffusion_context *d, int B, const float *x0, const float *mask, int mask_per_window,
                                   uint64_t seed, uint64_t iteration, long long first, double *count_out) {
     diffusion_check_batch(d, B);
+    /* The step's one forward is a training forward: channel dropout (if any) drops its rows. */
+    sssd_model_arm_dropout(d->m, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_DROPOUT, iteration), first);
     if (d->encoding == ENCODING_MASKED)
         return masked_train_step(d, B, x0, mask, mask_per_window, seed, iteration, first, count_out);
     return gaussian_train_step(d, B, x0, mask, mask_per_window, seed, iteration, first, count_out);

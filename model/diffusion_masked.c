@@ -118,7 +118,6 @@ double masked_train_step(diffusion_context *d, int B, const float *x0, const flo
                     w * (uint64_t)L, symbols);
     }
     sssd_zero_grads(d->m);
-    sssd_model_arm_dropout(d->m, seed, diffusion_stream(DIFFUSION_STREAM_TRAIN_DROPOUT, iteration), first);
     double loss = masked_loss(d, B, symbols);
     sssd_backward(d->m, d->dpred);
     if (count_out) {

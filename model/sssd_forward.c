@@ -46,13 +46,14 @@ static void draw_dropout(sssd_model *m) {
     int H = 2 * c->res_channels, layers = 2 * c->num_res_layers;
     size_t per_layer = (size_t)m->max_batch * H;
     for (int j = 0; j < layers; j++)
-        for (int b = 0; b < m->B; b++)
+        for (int b = 0; b < m->B; b++) {
+            uint64_t first = ((uint64_t)(m->dropout_first + b) * (uint64_t)layers + (uint64_t)j) * (uint64_t)H;
+            real_t *keep = m->h_keep + j * per_layer + (size_t)b * H;
             for (int h = 0; h < H; h++) {
-                uint64_t row = (uint64_t)(m->dropout_first + b) * (uint64_t)layers + (uint64_t)j;
-                uint64_t index = row * (uint64_t)H + (uint64_t)h;
-                float u = philox_uniform(philox_u32(m->dropout_seed, m->dropout_stream, index));
-                m->h_keep[j * per_layer + (size_t)b * H + h] = u > p ? scale : 0;
+                float u = philox_uniform(philox_u32(m->dropout_seed, m->dropout_stream, first + (uint64_t)h));
+                keep[h] = u > p ? scale : 0;
             }
+        }
     m->be->ops->upload(m->be, m->keep, m->h_keep, layers * per_layer * sizeof(real_t));
 }
 
