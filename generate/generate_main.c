@@ -514,6 +514,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
 
 int main(int argc, char **argv) {
     error_set_program_name("generate");
+    backend_cpu_choose_blas_kernels("generate", argv); /* first: it may execute the program again */
     /* HDF5's own exit handler crashes when a file failed to close (disk
      * full); every file is closed explicitly, so it is not needed. */
     H5dont_atexit();

@@ -202,4 +202,11 @@ void backend_free(backend *be);
 backend *backend_cpu_create(int threads);
 backend *backend_cuda_create(char *why, size_t why_size);
 
+/* Call first in main, before MPI starts: when OpenBLAS fell back to its
+ * generic kernels on a CPU it does not know but that has AVX2 or AVX-512,
+ * sets OPENBLAS_CORETYPE to the widest set the CPU runs, says so on stderr
+ * (as `program`) and executes the program again with the same argv. Does
+ * nothing when OPENBLAS_CORETYPE is set already (cpu/cpu_blas_kernels.c). */
+void backend_cpu_choose_blas_kernels(const char *program, char **argv);
+
 #endif

@@ -10,6 +10,14 @@ failed=()
 
 stage "build and ctest"
 bash scripts/build.sh
+# Every stage's tests run on the OpenBLAS kernels the tools choose for this
+# CPU (kernels/cpu/cpu_blas_kernels.c: vector kernels where OpenBLAS would fall
+# back to its generic ones), unless OPENBLAS_CORETYPE is set already.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && core=$("${BUILD_DIR:-build}/bin/test_blas_kernels" child 2>/dev/null) &&
+   [ -n "$core" ] && [ "$core" != none ]; then
+  export OPENBLAS_CORETYPE=$core
+  echo "tests run with OPENBLAS_CORETYPE=$core"
+fi
 ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
 
 if [ "${1:-}" != "--quick" ]; then

@@ -269,6 +269,7 @@ static val_result validate(run_state *rs) {
 
 int main(int argc, char **argv) {
     error_set_program_name("train");
+    backend_cpu_choose_blas_kernels("train", argv); /* first: it may execute the program again */
     /* HDF5's own exit handler crashes when a file failed to close (disk
      * full); every file is closed explicitly, so it is not needed. */
     H5dont_atexit();

@@ -29,6 +29,7 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
     error_set_program_name("bench_generate");
+    backend_cpu_choose_blas_kernels("bench_generate", argv); /* first: it may execute the program again */
     char presets[256] = "tiny,small", device[16] = "auto";
     int batch = 8, length = 200, ddim_steps = 20, ddpm_limit = 0;
     long nc = sysconf(_SC_NPROCESSORS_ONLN);

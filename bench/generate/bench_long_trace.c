@@ -49,6 +49,7 @@ static void sample(void *user, int B, const float *x0, const float *mask, const 
 
 int main(int argc, char **argv) {
     error_set_program_name("bench_long_trace");
+    backend_cpu_choose_blas_kernels("bench_long_trace", argv); /* first: it may execute the program again */
     const char *checkpoint = NULL;
     char preset[32] = "tiny", device[16] = "auto";
     long long length = 100000;

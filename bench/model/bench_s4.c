@@ -180,6 +180,7 @@ static void sweep(int threads, int reps) {
 }
 
 int main(int argc, char **argv) {
+    backend_cpu_choose_blas_kernels("bench_s4", argv); /* first: it may execute the program again */
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     int reps = argc > 2 ? atoi(argv[2]) : 7;
     if (threads < 1) threads = 1;

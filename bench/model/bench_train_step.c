@@ -146,6 +146,7 @@ static void bench(const char *preset, int threads, int iters, int batch, int len
 }
 
 int main(int argc, char **argv) {
+    backend_cpu_choose_blas_kernels("bench_train_step", argv); /* first: it may execute the program again */
     const char *preset = "all";
     int threads = 2, iters = 0, batch = 0, length = 200;
     for (int i = 1; i + 1 < argc; i += 2) {

@@ -195,6 +195,7 @@ static void estimate(const bench_options *o) {
 
 int main(int argc, char **argv) {
     error_set_program_name("bench_parallel");
+    backend_cpu_choose_blas_kernels("bench_parallel", argv); /* first: it may execute the program again */
     bench_options o = {"small", 16, 10, 2, 0, 200, 32, "1,2", 0, 0, 360, 45, 5, 20, 8, 8};
     int preset_given = 0;
     for (int i = 1; i < argc; i++) {

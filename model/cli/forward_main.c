@@ -124,6 +124,7 @@ static int init_checkpoint(const char *preset, int length, unsigned long long se
 
 int main(int argc, char **argv) {
     error_set_program_name("forward");
+    backend_cpu_choose_blas_kernels("forward", argv); /* first: it may execute the program again */
     /* A file that failed to close (disk full) must not crash HDF5's exit handler. */
     H5dont_atexit();
     const char *ck = NULL, *in = NULL, *out = NULL, *device = "cpu", *preset = NULL, *save = NULL;
