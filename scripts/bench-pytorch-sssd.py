@@ -67,8 +67,12 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--sample-steps", type=int, default=10)
+    ap.add_argument("--flush-denormal", action="store_true",
+                    help="flush denormal floats to zero, as our CPU backend does (torch.set_flush_denormal)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.flush_denormal and not torch.set_flush_denormal(True):
+        sys.exit("bench-pytorch-sssd: this CPU cannot flush denormals")
     torch.manual_seed(0)
     SI = import_sssd(a.sssd)
     # The `small` preset: 128 residual and skip channels, 4 layers, d_state 64,

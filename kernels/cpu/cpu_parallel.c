@@ -3,6 +3,7 @@
  * scratch memory. Persistent threads because a pointwise op on a training
  * batch takes ~0.1-1 ms, comparable to creating a thread. */
 #include "cpu_internal.h"
+#include "cpu_denormals.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static void *worker_main(void *p) {
     cpu_worker_arg *wa = p;
     cpu_ctx *ctx = wa->ctx;
     unsigned long seen = 0;
+    cpu_flush_denormals_begin(); /* for the worker's whole life: it runs backend jobs only */
     pthread_mutex_lock(&ctx->lock);
     for (;;) {
         while (!ctx->stop && ctx->generation == seen) pthread_cond_wait(&ctx->wake, &ctx->lock);
@@ -64,8 +66,10 @@ void cpu_pool_stop(cpu_ctx *ctx) {
 void cpu_parallel_for(backend *be, long long n, long long min_parallel, cpu_range_fn fn, void *arg) {
     cpu_ctx *ctx = be->ctx;
     if (n <= 0) return;
+    cpu_fp_mode caller_mode = cpu_flush_denormals_begin();
     if (ctx->nthreads <= 1 || n < min_parallel || n < ctx->nthreads) {
         fn(arg, 0, n, 0);
+        cpu_flush_denormals_end(caller_mode);
         return;
     }
     pthread_mutex_lock(&ctx->lock);
@@ -80,6 +84,7 @@ void cpu_parallel_for(backend *be, long long n, long long min_parallel, cpu_rang
     pthread_mutex_lock(&ctx->lock);
     while (ctx->pending > 0) pthread_cond_wait(&ctx->done, &ctx->lock);
     pthread_mutex_unlock(&ctx->lock);
+    cpu_flush_denormals_end(caller_mode);
 }
 
 void *cpu_scratch(backend *be, int tid, size_t bytes) {

