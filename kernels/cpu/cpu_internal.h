@@ -37,8 +37,12 @@
  * explicit lanes): every clone gives bit-identical results. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CPU_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The same without the AVX-512 clone, for loops that gcc 12 would fuse into
+ * multiply-adds there even with -ffp-contract=off (see cpu_s4_conv.c). */
+#define CPU_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CPU_SIMD_CLONES
+#define CPU_AVX2_CLONES
 #endif
 
 /* A range task: process items [begin, end) of a job; `tid` selects per-thread scratch. */

@@ -52,8 +52,10 @@ typedef struct conv_job {
  * every product for NaN and calls a library routine, which kept these loops
  * scalar. Without NaNs the numbers are the same. No AVX-512 clone here: gcc 12
  * turns this pattern into fused multiply-adds (vfmaddsub) even with
- * -ffp-contract=off, which would change the last bits on AVX-512 machines. */
-static void spec_mul(real_t *restrict a, const real_t *restrict b, int n) { /* a *= b */
+ * -ffp-contract=off, which would change the last bits on AVX-512 machines.
+ * The AVX2 clone (no FMA in that target) gives the same bits as SSE2 with
+ * vectors twice as wide. */
+CPU_AVX2_CLONES static void spec_mul(real_t *restrict a, const real_t *restrict b, int n) { /* a *= b */
     for (int k = 0; k < n; k++) {
         real_t ar = a[2 * k], ai = a[2 * k + 1], br = b[2 * k], bi = b[2 * k + 1];
         a[2 * k] = ar * br - ai * bi;
@@ -62,7 +64,7 @@ static void spec_mul(real_t *restrict a, const real_t *restrict b, int n) { /* a
 }
 
 /* acc += d conj(u); d *= kc (the backward pass's two products of one frequency) */
-static void spec_corr_mul(real_t *restrict acc, real_t *restrict d, const real_t *restrict u,
+CPU_AVX2_CLONES static void spec_corr_mul(real_t *restrict acc, real_t *restrict d, const real_t *restrict u,
                           const real_t *restrict kc, int n) {
     for (int k = 0; k < n; k++) {
         real_t dr = d[2 * k], di = d[2 * k + 1], ur = u[2 * k], ui = u[2 * k + 1];

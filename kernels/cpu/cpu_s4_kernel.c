@@ -85,14 +85,16 @@ static inline void cauchy_coeffs(double complex v, double lr, double li, double 
     out4[3] = R;
 }
 
-/* 1/den at frequency (c, s) and mode lam = lr + i li: out[0] + i out[1]. */
-static inline void inv_den(double ck, double sk, double lr, double li, double *out) {
+/* 1/den at frequency (c, s) and mode lam = lr + i li: *re + i *im. Two
+ * scalar outputs, not an array: GCC pairs the stores of an array into one
+ * vector and then leaves the loops that call this scalar. */
+static inline void inv_den(double ck, double sk, double lr, double li, double *re, double *im) {
     double d1r = -ck * lr, d1i = 2.0 * sk - ck * li;
     double d2i = 2.0 * sk + ck * li;
     double dr = d1r * d1r - d1i * d2i, di = d1r * d2i + d1i * d1r;
     double m = 1.0 / (dr * dr + di * di);
-    out[0] = dr * m;
-    out[1] = -di * m;
+    *re = dr * m;
+    *im = -di * m;
 }
 
 /* The symmetric Cauchy sum T_v = sum_n (4is R - 2c A)/den from its four accumulated reals. */
@@ -100,33 +102,46 @@ static inline double complex cauchy_sum(const double *a4, double c, double s) {
     return (-2.0 * c * a4[0] - 4.0 * s * a4[3]) + I * (-2.0 * c * a4[1] + 4.0 * s * a4[2]);
 }
 
+/* Four doubles the compiler keeps in one vector register (two on plain
+ * SSE2), and the same read from unaligned memory that also holds plain
+ * doubles (may_alias, as immintrin.h's __m256d_u). The accumulation loops
+ * below are written with them because, written per element, GCC kept their
+ * accumulators in a stack array and every multiply-add waited on the store of
+ * the one before (kernel generation took 7% of a small training step). */
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v4d_u __attribute__((vector_size(32), may_alias, aligned(8)));
+#define V4D_AT(p) (*(const v4d_u *)(p))
+
 /* Accumulate, for all frequencies k, acc[k][j] = sum_n coef[n][j] (1/den_kn)[j % 2]
- * over the modes n; width j < NW (a multiple of 4). Per k, the 1/den of all
- * modes are formed first (one vectorised pass with the divisions), then the
- * row acc[k] is summed over n in registers and stored once. The sums run over
- * n in ascending order, as they always have, so the numbers do not depend on
- * this blocking. tmp holds 2 N2 doubles. */
+ * over the modes n; width j < NW (a multiple of 4, at most KF_W). Per k, the
+ * 1/den of all modes are formed first (one vectorised pass with the
+ * divisions), then the row acc[k] is summed over n in registers and stored
+ * once. Each sum runs over n in ascending order, as it always has, so the
+ * numbers do not depend on this blocking. tmp holds 2 N2 doubles. */
 static inline __attribute__((always_inline)) void cauchy_accumulate_w(
     const double *restrict ck, const double *restrict sk, int nk, const double *restrict lr,
     const double *restrict li, int N2, const double *restrict coef, const int NW, double *restrict acc,
     double *restrict tmp) {
     double *idr = tmp, *idi = tmp + N2;
     for (int k = 0; k < nk; k++) {
+        /* Vectorised, one division instruction serves 2-8 modes; left
+         * scalar, these divisions were most of kernel generation's time. */
+#pragma omp simd
         for (int n = 0; n < N2; n++) {
-            double id[2];
-            inv_den(ck[k], sk[k], lr[n], li[n], id);
-            idr[n] = id[0];
-            idi[n] = id[1];
+            inv_den(ck[k], sk[k], lr[n], li[n], idr + n, idi + n);
         }
-        double a[KF_W] = {0};
+        /* Unrolled in full, so that the accumulators are registers, not an array. */
+        v4d a[KF_W / 4];
+#pragma GCC unroll 6
+        for (int q = 0; q < NW / 4; q++) a[q] = (v4d){0, 0, 0, 0};
         for (int n = 0; n < N2; n++) {
             const double *cf = coef + (size_t)n * NW;
-            for (int j = 0; j < NW; j += 2) {
-                a[j] += cf[j] * idr[n];
-                a[j + 1] += cf[j + 1] * idi[n];
-            }
+            const v4d id = {idr[n], idi[n], idr[n], idi[n]};
+#pragma GCC unroll 6
+            for (int q = 0; q < NW / 4; q++) a[q] += V4D_AT(cf + 4 * q) * id;
         }
-        memcpy(acc + (size_t)k * NW, a, sizeof(double) * NW);
+#pragma GCC unroll 6
+        for (int q = 0; q < NW / 4; q++) memcpy(acc + (size_t)k * NW + 4 * q, &a[q], sizeof a[q]);
     }
 }
 
@@ -221,18 +236,19 @@ CPU_SIMD_CLONES static void adjoint_accumulate(const double *restrict ck, const 
                                double *restrict tmp) {
     double *idr = tmp, *idi = tmp + nk;
     for (int n = 0; n < N2; n++) {
+#pragma omp simd
         for (int k = 0; k < nk; k++) {
-            double id[2];
-            inv_den(ck[k], sk[k], lr[n], li[n], id);
-            idr[k] = id[0];
-            idi[k] = id[1];
+            inv_den(ck[k], sk[k], lr[n], li[n], idr + k, idi + k);
         }
-        double g[8] = {0};
+        v4d g0 = {0, 0, 0, 0}, g1 = {0, 0, 0, 0};
         for (int k = 0; k < nk; k++) {
             const double *fr = Fr + (size_t)k * 8, *fi = Fi + (size_t)k * 8;
-            for (int x = 0; x < 8; x++) g[x] += fr[x] * idr[k] - fi[x] * idi[k];
+            const v4d r = {idr[k], idr[k], idr[k], idr[k]}, i = {idi[k], idi[k], idi[k], idi[k]};
+            g0 += V4D_AT(fr) * r - V4D_AT(fi) * i;
+            g1 += V4D_AT(fr + 4) * r - V4D_AT(fi + 4) * i;
         }
-        memcpy(gam + (size_t)n * 8, g, sizeof g);
+        memcpy(gam + (size_t)n * 8, &g0, sizeof g0);
+        memcpy(gam + (size_t)n * 8 + 4, &g1, sizeof g1);
     }
 }
 
