@@ -130,7 +130,8 @@ static inline __attribute__((always_inline)) void cauchy_accumulate_w(
         for (int n = 0; n < N2; n++) {
             inv_den(ck[k], sk[k], lr[n], li[n], idr + n, idi + n);
         }
-        /* Unrolled in full, so that the accumulators are registers, not an array. */
+        /* Unrolled in full, so that the accumulators are registers, not an
+         * array; the pragmas' 6 is KF_W / 4 (checked below the function). */
         v4d a[KF_W / 4];
 #pragma GCC unroll 6
         for (int q = 0; q < NW / 4; q++) a[q] = (v4d){0, 0, 0, 0};
@@ -144,6 +145,8 @@ static inline __attribute__((always_inline)) void cauchy_accumulate_w(
         for (int q = 0; q < NW / 4; q++) memcpy(acc + (size_t)k * NW + 4 * q, &a[q], sizeof a[q]);
     }
 }
+
+_Static_assert(KF_W / 4 == 6, "cauchy_accumulate_w's #pragma GCC unroll must cover KF_W / 4 vectors");
 
 /* The two widths in use: all six sums (forward) and the Woodbury pair (backward). */
 CPU_SIMD_CLONES static void cauchy_accumulate_all(const double *ck, const double *sk, int nk, const double *lr,
