@@ -4,6 +4,7 @@
  * the processes and rank 0 writes them all. */
 #include <errno.h>
 #include <hdf5.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,8 @@ static void usage(FILE *f) {
             "  --ngram-prior W       masked: multiply each position's distribution by an n-gram model of the\n"
             "                        checkpoint's training data (given the visible events on both sides of its\n"
             "                        gap) raised to the power W (draws: from the geometric mean of the two); 0:\n"
-            "                        the network alone. Default 1 when the checkpoint's dataset can be read, else 0\n"
+            "                        the network alone. Default: the weight the network was trained with\n"
+            "                        (train --ngram-prior), else 1 when the checkpoint's dataset can be read, else 0\n"
             "  models with the bits or id encoding run Gaussian diffusion:\n"
             "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
             "  --steps S             DDIM steps (default 20)\n"
@@ -366,12 +368,34 @@ static long long first_id_outside(const int32_t *ids, const uint8_t *only, size_
     return -1;
 }
 
+/* The weight of the n-gram expert the checkpoint's network was trained
+ * beside (`train --ngram-prior W`, kept with train's options), 0 for a
+ * network trained alone or a checkpoint from before the option. */
+static double trained_ngram_prior(const checkpoint_meta *meta) {
+    json_t *root = meta->extra_json[0] ? json_loads(meta->extra_json, 0, NULL) : NULL;
+    json_t *w = json_object_get(root, "ngram_prior");
+    double weight = json_is_number(w) ? json_number_value(w) : 0;
+    json_decref(root);
+    return weight > 0 ? weight : 0;
+}
+
+/* Whether the checkpoint's network takes the n-gram's probabilities as
+ * input (`train --ngram-input on`). */
+static int trained_ngram_input(const checkpoint_meta *meta) {
+    json_t *root = meta->extra_json[0] ? json_loads(meta->extra_json, 0, NULL) : NULL;
+    json_t *v = json_object_get(root, "ngram_input");
+    int on = json_is_string(v) && !strcmp(json_string_value(v), "on");
+    json_decref(root);
+    return on;
+}
+
 /* --ngram-prior W: fit the n-gram of the checkpoint's training windows and
  * hand it to the sampler (ngram_prior.h). Asked for, a dataset that cannot
  * be read is an error; by default the prior is then left out, with a note. */
 static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int L, int V, ngram_prior *np,
                                diffusion_sample_options *so) {
-    if (o->ngram_prior <= 0) return;
+    int input = trained_ngram_input(meta);
+    if (o->ngram_prior <= 0 && !input) return;
     error_info err;
     char where[4096], why[4608] = "";
     window_set train;
@@ -390,6 +414,13 @@ static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int 
     if (why[0]) {
         window_set_free(&train);
         if (o->ngram_prior_given) die("--ngram-prior: %s", why);
+        if (input)
+            die("the checkpoint's network takes an n-gram of its training data as input, which cannot be fitted: %s",
+                why);
+        if (trained_ngram_prior(meta) > 0)
+            die("the checkpoint's network was trained as one expert of a product with an n-gram of its training "
+                "data, which cannot be fitted: %s (--ngram-prior 0 runs the network alone, which it was not trained "
+                "to be)", why);
         if (!o->quiet) fprintf(stderr, "generate: note: no n-gram prior (%s); the network alone decides\n", why);
         o->ngram_prior = 0;
         return;
@@ -397,13 +428,20 @@ static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int 
     double t0 = now_seconds();
     ngram_prior_fit(np, &train, V);
     window_set_free(&train);
+    double trained = trained_ngram_prior(meta);
+    if (trained > 0) np->min_prob = NGRAM_PRIOR_TRAINED_MIN_PROB; /* as in training */
     if (!o->quiet)
         fprintf(stderr, "generate: n-gram prior: order %d fitted on %lld training events of %s (%.1f s), weight %g%s\n",
                 np->model.order, (long long)np->trace_events, meta->dataset, now_seconds() - t0, o->ngram_prior,
-                o->ngram_prior_given ? "" : " (the default; --ngram-prior 0: the network alone)");
+                o->ngram_prior_given ? "" : trained > 0 ? " (the weight the network was trained with)"
+                                          : input ? " (the default; --ngram-prior 0: no product, the n-gram as input only)"
+                                                  : " (the default; --ngram-prior 0: the network alone)");
     so->prior = ngram_prior_logp;
     so->prior_user = np;
     so->prior_weight = o->ngram_prior;
+    so->prior_trained = trained > 0;
+    if (input && !o->quiet && o->ngram_prior <= 0)
+        fprintf(stderr, "generate: the network takes the n-gram's probabilities as input; no product with it\n");
 }
 
 /* --num N --length T with T other than the model's window: N whole traces,
@@ -463,9 +501,10 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     size_t NT = (size_t)N * (size_t)plan.length;
     uint8_t *observed = xcalloc(NT ? NT : 1, 1);
     diffusion_context *diff = diffusion_context_create(model);
+    diffusion_set_prior_input(diff, trained_ngram_input(&meta));
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
     diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
-                                   o->random_order, o->reveal_confident};
+                                   o->random_order, o->reveal_confident, 0};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
@@ -577,7 +616,7 @@ int main(int argc, char **argv) {
      * reconstruction accuracy on every dataset measured, and, with draws in a
      * random order from the geometric mean, brought synthesis closer to real
      * traces on every dataset measured (README, Measured). */
-    if (o.ngram_prior < 0) o.ngram_prior = masked ? 1.0 : 0.0;
+    if (o.ngram_prior < 0) o.ngram_prior = !masked ? 0.0 : trained_ngram_prior(&facts) > 0 ? trained_ngram_prior(&facts) : 1.0;
     if (!masked && o.ngram_prior > 0)
         die("--ngram-prior applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
@@ -727,6 +766,7 @@ int main(int argc, char **argv) {
 
     /* ---- sampling ---- */
     diffusion_context *diff = diffusion_context_create(model);
+    diffusion_set_prior_input(diff, trained_ngram_input(&meta));
     int S = o.samples;
     int32_t *votes = xmalloc(sizeof(int32_t) * (size_t)items * L * 1);
     int32_t *all_ids = xmalloc(sizeof(int32_t) * (size_t)N * S * L);
@@ -735,7 +775,7 @@ int main(int argc, char **argv) {
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
     diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0,
-                                   o.random_order, o.reveal_confident};
+                                   o.random_order, o.reveal_confident, 0};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);

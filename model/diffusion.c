@@ -100,6 +100,7 @@ void diffusion_context_free(diffusion_context *d) {
     void *bufs[] = {d->x0,     d->mask,   d->cond,   d->eps,    d->z, d->xt, d->noise, d->eps_hat, d->dpred,
                     d->weight, d->target, d->abar,   d->t,      d->t_rows};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) be->ops->free(be, bufs[i]);
+    if (d->prior_logits) be->ops->free(be, d->prior_logits);
     free(d->h_x0);
     free(d->h_mask);
     free(d->h_cond);
@@ -113,6 +114,20 @@ void diffusion_context_free(diffusion_context *d) {
 }
 
 const diffusion_schedule *diffusion_context_schedule(const diffusion_context *d) { return &d->s; }
+
+void diffusion_set_prior_input(diffusion_context *d, int on) {
+    if (on && d->encoding != ENCODING_MASKED) die("diffusion_set_prior_input: the masked encoding only");
+    d->prior_input = on != 0;
+}
+
+void diffusion_set_train_prior(diffusion_context *d, diffusion_train_prior_fn prior, void *user, double weight) {
+    if (prior && d->encoding != ENCODING_MASKED) die("diffusion_set_train_prior: the masked encoding only");
+    d->train_prior = prior;
+    d->train_prior_user = user;
+    d->train_prior_weight = weight;
+    if (prior && weight > 0 && !d->prior_logits)
+        d->prior_logits = d->be->ops->alloc(d->be, (size_t)d->max_batch * d->cout * d->L * sizeof(real_t));
+}
 
 void diffusion_check_batch(const diffusion_context *d, int B) {
     if (B < 1 || B > d->max_batch) die("diffusion: batch of %d windows, but the model was built for 1..%d", B, d->max_batch);

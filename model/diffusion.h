@@ -96,6 +96,34 @@ double diffusion_eval_loss_share(diffusion_context *d, int B, const float *x0, c
                                  const uint64_t *window_ids, uint64_t seed, double *count_out,
                                  double *positions_out);
 
+/* Masked encoding only: train as a product of experts (`train --ngram-prior W`).
+ * Before the cross-entropy, w logp(v) is added to the network's logit of event
+ * v at every hidden position, so the loss is that of the product
+ * p_net(v) exp(w logp(v)), renormalised: the distribution `generate` samples
+ * from with the same prior (diffusion_sample_options.prior). The network then
+ * learns what the prior lacks instead of relearning what it knows. The
+ * gradient with respect to the network's logits is that of the product's
+ * cross-entropy; the prior itself is not trained.
+ * prior(user, slot, window, symbols, l, logp) writes V natural-log
+ * probabilities for position l of the window's current symbols (classes
+ * 0..V-1 visible, V hidden); slot (0..B-1) is its place in the call, and
+ * window its place in the iteration's whole batch (first + slot), or -1 for
+ * a validation window, held out of training. NULL turns it off. */
+typedef void (*diffusion_train_prior_fn)(void *user, int slot, long long window, const int32_t *symbols, int l,
+                                         double *logp);
+void diffusion_set_train_prior(diffusion_context *d, diffusion_train_prior_fn prior, void *user, double weight);
+
+/* Masked encoding only: the network takes the prior's opinion as input
+ * (`train --ngram-input on`, stacking): a hidden position's input carries the
+ * prior's probabilities on channels 0..V-1 beside the [MASK] channel (zeros
+ * where the prior has no opinion), so the network learns when to follow the
+ * n-gram and when not. The prior comes from diffusion_set_train_prior in
+ * training and validation (weight 0: input only, no product) and from
+ * diffusion_sample_options.prior in sampling (prior_weight 0: input only);
+ * without one, both stop with a message. A property of the trained model:
+ * set it for every context of such a checkpoint. */
+void diffusion_set_prior_input(diffusion_context *d, int on);
+
 /* ---- sampling ---- */
 
 typedef enum diffusion_sampler { SAMPLER_DDPM, SAMPLER_DDIM } diffusion_sampler;
@@ -125,7 +153,8 @@ typedef struct diffusion_sample_options {
      * renormalised, w = prior_weight; that distribution chooses the event, its
      * confidence and `probs`, except that draws (temperature > 0) are made
      * at temperature T (1 + w): from the weighted geometric mean
-     * p_net^(1/(1+w)) q^(w/(1+w)), since the product is sharper than either.
+     * p_net^(1/(1+w)) q^(w/(1+w)), since the product of two experts trained
+     * apart is sharper than either (unless prior_trained, below).
      * NULL: the network alone. */
     void (*prior)(void *user, int window, const int32_t *symbols, int l, double *logp);
     void *prior_user;
@@ -145,6 +174,11 @@ typedef struct diffusion_sample_options {
      * positions would be revealed first anyway; revealing them together only
      * spares each the others' passes. 0 (or above 1): off. */
     double reveal_confident;
+    /* Masked encoding with a prior: the network was trained as one expert
+     * of this very product (diffusion_set_train_prior), so the product is
+     * the model's distribution and draws come from it at `temperature`,
+     * not from the geometric mean. */
+    int prior_trained;
 } diffusion_sample_options;
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts

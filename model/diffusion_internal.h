@@ -26,6 +26,12 @@ struct diffusion_context {
     /* host staging */
     real_t *h_x0, *h_mask, *h_cond, *h_out, *h_weight;
     int32_t *h_target, *h_t, *h_t_rows;
+    /* masked encoding, training as a product of experts (diffusion.h) */
+    diffusion_train_prior_fn train_prior;
+    void *train_prior_user;
+    double train_prior_weight;
+    real_t *prior_logits;      /* out: w logp at hidden positions, 0 elsewhere; allocated on first use */
+    int prior_input;           /* the n-gram's probabilities enter the network at hidden positions */
 };
 
 /* Uniform integer in [0, n) from a 32-bit draw (multiply-shift: no modulo bias worth naming). */

@@ -46,12 +46,44 @@ static void stage_cond(diffusion_context *d, int B, const float *x0, const float
     d->be->ops->upload(d->be, d->cond, d->h_cond, (size_t)B * 2 * ch * L * sizeof(real_t));
 }
 
-/* The network input: one-hot (B, V+1, L) of symbols (B, L) (class or SYMBOL_MASK). */
-static void stage_symbols(diffusion_context *d, int B, const int32_t *symbols) {
-    int L = d->L, ch = d->cin;
+/* Where the n-gram's opinion of a hidden position comes from: the sampler's
+ * prior (opt), else the training prior for batch place first + b (first -1:
+ * validation windows). */
+static void prior_logp(diffusion_context *d, const diffusion_sample_options *opt, int b, long long first,
+                       const int32_t *window_symbols, int l, double *logp) {
+    if (opt)
+        opt->prior(opt->prior_user, b, window_symbols, l, logp);
+    else
+        d->train_prior(d->train_prior_user, b, first < 0 ? -1 : first + b, window_symbols, l, logp);
+}
+
+/* The network input: one-hot (B, V+1, L) of symbols (B, L) (class or
+ * SYMBOL_MASK). With the n-gram as input (diffusion_set_prior_input), a
+ * hidden position also carries the n-gram's probabilities on channels
+ * 0..V-1 beside its [MASK] channel, or nothing where the n-gram has no
+ * opinion (nothing visible around it). opt: the sampler's options, NULL in
+ * training and validation. */
+static void stage_symbols(diffusion_context *d, int B, const int32_t *symbols, const diffusion_sample_options *opt,
+                          long long first) {
+    int L = d->L, ch = d->cin, V = d->V;
     memset(d->h_x0, 0, (size_t)B * ch * L * sizeof(real_t));
     for (int b = 0; b < B; b++)
         for (int l = 0; l < L; l++) d->h_x0[((size_t)b * ch + symbols[(size_t)b * L + l]) * L + l] = 1;
+    if (d->prior_input) {
+        if (opt ? !opt->prior : !d->train_prior)
+            die("masked sampling: this model takes an n-gram's opinion as input, and none was given");
+        double *logp = xmalloc(sizeof(double) * (size_t)V);
+        for (int b = 0; b < B; b++)
+            for (int l = 0; l < L; l++) {
+                if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
+                prior_logp(d, opt, b, first, symbols + (size_t)b * L, l, logp);
+                int opinion = 0;
+                for (int v = 0; v < V; v++) opinion |= logp[v] != 0.0;
+                if (!opinion) continue;
+                for (int v = 0; v < V; v++) d->h_x0[((size_t)b * ch + v) * L + l] = (real_t)exp(logp[v]);
+            }
+        free(logp);
+    }
     d->be->ops->upload(d->be, d->xt, d->h_x0, (size_t)B * ch * L * sizeof(real_t));
 }
 
@@ -89,15 +121,36 @@ static void hide_window(diffusion_context *d, int b, const float *x0, const floa
     }
 }
 
+/* Training as a product of experts (diffusion_set_train_prior): add w logp
+ * to the logits (B, V, L) at every hidden position. first: the batch place of
+ * window 0, or -1 for validation windows. */
+static void add_train_prior(diffusion_context *d, int B, const int32_t *symbols, long long first) {
+    int L = d->L, V = d->V;
+    size_t BVL = (size_t)B * V * L;
+    real_t *h = d->h_out; /* (B, V, L) staging, unused during a training pass */
+    double *logp = xmalloc(sizeof(double) * (size_t)V);
+    memset(h, 0, BVL * sizeof(real_t));
+    for (int b = 0; b < B; b++)
+        for (int l = 0; l < L; l++) {
+            if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
+            prior_logp(d, NULL, b, first, symbols + (size_t)b * L, l, logp);
+            for (int v = 0; v < V; v++) h[((size_t)b * V + v) * L + l] = (real_t)(d->train_prior_weight * logp[v]);
+        }
+    free(logp);
+    d->be->ops->upload(d->be, d->prior_logits, h, BVL * sizeof(real_t));
+    d->be->ops->axpby(d->be, (long long)BVL, 1.0, d->prior_logits, 1.0, d->eps_hat);
+}
+
 /* Forward and cross-entropy over the hidden positions staged in h_target/h_weight. */
-static double masked_loss(diffusion_context *d, int B, const int32_t *symbols) {
+static double masked_loss(diffusion_context *d, int B, const int32_t *symbols, long long first) {
     backend *be = d->be;
     size_t BL = (size_t)B * d->L;
-    stage_symbols(d, B, symbols);
+    stage_symbols(d, B, symbols, NULL, first);
     be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
     be->ops->upload(be, d->target, d->h_target, BL * sizeof(int32_t));
     be->ops->upload(be, d->weight, d->h_weight, BL * sizeof(real_t));
     sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+    if (d->train_prior && d->train_prior_weight > 0) add_train_prior(d, B, symbols, first);
     return be->ops->softmax_xent(be, d->eps_hat, d->target, d->weight, d->dpred, B, d->V, d->L);
 }
 
@@ -118,7 +171,7 @@ double masked_train_step(diffusion_context *d, int B, const float *x0, const flo
                     w * (uint64_t)L, symbols);
     }
     sssd_zero_grads(d->m);
-    double loss = masked_loss(d, B, symbols);
+    double loss = masked_loss(d, B, symbols, first);
     sssd_backward(d->m, d->dpred);
     if (count_out) {
         double hidden = 0;
@@ -140,7 +193,7 @@ double masked_eval_loss(diffusion_context *d, int B, const float *x0, const floa
         hide_window(d, b, x0, mask + (size_t)b * L, d->h_t[b], seed,
                     diffusion_stream(DIFFUSION_STREAM_VALID, window_ids[b]), 0, symbols);
     }
-    double loss = masked_loss(d, B, symbols);
+    double loss = masked_loss(d, B, symbols, -1);
     if (hidden_out) {
         double hidden = 0;
         for (size_t i = 0; i < (size_t)B * L; i++) hidden += d->h_weight[i] > 0;
@@ -223,10 +276,14 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
     candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
     /* With a prior, draws come from the weighted geometric mean of the two
      * distributions, p_net^(1/(1+w)) q^(w/(1+w)): the product at temperature
-     * 1 + w. The product itself is sharper than either expert (two that agree
-     * square their probabilities), so drawing from it would keep rare events
-     * out; the most probable event, and so temperature 0, is the same. */
-    double draw_temperature = opt->prior ? opt->temperature * (1.0 + opt->prior_weight) : opt->temperature;
+     * 1 + w. The product of experts trained apart is sharper than either
+     * (two that agree square their probabilities), so drawing from it would
+     * keep rare events out; the most probable event, and so temperature 0,
+     * is the same. A network trained inside the product (prior_trained) has
+     * learned to leave the prior's share to it: the product is then the
+     * model, and draws come from it. */
+    double draw_temperature =
+        opt->prior && !opt->prior_trained ? opt->temperature * (1.0 + opt->prior_weight) : opt->temperature;
     size_t BVL = (size_t)B * V * L;
     double confident = opt->random_order ? 0.0 : opt->reveal_confident;
     for (int pass = 0; pass < passes; pass++) {
@@ -238,7 +295,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
             int t = generated[b] ? (int)ceil((double)hidden[b] * T / generated[b]) - 1 : 0;
             d->h_t[b] = t < 0 ? 0 : t > T - 1 ? T - 1 : t;
         }
-        stage_symbols(d, B, symbols);
+        stage_symbols(d, B, symbols, opt, -1);
         be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
         sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
         be->ops->download(be, d->h_out, d->eps_hat, BVL * sizeof(real_t));

@@ -21,6 +21,7 @@
 #include "encoding.h"
 #include "json_out.h"
 #include "memory.h"
+#include "ngram_crossfit.h"
 #include "timer.h"
 #include "train_log.h"
 #include "train_options.h"
@@ -125,6 +126,7 @@ typedef struct run_state {
     const window_set *validation;  /* the windows validated on (held out, or the test split) */
     real_t *average;    /* --ema: the moving average of the weights, on the backend; NULL when off */
     real_t *scratch;    /* the trained weights while validation runs on the average */
+    ngram_crossfit *crossfit; /* --ngram-prior: the n-gram experts of training and validation; NULL when off */
 } run_state;
 
 /* Rank 0 writes every file; the other processes hold the same model. */
@@ -213,7 +215,13 @@ static val_result validate(run_state *rs) {
      * generated, perfect and scored windows over all windows. */
     double *sums = xcalloc((size_t)groups * 3 + 4, sizeof(double));
     double *acc = sums + (size_t)groups * 3;
-    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDIM, o->val_steps, 0.0, o->seed, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0};
+    if (rs->crossfit) { /* the n-gram the network is trained with, as generate will use it */
+        so.prior = ngram_prior_logp;
+        so.prior_user = &rs->crossfit->full;
+        so.prior_weight = o->ngram_prior;
+        so.prior_trained = o->ngram_prior > 0;
+    }
     for (int g = 0; g < groups; g++) {
         int g0 = g * B, g_n = nv - g0 < B ? nv - g0 : B;
         long long first, b_n;
@@ -308,7 +316,12 @@ int main(int argc, char **argv) {
         if (!loaded) die("--resume: %s", err.message);
         rs.meta_owns_vocab = 1;
         unsigned changing = o.given & (OPT_BATCH | OPT_LR | OPT_SEED | OPT_MASK | OPT_WARMUP | OPT_DECAY | OPT_CLIP |
-                                       OPT_WEIGHT_DECAY | OPT_VAL_SPLIT | OPT_EMA);
+                                       OPT_WEIGHT_DECAY | OPT_VAL_SPLIT | OPT_EMA | OPT_NGRAM_PRIOR);
+        if (o.given & OPT_NGRAM_INPUT) { /* what the network's input means: the checkpoint's */
+            fprintf(stderr, "train: note: --ngram-input is ignored on --resume: it is part of the checkpoint's model\n");
+            o.given &= ~(unsigned)OPT_NGRAM_INPUT;
+            snprintf(o.ngram_input, sizeof o.ngram_input, "off"); /* a checkpoint from before the option */
+        }
         if (train_options_from_checkpoint(&o, rs.meta.extra_json, &err)) die("--resume: %s: %s", rs.path_last, err.message);
         if (changing)
             fprintf(stderr, "train: note: optimisation settings given with --resume override the checkpoint's; "
@@ -424,6 +437,20 @@ int main(int argc, char **argv) {
         rs.meta.best_step = -1;
     }
     rs.diff = diffusion_context_create(rs.model);
+    static ngram_crossfit crossfit; /* static: reachable at any die() (see `loaded`) */
+    double crossfit_seconds = 0;
+    int ngram_input = !strcmp(o.ngram_input, "on");
+    if (o.ngram_prior > 0 || ngram_input) {
+        if (o.encoding != ENCODING_MASKED)
+            die("--%s applies to the masked encoding; this run's model uses the %s encoding",
+                o.ngram_prior > 0 ? "ngram-prior" : "ngram-input", encoding_name(o.encoding));
+        double t0 = now_seconds();
+        ngram_crossfit_fit(&crossfit, rs.training, cfg.vocab_size, NGRAM_CROSSFIT_FOLDS, NGRAM_PRIOR_TRAINED_MIN_PROB);
+        rs.crossfit = &crossfit;
+        crossfit_seconds = now_seconds() - t0;
+        diffusion_set_train_prior(rs.diff, ngram_crossfit_logp, rs.crossfit, o.ngram_prior);
+        diffusion_set_prior_input(rs.diff, ngram_input);
+    }
 
     if (rank0) {
         if (train_log_open(&rs.log, rs.path_log, o.resume ? start_step : -1, o.quiet, &err)) die("%s", err.message);
@@ -451,6 +478,19 @@ int main(int argc, char **argv) {
         train_log_say(&rs.log, "train: %lld iterations (the default: %d epochs, at least %d and at most %d, about an hour "
                       "on 2 cores; --iters N to choose)", o.iters, SMALL_DEFAULT_EPOCHS, SMALL_MIN_ITERS,
                       SMALL_DEFAULT_ITERS);
+    if (rs.crossfit) {
+        char how[160];
+        if (o.ngram_prior > 0)
+            snprintf(how, sizeof how, "a product of experts with an order-%d n-gram of the training windows, weight %g "
+                     "(--ngram-prior)%s", rs.crossfit->full.model.order, o.ngram_prior,
+                     ngram_input ? ", whose probabilities are also an input (--ngram-input)" : "");
+        else
+            snprintf(how, sizeof how, "the probabilities of an order-%d n-gram of the training windows as an input "
+                     "(--ngram-input)", rs.crossfit->full.model.order);
+        train_log_say(&rs.log, "train: %s: each of %d folds scored by an n-gram fitted without it (and the %lld "
+                      "windows that share events with the folds); fitted in %.1f s",
+                      how, rs.crossfit->folds, (long long)rs.crossfit->excluded, crossfit_seconds);
+    }
     if (o.ema > 0)
         train_log_say(&rs.log, "train: validation, best.ckpt and last.ckpt's model use a moving average of the weights "
                       "(--ema %g; 0 to turn it off)", o.ema);
@@ -514,6 +554,8 @@ int main(int argc, char **argv) {
     /* A mix draws a task for every window; the other specs one mask per batch, as SSSD does. */
     int mask_per_window = o.mask_parsed.kind == MASK_MIX;
     float *x0 = xmalloc(sizeof(float) * (size_t)rs.B * rs.L), *mask = xmalloc(sizeof(float) * (size_t)rs.B * rs.L);
+    int64_t *batch_windows = xmalloc(sizeof(int64_t) * (size_t)rs.B);
+    if (rs.crossfit) rs.crossfit->batch = batch_windows;
     long long n_params = sssd_model_num_params(rs.model);
     backend *be = rs.be;
     double loop_start = now_seconds(), avg = NAN;
@@ -540,7 +582,7 @@ int main(int argc, char **argv) {
         }
         if (step == fake_term_step && par->rank == fake_term_rank) raise(SIGTERM);
         double t0 = now_seconds();
-        data_loader_batch(&dl, step - 1, x0, NULL);
+        data_loader_batch(&dl, step - 1, x0, batch_windows);
         /* A mix draws a task per window, indexed by the window's place in the
          * whole run, so that the draws do not depend on batching or processes. */
         if (mask_per_window)
@@ -662,6 +704,8 @@ int main(int argc, char **argv) {
 
     free(x0);
     free(mask);
+    free(batch_windows);
+    if (rs.crossfit) ngram_crossfit_free(rs.crossfit);
     data_loader_free(&dl);
     validation_split_free(&rs.split);
     diffusion_context_free(rs.diff);

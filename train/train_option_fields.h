@@ -47,6 +47,13 @@
     X(DROPOUT, "dropout", dropout, REAL, 0, 0.9, NULL, KEPT, OPTIMISATION, "P",                                   \
       "drop each channel of each S4 layer's output with probability P in\n"                                      \
       "training (SSSD's s4_dropout; default 0)")                                                                  \
+    X(NGRAM_PRIOR, "ngram-prior", ngram_prior, REAL, 0, 100, NULL, KEPT, OPTIMISATION, "W",                     \
+      "masked: train the network as one expert of a product with an n-gram of\n"                                 \
+      "the training trace, weighted W (0, the default: the network alone);\n"                                    \
+      "generate then uses that product by default (README, Measured)")                                             \
+    X(NGRAM_INPUT, "ngram-input", ngram_input, CHOICE, 0, 0, "off|on", KEPT, OPTIMISATION, "off|on",              \
+      "masked: give the network, at each hidden position, the probabilities\n"                                   \
+      "of an n-gram of the training trace as input (default off)")                                                \
     X(SEED, "seed", seed, SEED, 0, 0, NULL, KEPT, OPTIMISATION, "S", "seed of every random draw (default 1)")      \
     X(MASK, "mask", mask, MASK, 0, 0, NULL, KEPT, DATA, "SPEC",                                                    \
       "the task: mix (default): every window draws one of a gap, a forecast,\n"                                    \

@@ -67,6 +67,7 @@ void train_options_init(train_options *o) {
      * accuracy (README, Measured). */
     snprintf(o->mask, sizeof o->mask, "mix");
     snprintf(o->decay, sizeof o->decay, "cosine");
+    snprintf(o->ngram_input, sizeof o->ngram_input, "off");
     o->val_every = 500;
     o->val_split = -1;
     o->ema = -1;                    /* TRAIN_DEFAULT_EMA, or off for a resumed run from before --ema */

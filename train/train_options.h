@@ -41,6 +41,8 @@ typedef struct train_options {
     double lr;
     double weight_decay;
     double dropout;           /* the model's s4_dropout when given (OPT_DROPOUT), over --config's */
+    double ngram_prior;       /* weight of the n-gram expert in training (masked encoding), 0 = none */
+    char ngram_input[8];      /* "on": the n-gram's probabilities are an input of the network */
     double ema;               /* moving-average decay of the weights, 0 = off; -1 until resolved (train_main) */
     uint64_t seed;
     char device[16];

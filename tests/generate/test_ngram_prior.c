@@ -1,4 +1,4 @@
-/* The n-gram prior of generate --ngram-prior (generate/ngram_prior.h): on
+/* The n-gram prior of generate --ngram-prior (datasets/ngram_prior.h): on
  * traces whose next event is decided by the right-hand context, the prior
  * must use both sides; with no visible neighbour it has no opinion; its
  * values are normalised log-probabilities; windows cut at a stride are

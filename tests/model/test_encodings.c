@@ -2,7 +2,7 @@
  * analog-bits code and its nearest-valid-code decoding, the channel counts
  * and configuration checks, the masked encoding's training loss (ln V exactly
  * from the zero-initialised head, gradients against central finite
- * differences, determinism), its sampler (observed events exact, one pass per
+ * differences, determinism; with a product-of-experts prior too), its sampler (observed events exact, one pass per
  * generated event or --steps passes, batch independence, probabilities that
  * sum to 1, the most probable event at temperature 0), the bits encoding's
  * sampler, and the encoding's round trip through a checkpoint (files written
@@ -15,6 +15,7 @@
 
 #include "checkpoint.h"
 #include "diffusion.h"
+#include "diffusion_internal.h" /* the staged network input */
 #include "encoding.h"
 #include "philox.h"
 #include "test_util.h"
@@ -169,6 +170,165 @@ static void test_masked_loss(void) {
     backend_free(be);
 }
 
+/* Training as a product of experts (diffusion_set_train_prior): a prior
+ * that depends on the position and on the visible events around it. The
+ * callback also keeps, from the hidden positions it is asked about, the
+ * cross-entropy of the product the loss must equal when every logit is 0
+ * (the head starts at zero), and which window numbers it was given. */
+typedef struct train_prior_spy {
+    int V, L, calls, min_window, max_window;
+    const float *x0;   /* the batch's events, to know each hidden position's target */
+    double weight, expected_sum;
+} train_prior_spy;
+
+static void spy_train_logp(void *user, int slot, long long window, const int32_t *symbols, int l, double *logp) {
+    train_prior_spy *s = user;
+    int V = s->V, left = l > 0 && symbols[l - 1] < V ? symbols[l - 1] : 0;
+    double z = 0;
+    for (int v = 0; v < V; v++) z += exp(-0.4 * ((v + l + left) % V));
+    for (int v = 0; v < V; v++) logp[v] = -0.4 * ((v + l + left) % V) - log(z);
+    int target = (int)lrintf(s->x0[(size_t)slot * s->L + l]) - 1;
+    double lse = 0;
+    for (int v = 0; v < V; v++) lse += exp(s->weight * logp[v]);
+    s->expected_sum += log(lse) - s->weight * logp[target];
+    s->calls++;
+    if (window < s->min_window) s->min_window = (int)window;
+    if (window > s->max_window) s->max_window = (int)window;
+}
+
+static void test_masked_train_prior(void) {
+    backend *be = backend_cpu_create(1);
+    int L = 12, T = 10, B = 3, V = 7;
+    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
+    diffusion_context *d = diffusion_context_create(m);
+    float x0[36], mask3[36];
+    fill_windows(x0, mask3, B, L, V, 3, 5);
+    train_prior_spy spy = {V, L, 0, 1 << 30, -(1 << 30), x0, 0.7, 0};
+    diffusion_set_train_prior(d, spy_train_logp, &spy, spy.weight);
+
+    /* Zero head: the loss is the product's cross-entropy, the prior's alone. */
+    double l0 = diffusion_train_step_windows(d, B, x0, mask3, 3, 1);
+    CHECK(spy.calls > 0);
+    CHECK_CLOSE(l0, spy.expected_sum / spy.calls, 1e-12, 0);
+    CHECK(fabs(l0 - log((double)V)) > 1e-3); /* not the network's own ln V */
+    CHECK(spy.min_window == 0 && spy.max_window <= B - 1); /* training: the batch places */
+    spy.calls = 0;
+    spy.expected_sum = 0;
+    uint64_t ids[3] = {4, 5, 6};
+    double cnt = 0, le = diffusion_eval_loss(d, B, x0, mask3, ids, 3, &cnt);
+    CHECK(spy.calls > 0 && spy.min_window == -1 && spy.max_window <= B - 1); /* validation: -1 */
+    CHECK_CLOSE(le, spy.expected_sum / spy.calls, 1e-12, 0);
+
+    /* Gradients through the product against central differences. */
+    perturb(m, 0.2, 11);
+    double loss = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
+    long long n = sssd_model_num_params(m);
+    real_t *grad = malloc(sizeof(real_t) * (size_t)n), *p = malloc(sizeof(real_t) * (size_t)n);
+    be->ops->download(be, grad, sssd_model_grads(m), sizeof(real_t) * (size_t)n);
+    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
+    diffusion_set_train_prior(d, NULL, NULL, 0);
+    double alone = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
+    CHECK_MSG(fabs(alone - loss) > 1e-3, "the prior changed the loss by only %g", fabs(alone - loss));
+    diffusion_set_train_prior(d, spy_train_logp, &spy, spy.weight);
+    double worst = 0;
+    int checked = 0;
+    for (int k = 0; k < 30; k++) {
+        long long i = (long long)(philox_u32(78, 1, (uint64_t)k) % (uint64_t)n);
+        if (k < 4) i = n - 1 - k;
+        double h = 1e-6, saved = p[i];
+        p[i] = (real_t)(saved + h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double up = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
+        p[i] = (real_t)(saved - h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double down = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
+        p[i] = (real_t)saved;
+        double fd = (up - down) / (2 * h);
+        double err = fabs(fd - (double)grad[i]) / (1e-9 + 1e-6 * fabs((double)grad[i]));
+        if (err > worst) worst = err;
+        checked += fabs(fd) > 1e-5;
+    }
+    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+    sssd_model_parameters_changed(m);
+    CHECK_MSG(checked >= 20, "only %d of 30 sampled parameters move the loss", checked);
+    printf("product-of-experts loss gradient: %d parameters checked, worst error %.2f of the bound\n", checked, worst);
+    CHECK_MSG(worst <= 1.0, "product-of-experts loss: a gradient is off by %g times the bound", worst);
+    free(grad);
+    free(p);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
+/* The n-gram as an input (diffusion_set_prior_input): a hidden position's
+ * input holds the prior's probabilities on channels 0..V-1 and 1 on [MASK];
+ * a visible one its one-hot alone. The input changes the loss, and the
+ * sampler feeds its own prior (at weight 0: input only) the same way. */
+static void sample_spy_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    spy_train_logp(user, window, window, symbols, l, logp);
+}
+
+static void test_masked_prior_input(void) {
+    backend *be = backend_cpu_create(1);
+    int L = 12, T = 10, B = 3, V = 7;
+    sssd_config cfg = tiny_config(L, T, ENCODING_MASKED, V);
+    sssd_model *m = sssd_model_create(&cfg, be, B, 42);
+    perturb(m, 1.0, 12); /* strongly enough that the input shows in the loss */
+    diffusion_context *d = diffusion_context_create(m);
+    float x0[36], mask3[36];
+    fill_windows(x0, mask3, B, L, V, 3, 5);
+    uint64_t ids[3] = {4, 5, 6};
+    double cnt = 0, plain = diffusion_eval_loss(d, B, x0, mask3, ids, 3, &cnt);
+    train_prior_spy spy = {V, L, 0, 1 << 30, -(1 << 30), x0, 0.7, 0};
+    diffusion_set_train_prior(d, spy_train_logp, &spy, 0.0); /* input only */
+    diffusion_set_prior_input(d, 1);
+    double fed = diffusion_eval_loss(d, B, x0, mask3, ids, 3, &cnt);
+    CHECK(spy.calls > 0);
+    CHECK_MSG(fabs(fed - plain) > 1e-4, "the prior as input changed the loss by %g", fabs(fed - plain));
+    /* The staged input of that pass (host copy): check every position. */
+    int hidden = 0, right = 1;
+    int ch = cfg.in_channels;
+    for (int b = 0; b < B; b++)
+        for (int l = 0; l < L; l++) {
+            const real_t *col = d->h_x0 + (size_t)b * ch * L + l;
+            int is_hidden = col[(size_t)V * L] == 1;
+            if (!is_hidden) {
+                double sum = 0;
+                for (int v = 0; v <= V; v++) sum += col[(size_t)v * L];
+                right &= sum == 1 && col[(size_t)((int)lrintf(x0[b * L + l]) - 1) * L] == 1;
+                continue;
+            }
+            hidden++;
+            double sum = 0;
+            for (int v = 0; v < V; v++) sum += col[(size_t)v * L];
+            right &= fabs(sum - 1) < 1e-12; /* the spy's distribution, normalised */
+        }
+    CHECK(hidden > 0 && hidden < 15);
+    CHECK(right);
+    /* The sampler: without a prior it refuses (not testable here: it exits);
+     * with one at weight 0 it runs and differs from the same network fed nothing. */
+    float out[36], *p_plain = calloc(36 * (size_t)V, sizeof(float)), *p_fed = calloc(36 * (size_t)V, sizeof(float));
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 0.0, p_fed, NULL, NULL, 0, 0, 0, 0};
+    so.prior = sample_spy_logp;
+    so.prior_user = &spy;
+    so.prior_weight = 0.0;
+    diffusion_sample(d, B, x0, mask3, ids, &so, out);
+    diffusion_set_prior_input(d, 0);
+    so.probs = p_plain;
+    diffusion_sample(d, B, x0, mask3, ids, &so, out);
+    double moved = 0;
+    for (int i = 0; i < 36 * V; i++) moved = fmax(moved, fabs((double)p_fed[i] - (double)p_plain[i]));
+    CHECK_MSG(moved > 1e-4, "the prior as input moved a probability by %g", moved);
+    free(p_plain);
+    free(p_fed);
+    diffusion_context_free(d);
+    sssd_model_free(m);
+    backend_free(be);
+}
+
 typedef struct pass_count {
     int passes, last_total;
 } pass_count;
@@ -240,7 +400,7 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
     int exact = 1, valid = 1, sums = 1;
@@ -423,7 +583,7 @@ static void test_bits_diffusion(void) {
     float x0[36], mask[36], out[36], out1[36];
     fill_windows(x0, mask, B, L, V, 2, 6);
     uint64_t ids[3] = {1, 2, 3};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     int exact = 1, valid = 1;
     for (int i = 0; i < B * L; i++) {
@@ -508,7 +668,7 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
@@ -589,13 +749,14 @@ static void test_prior_draws(void) {
      * distributions, not from their sharper product: with the network's own
      * distribution p as the prior at weight 1, the product is p^2 and the
      * geometric mean p itself. One pass reveals every position from the
-     * same state, so each draw is from that position's distribution. */
+     * same state, so each draw is from that position's distribution. A
+     * network trained inside the product draws from the product. */
     int L = 12, T = 10, B = 3, V = 7;
     masked_fixture fx;
     masked_fixture_make(&fx, L, T, B, V);
     float *p = calloc((size_t)L * V, sizeof(float)), out[12];
     uint64_t id = 10;
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0, 0};
     diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
     echo_prior e = {V, p};
     so.probs = NULL;
@@ -628,6 +789,29 @@ static void test_prior_draws(void) {
     CHECK_MSG(tv_model > 0.04, "p and p^2 too close to tell apart (%g)", tv_model);
     CHECK_MSG(tv_p < 0.03, "draws %g from p", tv_p);
     CHECK_MSG(tv_sq > tv_model / 2, "draws %g from p^2, p %g from it", tv_sq, tv_model);
+    /* A network trained inside the product (prior_trained): draws from the
+     * product itself, p^2. */
+    so.prior_trained = 1;
+    memset(count, 0, sizeof count);
+    for (int k = 0; k < DRAWS; k++) {
+        so.seed = 100 + (uint64_t)k;
+        diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
+        for (int l = 0; l < L; l++)
+            if (fx.mask[l] == 0) count[l][(int)out[l] - 1]++;
+    }
+    tv_p = tv_sq = 0;
+    for (int l = 0; l < L; l++) {
+        if (fx.mask[l] != 0) continue;
+        double z = 0;
+        for (int v = 0; v < V; v++) z += (double)p[l * V + v] * p[l * V + v];
+        for (int v = 0; v < V; v++) {
+            double f = (double)count[l][v] / DRAWS, pv = p[l * V + v], sq = pv * pv / z;
+            tv_p += 0.5 * fabs(f - pv) / gap;
+            tv_sq += 0.5 * fabs(f - sq) / gap;
+        }
+    }
+    CHECK_MSG(tv_sq < 0.03, "trained product: draws %g from p^2", tv_sq);
+    CHECK_MSG(tv_p > tv_model / 2, "trained product: draws %g from p, p^2 %g from it", tv_p, tv_model);
     free(p);
     diffusion_context_free(fx.d);
     sssd_model_free(fx.m);
@@ -638,6 +822,8 @@ int main(void) {
     test_bits_code();
     test_config();
     test_masked_loss();
+    test_masked_train_prior();
+    test_masked_prior_input();
     test_masked_sampling();
     test_masked_prior();
     test_prior_draws();

@@ -2,8 +2,8 @@
  * learns without error, resumes exactly, stops on NaN keeping the last good
  * checkpoint, refuses mismatched data and bad options, reads both
  * configuration layouts, saves a checkpoint on SIGINT and SIGTERM, keeps
- * a moving average of the weights, and trains and validates on a mix of
- * tasks.
+ * a moving average of the weights, trains and validates on a mix of
+ * tasks, and trains as a product of experts with an n-gram.
  * argv[1] is the train binary. */
 #include <math.h>
 #include <signal.h>
@@ -399,7 +399,7 @@ static void test_option_table(void) {
     log = cli_slurp("tt/table/log.jsonl");
     CHECK_STR_CONTAINS(log, "{\"type\":\"start\",\"step\":0,\"options\":{\"tool\":\"train\",\"dataset\":\"tt/data\","
                             "\"preset\":\"tiny\",\"encoding\":\"masked\",\"events\":\"unknown\",\"iters\":2,\"batch\":4,"
-                            "\"lr\":0.001,\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
+                            "\"lr\":0.001,\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"ngram_prior\":0,\"ngram_input\":\"off\",\"seed\":\"7\",\"mask\":\"mix\",\"warmup\":0,"
                             "\"decay\":\"cosine\",\"clip\":0,\"ema\":0.999,\"val_every\":1,\"val_split\":0.050000000000000003,\"val_windows\":2,\"val_steps\":2,"
                             "\"ckpt_every\":1}}\n");
     free(log);
@@ -409,7 +409,7 @@ static void test_option_table(void) {
     CHECK(checkpoint_read_config_meta("tt/table/last.ckpt", &cfg, &meta, &err) == 0);
     CHECK(cfg.res_channels == 8 && cfg.emb_in == 16 && cfg.T == 20 && cfg.beta_T == 0.03 && cfg.s4_lmax == 16);
     CHECK(cfg.s4_dropout == 0.1);
-    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"seed\":\"7\"");
+    CHECK_STR_CONTAINS(meta.extra_json, "\"weight_decay\":0.5,\"dropout\":0.10000000000000001,\"ngram_prior\":0,\"ngram_input\":\"off\",\"seed\":\"7\"");
     checkpoint_meta_free(&meta);
     /* --dropout over the configuration's s4_dropout */
     CHECK(checkpoint_read_config_meta("tt/table0/last.ckpt", &cfg, &meta, &err) == 0);
@@ -552,6 +552,75 @@ static void test_dropout(void) {
     CHECK_MSG(strcmp(a, b) != 0, "dropout 0.3 changed no loss: %s", a);
 }
 
+/* --ngram-prior: a product of experts with cross-fitted n-grams. Its losses
+ * are the product's (other than the network's alone), a resumed run repeats
+ * them, the id encoding refuses it, and generate uses the product with the
+ * trained weight by default. */
+static void test_ngram_prior(const char *generate_bin) {
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --ngram-prior 1 --iters 4 --val-every 2 --out tt/poe", train_bin,
+             COMMON);
+    int rc = cli_run(cmd, "tt/poe.log");
+    char *log = cli_slurp("tt/poe.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "a product of experts with an order-");
+    CHECK_STR_CONTAINS(log, "weight 1 (--ngram-prior): each of 5 folds");
+    free(log);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --ngram-prior 1 --iters 2 --val-every 2 --out tt/poe2", train_bin,
+             COMMON);
+    CHECK(cli_run(cmd, "tt/poe2.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/poe2 --iters 4 --device cpu --threads 1", train_bin);
+    CHECK(cli_run(cmd, "tt/poe3.log") == 0);
+    check_same_losses("tt/poe/log.jsonl", "tt/poe2/log.jsonl", 10);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --iters 4 --val-every 2 --out tt/nopoe", train_bin, COMMON);
+    CHECK(cli_run(cmd, "tt/nopoe.log") == 0);
+    char a[4096], b[4096];
+    losses("tt/poe/log.jsonl", a, sizeof a);
+    losses("tt/nopoe/log.jsonl", b, sizeof b);
+    CHECK_MSG(strcmp(a, b) != 0, "the n-gram expert changed no loss: %s", a);
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --encoding id --ngram-prior 1 --iters 1 --out tt/poeid", train_bin,
+             COMMON);
+    rc = cli_run(cmd, "tt/poeid.log");
+    log = cli_slurp("tt/poeid.log");
+    CHECK_MSG(rc != 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "--ngram-prior applies to the masked encoding");
+    free(log);
+    if (!generate_bin) return;
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tt/poe/last.ckpt --input tt/data --mask mid:4 --device cpu --threads 1 "
+             "--out tt/poegen.txt", generate_bin);
+    rc = cli_run(cmd, "tt/poegen.log");
+    log = cli_slurp("tt/poegen.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "weight 1 (the weight the network was trained with)");
+    free(log);
+    /* --ngram-input on: the n-gram's probabilities as an input; generate
+     * feeds them, and with --ngram-prior 0 uses no product. */
+    snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --ngram-input on --iters 2 --val-every 2 --out tt/ngin", train_bin,
+             COMMON);
+    rc = cli_run(cmd, "tt/ngin.log");
+    log = cli_slurp("tt/ngin.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "n-gram of the training windows as an input (--ngram-input)");
+    free(log);
+    /* Resumed, the network's input stays what the checkpoint's model takes. */
+    snprintf(cmd, sizeof cmd, "%s --resume --out tt/ngin --iters 3 --ngram-input off --device cpu --threads 1", train_bin);
+    rc = cli_run(cmd, "tt/ngin2.log");
+    log = cli_slurp("tt/ngin2.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "--ngram-input is ignored on --resume");
+    CHECK_STR_CONTAINS(log, "as an input (--ngram-input)");
+    free(log);
+    losses("tt/ngin/log.jsonl", b, sizeof b);
+    losses("tt/nopoe/log.jsonl", a, sizeof a);
+    CHECK_MSG(strncmp(a, b, strlen(b)) != 0, "the n-gram input changed no loss: %s", b);
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tt/ngin/last.ckpt --input tt/data --mask mid:4 --ngram-prior 0 "
+             "--device cpu --threads 1 --out tt/ngingen.txt", generate_bin);
+    rc = cli_run(cmd, "tt/ngingen.log");
+    log = cli_slurp("tt/ngingen.log");
+    CHECK_MSG(rc == 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "takes the n-gram's probabilities as input; no product with it");
+    free(log);
+}
+
 /* The "windows_scored" of the first validation record of a log; -1 if none. */
 static int first_windows_scored(const char *log_path) {
     char *s = cli_slurp(log_path);
@@ -657,6 +726,7 @@ int main(int argc, char **argv) {
     test_mix(argc >= 3 ? argv[2] : NULL);
     test_mix_validation();
     test_dropout();
+    test_ngram_prior(argc >= 3 ? argv[2] : NULL);
     if (argc >= 4) test_three_commands(argv[2], argv[3]);
     return test_finish("test_train_cli");
 }

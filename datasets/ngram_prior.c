@@ -12,6 +12,7 @@ void ngram_prior_fit(ngram_prior *np, const window_set *train, int V) {
     memset(np, 0, sizeof *np);
     np->V = V;
     np->L = train->length;
+    np->min_prob = 1e-300;
     trace_pieces t;
     trace_pieces_stitch(train, &t);
     /* IDs 1..V to classes 0..V-1, the symbols the sampler works with. */
@@ -89,5 +90,5 @@ void ngram_prior_logp(void *user, int window, const int32_t *symbols, int l, dou
         }
     }
     const double *row = w->post + (size_t)l * V;
-    for (int v = 0; v < V; v++) logp[v] = log(fmax(row[v], 1e-300));
+    for (int v = 0; v < V; v++) logp[v] = log(fmax(row[v], np->min_prob));
 }

@@ -31,6 +31,16 @@
 
 #define NGRAM_PRIOR_WIDTH 64  /* states kept per position of a run (ngram_marginals.h) */
 
+/* The smallest probability the prior gives an event of a checkpoint trained
+ * with it (`train --ngram-prior`), in training and in `generate` alike. The
+ * marginals keep NGRAM_PRIOR_WIDTH states, so an event outside them gets 0,
+ * and a cross-fitted n-gram has never seen some of the events it is asked
+ * about: unfloored, such a target's loss would be hundreds of nats and would
+ * swamp a batch's gradient. With the floor, the network can still overrule
+ * the prior by a logit margin of about w ln(1/floor). Without training, the
+ * prior's floor stays at 1e-300 (a product that only reorders ties). */
+#define NGRAM_PRIOR_TRAINED_MIN_PROB 1e-5
+
 /* What a run's marginals were computed from: nl, nr, then the nl visible
  * events on its left and the nr on its right (unused entries 0). */
 #define NGRAM_PRIOR_SIGNATURE (2 + 2 * (NGRAM_MAX_ORDER - 1))
@@ -51,6 +61,7 @@ typedef struct ngram_prior {
     ngram_prior_window *windows; /* (n_windows), grown as the sampler asks for windows */
     int n_windows;
     long long runs_computed;  /* forward-backward passes run so far (for tests and benchmarks) */
+    double min_prob;          /* probabilities below are raised to it (1e-300 after fitting) */
 } ngram_prior;
 
 /* Fit on training windows of length L holding IDs 1..V (the model's
