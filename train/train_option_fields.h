@@ -44,16 +44,18 @@
       "Adam learning rate (default 1e-3; SSSD used 2e-4)")                                                         \
     X(WEIGHT_DECAY, "weight-decay", weight_decay, REAL, 0, 10, NULL, KEPT, OPTIMISATION, "W",                      \
       "L2 weight decay (default 0)")                                                                               \
-    X(DROPOUT, "dropout", dropout, REAL, 0, 0.9, NULL, KEPT, OPTIMISATION, "P",                                   \
-      "drop each channel of each S4 layer's output with probability P in\n"                                      \
-      "training (SSSD's s4_dropout; default 0)")                                                                  \
-    X(NGRAM_PRIOR, "ngram-prior", ngram_prior, REAL, 0, 100, NULL, KEPT, OPTIMISATION, "W",                     \
-      "masked: train the network as one expert of a product with an n-gram of\n"                                 \
-      "the training trace, weighted W (0, the default: the network alone);\n"                                    \
-      "generate then uses that product by default (README, Measured)")                                             \
-    X(NGRAM_INPUT, "ngram-input", ngram_input, CHOICE, 0, 0, "off|on", KEPT, OPTIMISATION, "off|on",              \
-      "masked: give the network, at each hidden position, the probabilities\n"                                   \
-      "of an n-gram of the training trace as input (default off)")                                                \
+    X(DROPOUT, "dropout", dropout, REAL, 0, 0.9, NULL, KEPT, OPTIMISATION, "P",                                    \
+      "drop each channel of each S4 layer's output with probability P in\n"                                        \
+      "training (SSSD's s4_dropout; default 0)")                                                                   \
+    X(NGRAM_PRIOR, "ngram-prior", ngram_prior, REAL, 0, 100, NULL, KEPT, OPTIMISATION, "W",                        \
+      "masked: train the network as one expert of a product with an n-gram of\n"                                   \
+      "the training trace, weighted W (0, the default: the network alone);\n"                                      \
+      "generate then uses that product by default (measured no gain on\n"                                          \
+      "tar-untar, README)")                                                                                        \
+    X(NGRAM_INPUT, "ngram-input", ngram_input, CHOICE, 0, 0, "off|on", KEPT, OPTIMISATION, "on",                   \
+      "masked: give the network, at each hidden position, the probabilities\n"                                     \
+      "of an n-gram of the training trace as input (default off; measured no\n"                                    \
+      "gain on tar-untar, README)")                                                                                \
     X(SEED, "seed", seed, SEED, 0, 0, NULL, KEPT, OPTIMISATION, "S", "seed of every random draw (default 1)")      \
     X(MASK, "mask", mask, MASK, 0, 0, NULL, KEPT, DATA, "SPEC",                                                    \
       "the task: mix (default): every window draws one of a gap, a forecast,\n"                                    \
@@ -67,9 +69,9 @@
     X(DECAY, "decay", decay, CHOICE, 0, 0, "none|cosine", KEPT, OPTIMISATION, "none|cosine",                       \
       "learning-rate decay to 0 at --iters (default cosine)")                                                      \
     X(CLIP, "clip", clip, REAL, 0, 1e30, NULL, KEPT, OPTIMISATION, "NORM", "clip the gradient norm (default: off)") \
-    X(EMA, "ema", ema, REAL, 0, 0.999999, NULL, KEPT, OPTIMISATION, "D",                                          \
-      "validate, save and generate with a moving average of the weights, each\n"                                 \
-      "iteration's weight (1 - D); early on it averages about the last ninth of\n"                               \
+    X(EMA, "ema", ema, REAL, 0, 0.999999, NULL, KEPT, OPTIMISATION, "D",                                           \
+      "validate, save and generate with a moving average of the weights, each\n"                                   \
+      "iteration's weight (1 - D); early on it averages about the last ninth of\n"                                 \
       "the iterations run (default 0.999; 0: the trained weights as they are)")                                    \
     X(DEVICE, "device", device, CHOICE, 0, 0, "cpu|cuda|auto", LOCAL, RUN, "cpu|cuda|auto",                        \
       "(default auto: CUDA when a device exists)")                                                                 \
@@ -80,7 +82,7 @@
       "continue from DIR/last.ckpt (same losses as an uninterrupted run)")                                         \
     X(VAL_EVERY, "val-every", val_every, LLONG, 0, 1000000000LL, NULL, KEPT, RUN, "N",                             \
       "validate every N iterations (default 500, 0 = off); best.ckpt is the\n"                                     \
-      "checkpoint with the best validation: reconstruction accuracy on the\n"                                     \
+      "checkpoint with the best validation: reconstruction accuracy on the\n"                                      \
       "windows with events observed (the loss when none are, --mask none)")                                        \
     X(VAL_SPLIT, "val-split", val_split, REAL, 0, 0.5, NULL, KEPT, RUN, "F",                                       \
       "validate on the last F of the training windows, held out of training\n"                                     \
@@ -88,7 +90,7 @@
       "training window and validate on the test windows (then best.ckpt is\n"                                      \
       "chosen on test data; runs resumed from before this option do so)")                                          \
     X(VAL_WINDOWS, "val-windows", val_windows, INT, 1, 1 << 20, NULL, KEPT, RUN, "N",                              \
-      "validation windows used, evenly spaced (default 256)")                                                       \
+      "validation windows used, evenly spaced (default 256)")                                                      \
     X(VAL_STEPS, "val-steps", val_steps, INT, 1, 100000, NULL, KEPT, RUN, "S",                                     \
       "DDIM steps of validation's reconstructions (default 20)")                                                   \
     X(CKPT_EVERY, "ckpt-every", ckpt_every, LLONG, 1, 1000000000LL, NULL, KEPT, RUN, "N",                          \
