@@ -47,6 +47,11 @@ typedef struct gen_options {
     double temperature;       /* masked encoding; < 0: 0 for one sample, 1 for several */
     double ngram_prior;       /* masked encoding: weight of the n-gram prior, 0 = none; < 0 until resolved */
     int ngram_prior_given;
+    /* How the checkpoint's network was trained with the n-gram (read once,
+     * trained_ngram): the product's weight (0: none) and whether it takes
+     * the n-gram's probabilities as input. */
+    double trained_prior;
+    int trained_input;
     int random_order;         /* masked encoding: 1 reveal in a random order, 0 surest first; < 0 until resolved */
     double reveal_confident;  /* masked, surest first: also reveal positions at least this sure; < 0 until resolved */
     int steps_given, eta_given, sampler_given;
@@ -368,25 +373,16 @@ static long long first_id_outside(const int32_t *ids, const uint8_t *only, size_
     return -1;
 }
 
-/* The weight of the n-gram expert the checkpoint's network was trained
- * beside (`train --ngram-prior W`, kept with train's options), 0 for a
- * network trained alone or a checkpoint from before the option. */
-static double trained_ngram_prior(const checkpoint_meta *meta) {
+/* From train's options kept in the checkpoint: the weight of the n-gram
+ * expert its network was trained beside (`train --ngram-prior W`; 0 for a
+ * network trained alone or a checkpoint from before the option) and whether
+ * it takes the n-gram's probabilities as input (`train --ngram-input on`). */
+static void trained_ngram(const checkpoint_meta *meta, double *weight, int *input) {
     json_t *root = meta->extra_json[0] ? json_loads(meta->extra_json, 0, NULL) : NULL;
-    json_t *w = json_object_get(root, "ngram_prior");
-    double weight = json_is_number(w) ? json_number_value(w) : 0;
+    json_t *w = json_object_get(root, "ngram_prior"), *in = json_object_get(root, "ngram_input");
+    *weight = json_is_number(w) && json_number_value(w) > 0 ? json_number_value(w) : 0;
+    *input = json_is_string(in) && !strcmp(json_string_value(in), "on");
     json_decref(root);
-    return weight > 0 ? weight : 0;
-}
-
-/* Whether the checkpoint's network takes the n-gram's probabilities as
- * input (`train --ngram-input on`). */
-static int trained_ngram_input(const checkpoint_meta *meta) {
-    json_t *root = meta->extra_json[0] ? json_loads(meta->extra_json, 0, NULL) : NULL;
-    json_t *v = json_object_get(root, "ngram_input");
-    int on = json_is_string(v) && !strcmp(json_string_value(v), "on");
-    json_decref(root);
-    return on;
 }
 
 /* --ngram-prior W: fit the n-gram of the checkpoint's training windows and
@@ -394,7 +390,8 @@ static int trained_ngram_input(const checkpoint_meta *meta) {
  * be read is an error; by default the prior is then left out, with a note. */
 static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int L, int V, ngram_prior *np,
                                diffusion_sample_options *so) {
-    int input = trained_ngram_input(meta);
+    int input = o->trained_input;
+    double trained = o->trained_prior;
     if (o->ngram_prior <= 0 && !input) return;
     error_info err;
     char where[4096], why[4608] = "";
@@ -417,7 +414,7 @@ static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int 
         if (input)
             die("the checkpoint's network takes an n-gram of its training data as input, which cannot be fitted: %s",
                 why);
-        if (trained_ngram_prior(meta) > 0)
+        if (trained > 0)
             die("the checkpoint's network was trained as one expert of a product with an n-gram of its training "
                 "data, which cannot be fitted: %s (--ngram-prior 0 runs the network alone, which it was not trained "
                 "to be)", why);
@@ -428,7 +425,6 @@ static void attach_ngram_prior(gen_options *o, const checkpoint_meta *meta, int 
     double t0 = now_seconds();
     ngram_prior_fit(np, &train, V);
     window_set_free(&train);
-    double trained = trained_ngram_prior(meta);
     if (trained > 0) np->min_prob = NGRAM_PRIOR_TRAINED_MIN_PROB; /* as in training */
     if (!o->quiet)
         fprintf(stderr, "generate: n-gram prior: order %d fitted on %lld training events of %s (%.1f s), weight %g%s\n",
@@ -501,7 +497,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     size_t NT = (size_t)N * (size_t)plan.length;
     uint8_t *observed = xcalloc(NT ? NT : 1, 1);
     diffusion_context *diff = diffusion_context_create(model);
-    diffusion_set_prior_input(diff, trained_ngram_input(&meta));
+    diffusion_set_prior_input(diff, o->trained_input);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
     diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
                                    o->random_order, o->reveal_confident, 0};
@@ -616,7 +612,8 @@ int main(int argc, char **argv) {
      * reconstruction accuracy on every dataset measured, and, with draws in a
      * random order from the geometric mean, brought synthesis closer to real
      * traces on every dataset measured (README, Measured). */
-    if (o.ngram_prior < 0) o.ngram_prior = !masked ? 0.0 : trained_ngram_prior(&facts) > 0 ? trained_ngram_prior(&facts) : 1.0;
+    trained_ngram(&facts, &o.trained_prior, &o.trained_input);
+    if (o.ngram_prior < 0) o.ngram_prior = !masked ? 0.0 : o.trained_prior > 0 ? o.trained_prior : 1.0;
     if (!masked && o.ngram_prior > 0)
         die("--ngram-prior applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
@@ -766,7 +763,7 @@ int main(int argc, char **argv) {
 
     /* ---- sampling ---- */
     diffusion_context *diff = diffusion_context_create(model);
-    diffusion_set_prior_input(diff, trained_ngram_input(&meta));
+    diffusion_set_prior_input(diff, o.trained_input);
     int S = o.samples;
     int32_t *votes = xmalloc(sizeof(int32_t) * (size_t)items * L * 1);
     int32_t *all_ids = xmalloc(sizeof(int32_t) * (size_t)N * S * L);

@@ -108,6 +108,48 @@ static void fill_windows(float *x0, float *mask, int B, int L, int V, int gap_st
     }
 }
 
+/* Gradients of the masked loss of (seed 3, iteration 2) against central
+ * differences at `samples` parameters: the head's last 4, which every logit
+ * depends on, and others drawn from philox(key). The loss runs on one mask
+ * for the batch, or per window. Returns the worst error relative to the
+ * bound; *checked: how many of them the loss really depends on. */
+static double fd_gradient_worst(diffusion_context *d, sssd_model *m, int B, const float *x0, const float *mask,
+                                int mask_per_window, int samples, uint64_t key, int *checked) {
+    backend *be = sssd_model_backend(m);
+    long long n = sssd_model_num_params(m);
+    diffusion_train_step_share(d, B, x0, mask, mask_per_window, 3, 2, 0, NULL);
+    real_t *grad = malloc(sizeof(real_t) * (size_t)n), *p = malloc(sizeof(real_t) * (size_t)n);
+    be->ops->download(be, grad, sssd_model_grads(m), sizeof(real_t) * (size_t)n);
+    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
+    double worst = 0;
+    *checked = 0;
+    for (int k = 0; k < samples; k++) {
+        long long i = (long long)(philox_u32(key, 1, (uint64_t)k) % (uint64_t)n);
+        if (k < 4) i = n - 1 - k;
+        double h = 1e-6, saved = p[i];
+        p[i] = (real_t)(saved + h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double up = diffusion_train_step_share(d, B, x0, mask, mask_per_window, 3, 2, 0, NULL);
+        p[i] = (real_t)(saved - h);
+        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+        sssd_model_parameters_changed(m);
+        double down = diffusion_train_step_share(d, B, x0, mask, mask_per_window, 3, 2, 0, NULL);
+        p[i] = (real_t)saved;
+        double fd = (up - down) / (2 * h);
+        /* Rounding limits central differences of a loss near 2 with h = 1e-6
+         * to about 2e-16 / 1e-6 = 2e-10 absolute: the bound is 1e-9 plus 1e-6 relative. */
+        double err = fabs(fd - (double)grad[i]) / (1e-9 + 1e-6 * fabs((double)grad[i]));
+        if (err > worst) worst = err;
+        *checked += fabs(fd) > 1e-5; /* a parameter the loss really depends on */
+    }
+    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
+    sssd_model_parameters_changed(m);
+    free(grad);
+    free(p);
+    return worst;
+}
+
 static void test_masked_loss(void) {
     backend *be = backend_cpu_create(1);
     int L = 12, T = 10, B = 3, V = 7;
@@ -131,40 +173,11 @@ static void test_masked_loss(void) {
     double loss = diffusion_train_step(d, B, x0, mask, 3, 2);
     CHECK(isfinite(loss) && loss > 0);
     CHECK(diffusion_train_step(d, B, x0, mask, 3, 2) == loss);
-    long long n = sssd_model_num_params(m);
-    real_t *grad = malloc(sizeof(real_t) * (size_t)n), *p = malloc(sizeof(real_t) * (size_t)n);
-    be->ops->download(be, grad, sssd_model_grads(m), sizeof(real_t) * (size_t)n);
-    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
-    double worst = 0;
-    int checked = 0;
-    for (int k = 0; k < 40; k++) {
-        long long i = (long long)(philox_u32(77, 1, (uint64_t)k) % (uint64_t)n);
-        /* and always the head's last layer, which every logit depends on */
-        if (k < 4) i = n - 1 - k;
-        double h = 1e-6, saved = p[i];
-        p[i] = (real_t)(saved + h);
-        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-        sssd_model_parameters_changed(m);
-        double up = diffusion_train_step(d, B, x0, mask, 3, 2);
-        p[i] = (real_t)(saved - h);
-        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-        sssd_model_parameters_changed(m);
-        double down = diffusion_train_step(d, B, x0, mask, 3, 2);
-        p[i] = (real_t)saved;
-        double fd = (up - down) / (2 * h);
-        /* Rounding limits central differences of a loss near 2 with h = 1e-6
-         * to about 2e-16 / 1e-6 = 2e-10 absolute: the bound is 1e-9 plus 1e-6 relative. */
-        double err = fabs(fd - (double)grad[i]) / (1e-9 + 1e-6 * fabs((double)grad[i]));
-        if (err > worst) worst = err;
-        checked += fabs(fd) > 1e-5; /* a parameter the loss really depends on */
-    }
-    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-    sssd_model_parameters_changed(m);
+    int checked;
+    double worst = fd_gradient_worst(d, m, B, x0, mask, 0, 40, 77, &checked);
     CHECK_MSG(checked >= 30, "only %d of 40 sampled parameters move the loss", checked);
     printf("masked loss gradient: %d parameters checked, worst error %.2f of the bound\n", checked, worst);
     CHECK_MSG(worst <= 1.0, "masked loss: a gradient is off by %g times the bound", worst);
-    free(grad);
-    free(p);
     diffusion_context_free(d);
     sssd_model_free(m);
     backend_free(be);
@@ -223,41 +236,15 @@ static void test_masked_train_prior(void) {
     /* Gradients through the product against central differences. */
     perturb(m, 0.2, 11);
     double loss = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
-    long long n = sssd_model_num_params(m);
-    real_t *grad = malloc(sizeof(real_t) * (size_t)n), *p = malloc(sizeof(real_t) * (size_t)n);
-    be->ops->download(be, grad, sssd_model_grads(m), sizeof(real_t) * (size_t)n);
-    be->ops->download(be, p, sssd_model_params(m), sizeof(real_t) * (size_t)n);
     diffusion_set_train_prior(d, NULL, NULL, 0);
     double alone = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
     CHECK_MSG(fabs(alone - loss) > 1e-3, "the prior changed the loss by only %g", fabs(alone - loss));
     diffusion_set_train_prior(d, spy_train_logp, &spy, spy.weight);
-    double worst = 0;
-    int checked = 0;
-    for (int k = 0; k < 30; k++) {
-        long long i = (long long)(philox_u32(78, 1, (uint64_t)k) % (uint64_t)n);
-        if (k < 4) i = n - 1 - k;
-        double h = 1e-6, saved = p[i];
-        p[i] = (real_t)(saved + h);
-        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-        sssd_model_parameters_changed(m);
-        double up = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
-        p[i] = (real_t)(saved - h);
-        be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-        sssd_model_parameters_changed(m);
-        double down = diffusion_train_step_windows(d, B, x0, mask3, 3, 2);
-        p[i] = (real_t)saved;
-        double fd = (up - down) / (2 * h);
-        double err = fabs(fd - (double)grad[i]) / (1e-9 + 1e-6 * fabs((double)grad[i]));
-        if (err > worst) worst = err;
-        checked += fabs(fd) > 1e-5;
-    }
-    be->ops->upload(be, sssd_model_params(m), p, sizeof(real_t) * (size_t)n);
-    sssd_model_parameters_changed(m);
+    int checked;
+    double worst = fd_gradient_worst(d, m, B, x0, mask3, 1, 30, 78, &checked);
     CHECK_MSG(checked >= 20, "only %d of 30 sampled parameters move the loss", checked);
     printf("product-of-experts loss gradient: %d parameters checked, worst error %.2f of the bound\n", checked, worst);
     CHECK_MSG(worst <= 1.0, "product-of-experts loss: a gradient is off by %g times the bound", worst);
-    free(grad);
-    free(p);
     diffusion_context_free(d);
     sssd_model_free(m);
     backend_free(be);
