@@ -12,6 +12,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: evaluate GENERATED REAL [--mask MASK] [--train TRAIN] [--json FILE] [--html FILE]\n"
             "                [--length L] [--threads N] [--head K] [--no-nn] [--seed S] [--floor-draws D]\n"
+            "                [--ngram-out FILE]\n"
             "\n"
             "Scores generated traces (GENERATED) against real ones (REAL).\n"
             "  GENERATED, REAL  text windows (one a line, comma-separated IDs), .npy, .h5; REAL may also be a\n"
@@ -34,6 +35,9 @@ static void usage(FILE *f) {
             "                   (default 1; the same S, the same draws)\n"
             "  --floor-draws D  the floor is drawn D times: each figure's range over the draws is printed beside\n"
             "                   it, how much real data of GENERATED's size moves by chance (default 20)\n"
+            "  --ngram-out FILE with --train and a synthesis (nothing observed): also write the windows of the\n"
+            "                   baseline generator (an n-gram model of TRAIN, scored beside GENERATED) to FILE,\n"
+            "                   text layout\n"
             "\n"
             "memory: text inputs are read whole (about 3 times the file size while parsing; .npy: 12 bytes\n"
             "per element); then about 140 bytes per event of GENERATED and REAL (windows, mask, n-gram counts)\n"
@@ -53,7 +57,7 @@ int main(int argc, char **argv) {
     eval_config cfg = {0};
     cfg.threads = 2;
     cfg.seed = FLOOR_DEFAULT_SEED;
-    const char *json = NULL, *html = NULL;
+    const char *json = NULL, *html = NULL, *ngram_out = NULL;
     const char *positional[2];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -64,7 +68,8 @@ int main(int argc, char **argv) {
         }
         int takes_value = !strcmp(a, "--mask") || !strcmp(a, "--train") || !strcmp(a, "--json") ||
                           !strcmp(a, "--html") || !strcmp(a, "--length") || !strcmp(a, "--threads") ||
-                          !strcmp(a, "--head") || !strcmp(a, "--seed") || !strcmp(a, "--floor-draws");
+                          !strcmp(a, "--head") || !strcmp(a, "--seed") || !strcmp(a, "--floor-draws") ||
+                          !strcmp(a, "--ngram-out");
         if (takes_value) {
             if (i + 1 >= argc) die("%s needs a value (see evaluate --help)", a);
             const char *v = argv[++i];
@@ -72,6 +77,7 @@ int main(int argc, char **argv) {
             else if (!strcmp(a, "--train")) cfg.train = v;
             else if (!strcmp(a, "--json")) json = v;
             else if (!strcmp(a, "--html")) html = v;
+            else if (!strcmp(a, "--ngram-out")) ngram_out = v;
             else if (!strcmp(a, "--length")) cfg.length_hint = parse_int(a, v, 1, 1 << 24);
             else if (!strcmp(a, "--head")) cfg.head = parse_int(a, v, 1, 1 << 20);
             else if (!strcmp(a, "--seed")) cfg.seed = (uint64_t)parse_int(a, v, 0, 2147483647);
@@ -96,10 +102,16 @@ int main(int argc, char **argv) {
     error_info err;
     eval_result res;
     if (eval_run(&cfg, &res, &err)) die("%s", err.message);
+    if (ngram_out && !res.has_ngram_synthesis)
+        die("--ngram-out: no n-gram windows to write (they are drawn for a synthesis, nothing observed, with --train)");
     report_text(stdout, &res);
     int rc = 0;
     if (json && report_json_write(json, &res, &err)) { fprintf(stderr, "evaluate: %s\n", err.message); rc = 1; }
     if (html && report_html_write(html, &res, &err)) { fprintf(stderr, "evaluate: %s\n", err.message); rc = 1; }
+    if (ngram_out && windows_write_text(ngram_out, &res.ngram_synthesis_windows, &err)) {
+        fprintf(stderr, "evaluate: %s\n", err.message);
+        rc = 1;
+    }
     eval_result_free(&res);
     return rc;
 }

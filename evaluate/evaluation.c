@@ -1,5 +1,6 @@
 /* The evaluation pipeline (see evaluation.h). */
 #include "evaluation.h"
+#include "ngram_synthesis.h"
 #include "trace_pieces.h"
 #include "dataset_h5.h"
 #include "memory.h"
@@ -127,6 +128,17 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
 
 /* Each baseline fills REAL's generated positions and is scored like the
  * model; adding one is a fill and an add_baseline (EVAL_MAX_BASELINES). */
+/* The n-gram generator beside a synthesis (ngram_synthesis.h). */
+static void compute_ngram_synthesis(eval_result *res, const training_index *ix, uint64_t seed) {
+    window_set *sample = &res->ngram_synthesis_windows;
+    ngram_synthesis_draw(ix, res->gen.count, res->gen.length, seed, sample, &res->ngram_synthesis_order);
+    dist_compute(sample, NULL, &res->real_ws, NULL, res->vocab_max, &res->ngram_synthesis_dist);
+    memo_result memo;
+    memorisation_compute(ix, sample, &res->real_ws, &memo);
+    res->ngram_synthesis_copies = memo.gen_in_trace;
+    res->has_ngram_synthesis = 1;
+}
+
 static void compute_baselines(eval_result *res, const training_index *ix) {
     /* Windows that can share events are drawn together (paired_bootstrap.h). */
     int L = res->real_ws.length, stride = trace_windows_stride(&res->real_ws);
@@ -280,6 +292,7 @@ int eval_run(const eval_config *cfg, eval_result *res, error_info *err) {
 
     if (res->has_train) {
         if (baselines_apply) compute_baselines(res, &ix);
+        if (res->unconditional) compute_ngram_synthesis(res, &ix, cfg->seed);
         training_index_free(&ix);
 
         double leak = res->memo.real_count ? 100.0 * res->memo.real_in_trace / res->memo.real_count : 0;
@@ -327,6 +340,10 @@ void eval_result_free(eval_result *res) {
     dist_free(&res->dist);
     if (res->has_nn) nn_free(&res->nn);
     if (res->has_floor) floor_free(&res->floor);
+    if (res->has_ngram_synthesis) {
+        dist_free(&res->ngram_synthesis_dist);
+        window_set_free(&res->ngram_synthesis_windows);
+    }
     for (int i = 0; i < res->n_baselines; i++) system_free(&res->baselines[i], res->has_unseen);
     free(res->unseen_rows);
     memset(res, 0, sizeof *res);

@@ -77,6 +77,14 @@ typedef struct eval_result {
     real_floor floor;
     int train_stride;
     int64_t train_segments, train_trace_length;
+    /* With --train, for synthesis (nothing observed): as many windows as
+     * GENERATED drawn from the training trace's n-gram model
+     * (ngram_synthesis.h), scored against REAL like the generator. */
+    int has_ngram_synthesis;
+    int ngram_synthesis_order;
+    dist_metrics ngram_synthesis_dist;
+    int64_t ngram_synthesis_copies;   /* of its windows, occurring verbatim in the training trace */
+    window_set ngram_synthesis_windows;
 
     /* Baselines scored on the same task; a new one is one more entry
      * (evaluation.c, compute_baselines). */

@@ -44,6 +44,8 @@ double floor_figure(const dist_metrics *d, int which) {
     case FLOOR_JS_TRIGRAMS: return d->js_trigram;
     case FLOOR_KL_GEN_REAL: return d->kl_gen_real;
     case FLOOR_KL_REAL_GEN: return d->kl_real_gen;
+    case FLOOR_COMPOSITION_GEN_REAL: return d->composition.gen_to_real;
+    case FLOOR_COMPOSITION_REAL_GEN: return d->composition.real_to_gen;
     default: return d->unique_gen;
     }
 }

@@ -174,6 +174,7 @@ void dist_compute(const window_set *gen, const eval_mask *gen_mask, const window
         free(q);
         free(t.slots);
     }
+    composition_compute(gen, gen_mask, real, real_mask, &out->composition);
 }
 
 void dist_free(dist_metrics *d) {

@@ -4,6 +4,7 @@
 #define SSSD_EVALUATE_METRICS_DIST_H
 
 #include <stdint.h>
+#include "composition.h"
 #include "mask.h"
 #include "windows.h"
 
@@ -23,6 +24,7 @@ typedef struct dist_metrics {
     int n_events;             /* rows of the frequency table: union of IDs, ascending */
     int32_t *event_ids;
     int64_t *count_gen, *count_real;
+    composition_metrics composition;  /* single windows' event mix (composition.h) */
 } dist_metrics;
 
 /* Masks may be NULL (whole windows). vocab_max: largest valid ID. */

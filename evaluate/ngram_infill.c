@@ -40,28 +40,19 @@ static int32_t dense_of(const int32_t *ids, int32_t vocab, int32_t id) {
     return lo < vocab && ids[lo] == id ? lo : vocab;
 }
 
-/* What both decodings start with: out = real, the dense vocabulary (*ids,
- * *vocab) and the training trace in dense indices, returned. With nothing
- * to learn from (an empty training trace) the generated positions get the
- * mode baseline's answer and NULL is returned. */
-static int32_t *start_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
-                           int32_t **ids, int32_t *vocab) {
+/* What both decodings start with: out = real, with the generated positions
+ * given the mode baseline's answer when there is nothing to learn from (an
+ * empty training trace). */
+static void start_fill(const training_index *ix, const window_set *real, const eval_mask *mask, window_set *out,
+                       int have_model) {
     int L = real->length;
     window_set_init(out, real->count, L);
     memcpy(out->ids, real->ids, (size_t)(real->count * L) * sizeof(int32_t));
-    *vocab = build_vocab(ix, ids);
-    if (*vocab == 0) {
-        int32_t mode = training_mode_event(ix);
-        for (int64_t w = 0; w < real->count; w++)
-            for (int j = 0; j < L; j++)
-                if (!mask_is_observed(mask, w, j)) out->ids[w * L + j] = mode;
-        free(*ids);
-        *ids = NULL;
-        return NULL;
-    }
-    int32_t *x = xmalloc((size_t)ix->length * sizeof *x);
-    for (int64_t i = 0; i < ix->length; i++) x[i] = dense_of(*ids, *vocab, ix->events[i]);
-    return x;
+    if (have_model) return;
+    int32_t mode = training_mode_event(ix);
+    for (int64_t w = 0; w < real->count; w++)
+        for (int j = 0; j < L; j++)
+            if (!mask_is_observed(mask, w, j)) out->ids[w * L + j] = mode;
 }
 
 /* The next gap of a window at or after *a: a maximal run [*a, *e) of
@@ -150,20 +141,37 @@ static int choose_order(const int32_t *x, const training_index *ix, int32_t voca
     return best;
 }
 
-void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
-                          window_set *joint, window_set *marginal, ngram_stats *stats) {
+int32_t ngram_training_model(const training_index *ix, ngram_model *m, int32_t **ids, int32_t **trace,
+                             ngram_stats *stats) {
     memset(stats, 0, sizeof *stats);
     for (int n = 0; n <= NGRAM_MAX_ORDER; n++) stats->heldout_loglik[n] = stats->heldout_accuracy[n] = NAN;
+    memset(m, 0, sizeof *m);
+    int32_t vocab = build_vocab(ix, ids);
+    stats->vocabulary = vocab;
+    *trace = NULL;
+    if (vocab == 0) {
+        free(*ids);
+        *ids = NULL;
+        return 0;
+    }
+    int32_t *x = xmalloc((size_t)ix->length * sizeof *x);
+    for (int64_t i = 0; i < ix->length; i++) x[i] = dense_of(*ids, vocab, ix->events[i]);
+    stats->order = choose_order(x, ix, vocab, stats);
+    ngram_model_fit(m, x, ix->segment_end, ix->segments, vocab, stats->order);
+    *trace = x;
+    return vocab;
+}
+
+void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
+                          window_set *joint, window_set *marginal, ngram_stats *stats) {
     int L = real->length;
-    int32_t *ids, vocab, *x = start_fill(ix, real, mask, joint, &ids, &vocab);
+    ngram_model m;
+    int32_t *ids, *x, vocab = ngram_training_model(ix, &m, &ids, &x, stats);
+    start_fill(ix, real, mask, joint, vocab > 0);
     window_set_init(marginal, real->count, L);
     memcpy(marginal->ids, joint->ids, (size_t)(real->count * L) * sizeof(int32_t));
-    stats->vocabulary = vocab;
-    if (!x) return;
-    stats->order = choose_order(x, ix, vocab, stats);
+    if (!vocab) return;
     int s = stats->order - 1;
-    ngram_model m;
-    ngram_model_fit(&m, x, ix->segment_end, ix->segments, vocab, stats->order);
     ngram_beam *b = ngram_beam_create(&m, L, NGRAM_BEAM);
     ngram_marginals *g = ngram_marginals_create(&m, L, NGRAM_BEAM);
     size_t n = (size_t)(L ? L : 1);

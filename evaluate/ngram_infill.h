@@ -54,6 +54,15 @@ typedef struct ngram_stats {
  * marginal one the expected number of right events (accuracy), so it is the
  * stronger baseline on accuracy and the weaker on perfect rate. One model
  * serves both. */
+/* The model both decodings use (and the n-gram generator, ngram_synthesis.h):
+ * the training events as dense indices (*ids: the vocab distinct IDs,
+ * ascending; *trace: the stitched trace in those indices), the order chosen
+ * as above (into stats), and the model fitted on the whole trace at that
+ * order. Returns the vocabulary size; 0 for an empty training trace, with
+ * nothing allocated. The caller frees *ids, *trace and the model. */
+int32_t ngram_training_model(const training_index *ix, ngram_model *m, int32_t **ids, int32_t **trace,
+                             ngram_stats *stats);
+
 void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
                           window_set *joint, window_set *marginal, ngram_stats *stats);
 

@@ -39,10 +39,11 @@ extern const char *const REPORT_SMOOTHING;
 extern const char *const REPORT_MEANING_FLOOR;
 extern const char *const REPORT_MEANING_FLOOR_RANGE;
 extern const char *const REPORT_MEANING_COPIES;
+extern const char *const REPORT_MEANING_NGRAM_SYNTHESIS;
 
 /* The figures of the floor (real against real) beside the generator's, in
  * the order every view prints them. */
-#define REPORT_FLOOR_ROWS 8
+#define REPORT_FLOOR_ROWS 10
 typedef struct floor_row {
     const char *name;       /* as printed */
     const char *key;        /* JSON */
@@ -51,6 +52,7 @@ typedef struct floor_row {
     int integer;            /* a count (distinct events) */
     int has_range;          /* lo, median, hi: the floor over its draws (floor.h) */
     double lo, median, hi;
+    double ngram;           /* the n-gram generator's (ngram_synthesis.h); NaN when it has none */
 } floor_row;
 /* Fills up to REPORT_FLOOR_ROWS rows (the nearest-neighbour ones when both
  * were computed); returns how many. */
@@ -59,6 +61,8 @@ int report_floor_rows(const eval_result *r, floor_row *rows);
  * in the stitched training trace. */
 double report_copies_generated(const eval_result *r);
 double report_copies_real(const eval_result *r);
+/* The same share (%) among the n-gram generator's windows. */
+double report_copies_ngram(const eval_result *r);
 /* A model-minus-baseline difference as the reports print it: "+1.48 [+0.34,
  * +2.59]", the difference alone when it has no interval, "-" when undefined. */
 void report_interval(const diff_interval *d, char *out, size_t size);

@@ -66,6 +66,38 @@ static void num_cell(FILE *f, double v, const char *fmt) {
     }
 }
 
+/* A row's opening and its figure's name, with the unit. */
+static void figure_name_cell(FILE *f, const floor_row *row) {
+    fputs("<tr><td>", f);
+    esc(f, row->name);
+    if (row->unit[0]) fprintf(f, " (%s)", row->unit + 1);
+    fputs("</td>", f);
+}
+
+/* The n-gram generator beside the model's synthesis, both against the floor's median. */
+static void ngram_synthesis_table(FILE *f, const eval_result *r) {
+    int ranged = r->floor.draws > 1;
+    fprintf(f, "<h2>A baseline generator: n-gram of order %d</h2><p>", r->ngram_synthesis_order);
+    esc(f, REPORT_MEANING_NGRAM_SYNTHESIS);
+    fprintf(f, ". Ratios are to the floor's %s.</p>\n", ranged ? "median" : "draw");
+    fputs("<table><tr><th>figure</th><th>generated</th><th>n-gram</th><th>generated / floor</th>"
+          "<th>n-gram / floor</th></tr>\n", f);
+    floor_row rows[REPORT_FLOOR_ROWS];
+    int n = report_floor_rows(r, rows);
+    for (int i = 0; i < n && i < FLOOR_SPREAD_FIGURES; i++) {
+        double ref = ranged ? rows[i].median : rows[i].floor;
+        figure_name_cell(f, &rows[i]);
+        num_cell(f, rows[i].generated, rows[i].integer ? "%.0f" : "%.4f");
+        num_cell(f, rows[i].ngram, rows[i].integer ? "%.0f" : "%.4f");
+        num_cell(f, ref > 0 ? rows[i].generated / ref : NAN, "%.2f&times;");
+        num_cell(f, ref > 0 ? rows[i].ngram / ref : NAN, "%.2f&times;");
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    fprintf(f, "<p>Copies of training: %.2f%% of the n-gram's windows, beside %.2f%% of the generated ones.</p>\n",
+            report_copies_ngram(r), report_copies_generated(r));
+}
+
 /* The generator's distribution figures beside real data's (the floor). */
 static void floor_table(FILE *f, const eval_result *r) {
     fputs("<h2>Real against real: the floor</h2><p>", f);
@@ -84,10 +116,7 @@ static void floor_table(FILE *f, const eval_result *r) {
     floor_row rows[REPORT_FLOOR_ROWS];
     int n = report_floor_rows(r, rows);
     for (int i = 0; i < n; i++) {
-        fputs("<tr><td>", f);
-        esc(f, rows[i].name);
-        if (rows[i].unit[0]) fprintf(f, " (%s)", rows[i].unit + 1);
-        fputs("</td>", f);
+        figure_name_cell(f, &rows[i]);
         num_cell(f, rows[i].generated, rows[i].integer ? "%.0f" : "%.4f");
         num_cell(f, rows[i].floor, rows[i].integer ? "%.0f" : "%.4f");
         num_cell(f, rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN, "%.2f&times;");
@@ -315,6 +344,10 @@ static void write_html(FILE *f, const eval_result *r) {
     rowf(f, "JS events", d->js_event, " bits", REPORT_MEANING_JS);
     rowf(f, "JS bigrams", d->js_bigram, " bits", "same, on pairs of consecutive events");
     rowf(f, "JS trigrams", d->js_trigram, " bits", "same, on three consecutive events");
+    rowf(f, "window mix gen->real", d->composition.gen_to_real, " %",
+         "total variation between each generated window's event mix and the closest real window's");
+    rowf(f, "window mix real->gen", d->composition.real_to_gen, " %",
+         "the same for each real window against the closest generated one");
     snprintf(buf, sizeof buf, "%d / %d", d->unique_gen, d->unique_real);
     snprintf(buf + 100, 100, "shared %d, only generated %d, only real %d", d->unique_both, d->unique_gen_only, d->unique_real_only);
     row(f, "unique events generated / real", buf, buf + 100);
@@ -353,6 +386,7 @@ static void write_html(FILE *f, const eval_result *r) {
         histogram_chart(f, "Nearest-neighbour ROUGE-L (whole windows)", 2, hv, hc, hn, hcol);
     }
     if (r->has_floor) floor_table(f, r);
+    if (r->has_floor && r->has_ngram_synthesis) ngram_synthesis_table(f, r);
     if (r->has_memo) {
         const memo_result *m = &r->memo;
         fputs("<h2>Memorisation and leakage</h2><table>\n", f);

@@ -209,6 +209,8 @@ static void write_json(FILE *f, const eval_result *r) {
         key(f, &k, "js_events_bits"); json_out_number(f, d->js_event);
         key(f, &k, "js_bigrams_bits"); json_out_number(f, d->js_bigram);
         key(f, &k, "js_trigrams_bits"); json_out_number(f, d->js_trigram);
+        key(f, &k, "composition_generated_to_real"); json_out_number(f, d->composition.gen_to_real);
+        key(f, &k, "composition_real_to_generated"); json_out_number(f, d->composition.real_to_gen);
         key(f, &k, "events_generated"); fprintf(f, "%lld", (long long)d->events_gen);
         key(f, &k, "events_real"); fprintf(f, "%lld", (long long)d->events_real);
         key(f, &k, "unique_generated"); fprintf(f, "%d", d->unique_gen);
@@ -313,6 +315,24 @@ static void write_json(FILE *f, const eval_result *r) {
         key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_COPIES);
         key(f, &k, "generated_percent"); json_out_number(f, report_copies_generated(r));
         key(f, &k, "real_test_percent"); json_out_number(f, report_copies_real(r));
+        close_obj(f);
+    } else fputs("null", f);
+
+    key(f, &first, "ngram_synthesis");
+    if (r->has_ngram_synthesis) {
+        int k = 1;
+        open_obj(f);
+        key(f, &k, "definition"); json_out_string(f, REPORT_MEANING_NGRAM_SYNTHESIS);
+        key(f, &k, "order"); fprintf(f, "%d", r->ngram_synthesis_order);
+        key(f, &k, "windows"); fprintf(f, "%lld", (long long)r->gen.count);
+        key(f, &k, "seed"); fprintf(f, "%llu", (unsigned long long)r->seed);
+        floor_row rows[REPORT_FLOOR_ROWS];
+        int n = report_floor_rows(r, rows);
+        for (int i = 0; i < n && i < FLOOR_SPREAD_FIGURES; i++) {
+            key(f, &k, rows[i].key);
+            json_out_number(f, rows[i].ngram);
+        }
+        key(f, &k, "copies_percent"); json_out_number(f, report_copies_ngram(r));
         close_obj(f);
     } else fputs("null", f);
 

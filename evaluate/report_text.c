@@ -138,6 +138,14 @@ static void position_line(FILE *f, const recon_metrics *m) {
     fputc('\n', f);
 }
 
+/* A floor row's figure name with its unit, as the first column. */
+static void figure_name(FILE *f, const floor_row *row) {
+    char name[64];
+    snprintf(name, sizeof name, "%s%s%s%s", row->name, row->unit[0] ? " (" : "", row->unit + (row->unit[0] == ' '),
+             row->unit[0] ? ")" : "");
+    fprintf(f, "  %-28s", name);
+}
+
 /* The generator's distribution figures beside real data's (the floor). */
 static void floor_section(FILE *f, const eval_result *r) {
     const real_floor *fl = &r->floor;
@@ -152,10 +160,7 @@ static void floor_section(FILE *f, const eval_result *r) {
     floor_row rows[REPORT_FLOOR_ROWS];
     int n = report_floor_rows(r, rows);
     for (int i = 0; i < n; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "%s%s%s%s", rows[i].name, rows[i].unit[0] ? " (" : "",
-                 rows[i].unit + (rows[i].unit[0] == ' '), rows[i].unit[0] ? ")" : "");
-        fprintf(f, "  %-28s", name);
+        figure_name(f, &rows[i]);
         const char *fmt = rows[i].integer ? " %12.0f %12.0f" : " %12.4f %12.4f";
         fprintf(f, fmt, rows[i].generated, rows[i].floor);
         double ratio = rows[i].floor > 0 ? rows[i].generated / rows[i].floor : NAN;
@@ -175,6 +180,32 @@ static void floor_section(FILE *f, const eval_result *r) {
     if (r->has_memo)
         fprintf(f, "  %-28s %11.2f%% of generated windows; %.2f%% of real test windows   %s\n", "copies of training",
                 report_copies_generated(r), report_copies_real(r), REPORT_MEANING_COPIES);
+}
+
+/* The n-gram generator beside the model's synthesis, both against the floor's median. */
+static void ngram_synthesis_section(FILE *f, const eval_result *r) {
+    fprintf(f, "\nA baseline generator: n-gram of order %d (%s)\n", r->ngram_synthesis_order,
+            REPORT_MEANING_NGRAM_SYNTHESIS);
+    int ranged = r->floor.draws > 1;
+    const char *against = ranged ? "floor median" : "floor";
+    fprintf(f, "  %-28s %12s %12s %12s %12s\n", "figure", "generated", "n-gram", "gen/floor", "n-gram/floor");
+    floor_row rows[REPORT_FLOOR_ROWS];
+    int n = report_floor_rows(r, rows);
+    for (int i = 0; i < n && i < FLOOR_SPREAD_FIGURES; i++) {
+        figure_name(f, &rows[i]);
+        fprintf(f, rows[i].integer ? " %12.0f %12.0f" : " %12.4f %12.4f", rows[i].generated, rows[i].ngram);
+        double ref = ranged ? rows[i].median : rows[i].floor;
+        double values[2] = {rows[i].generated, rows[i].ngram};
+        for (int k = 0; k < 2; k++) {
+            double ratio = ref > 0 ? values[k] / ref : NAN;
+            if (isfinite(ratio)) fprintf(f, " %11.2fx", ratio);
+            else fprintf(f, " %12s", "-");
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "  (ratios to the %s)\n", against);
+    fprintf(f, "  %-28s %11.2f%% of the n-gram's windows; %.2f%% of generated windows\n", "copies of training",
+            report_copies_ngram(r), report_copies_generated(r));
 }
 
 void report_text(FILE *f, const eval_result *r) {
@@ -233,6 +264,10 @@ void report_text(FILE *f, const eval_result *r) {
     fprintf(f, "  JS events              %8.4f        %s\n", d->js_event, REPORT_MEANING_JS);
     fprintf(f, "  JS bigrams             %8.4f        same, on pairs of consecutive events (order)\n", d->js_bigram);
     fprintf(f, "  JS trigrams            %8.4f        same, on three consecutive events\n", d->js_trigram);
+    fprintf(f, "  window mix gen->real   %8.4f %%      each generated window's event mix against the closest real one's\n",
+            d->composition.gen_to_real);
+    fprintf(f, "  window mix real->gen   %8.4f %%      each real window's against the closest generated one's\n",
+            d->composition.real_to_gen);
     fprintf(f, "  unique events          generated %d, real %d, shared %d, only generated %d, only real %d\n",
             d->unique_gen, d->unique_real, d->unique_both, d->unique_gen_only, d->unique_real_only);
     fprintf(f, "  outside vocabulary     generated %lld (%.2f%%), real %lld   IDs < 1 or > %d cannot be real events\n",
@@ -245,6 +280,7 @@ void report_text(FILE *f, const eval_result *r) {
     }
 
     if (r->has_floor) floor_section(f, r);
+    if (r->has_floor && r->has_ngram_synthesis) ngram_synthesis_section(f, r);
 
     if (r->has_memo) {
         const memo_result *m = &r->memo;

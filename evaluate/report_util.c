@@ -39,6 +39,15 @@ const char *const REPORT_MEANING_COPIES =
     "windows occurring verbatim in the training trace: generated copies of training beside real test "
     "windows that were there already";
 
+const char *const REPORT_MEANING_NGRAM_SYNTHESIS =
+    "as many windows as GENERATED drawn from an n-gram model of the training trace (the infill baselines' model), "
+    "each event given the n-1 before it: a generator that knows the local event statistics exactly and nothing "
+    "beyond them";
+
+double report_copies_ngram(const eval_result *r) {
+    return r->gen.count ? 100.0 * (double)r->ngram_synthesis_copies / (double)r->gen.count : NAN;
+}
+
 int report_floor_rows(const eval_result *r, floor_row *rows) {
     const real_floor *fl = &r->floor;
     /* The FLOOR_* figures, in their order; floor_figure reads each from a set of distribution figures. */
@@ -48,18 +57,21 @@ int report_floor_rows(const eval_result *r, floor_row *rows) {
         {"JS trigrams", "js_trigrams_bits", ""},
         {"KL(generated||real)", "kl_generated_real_nats", " nats"},
         {"KL(real||generated)", "kl_real_generated_nats", " nats"},
+        {"window mix gen->real", "composition_generated_to_real", " %"},
+        {"window mix real->gen", "composition_real_to_generated", " %"},
         {"distinct events", "unique_events", ""},
     };
     int n = 0;
     for (int i = 0; i < FLOOR_SPREAD_FIGURES; i++, n++)
         rows[n] = (floor_row){names[i][0], names[i][1], names[i][2], floor_figure(&r->dist, i),
                               floor_figure(&fl->dist, i), i == FLOOR_DISTINCT, fl->draws > 1,
-                              fl->lo[i], fl->median[i], fl->hi[i]};
+                              fl->lo[i], fl->median[i], fl->hi[i],
+                              r->has_ngram_synthesis ? floor_figure(&r->ngram_synthesis_dist, i) : NAN};
     if (r->has_nn && r->floor.has_nn) {
         rows[n++] = (floor_row){"NN ROUGE-L gen->real", "nn_rougeL_generated_to_real", " %", r->nn.mean_gen_to_real,
-                                r->floor.nn.mean_gen_to_real, 0, 0, 0, 0, 0};
+                                r->floor.nn.mean_gen_to_real, 0, 0, 0, 0, 0, NAN};
         rows[n++] = (floor_row){"NN ROUGE-L real->gen", "nn_rougeL_real_to_generated", " %", r->nn.mean_real_to_gen,
-                                r->floor.nn.mean_real_to_gen, 0, 0, 0, 0, 0};
+                                r->floor.nn.mean_real_to_gen, 0, 0, 0, 0, 0, NAN};
     }
     return n;
 }

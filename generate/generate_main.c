@@ -54,6 +54,8 @@ typedef struct gen_options {
     int trained_input;
     int random_order;         /* masked encoding: 1 reveal in a random order, 0 surest first; < 0 until resolved */
     double reveal_confident;  /* masked, surest first: also reveal positions at least this sure; < 0 until resolved */
+    int refine;               /* masked: Gibbs sweeps after unmasking; < 0 until resolved */
+    int prior_refine_only;    /* masked: the n-gram prior in the refinement sweeps only; < 0 until resolved */
     int steps_given, eta_given, sampler_given;
     int snap;
     int clamp;
@@ -107,6 +109,13 @@ static void usage(FILE *f) {
             "                        probability P or more, so that gaps the model is sure of take fewer passes\n"
             "                        (default 0.9999: 2-3 times faster on the ICSE'25 sets, about as accurate;\n"
             "                        0: one event per pass, the schedule alone)\n"
+            "  --refine N            masked: after the last event is revealed, N sweeps that hide the generated\n"
+            "                        events again in 8 interleaved groups (one network pass each) and redraw\n"
+            "                        each given everything else, as it was drawn (Gibbs sampling). Default 0\n"
+            "  --ngram-prior-in all|refine\n"
+            "                        masked, with --refine: where the n-gram prior is fused: at every pass\n"
+            "                        (all), or in the refinement sweeps only (refine), the unmasking passes\n"
+            "                        drawing from the network alone\n"
             "  --ngram-prior W       masked: multiply each position's distribution by an n-gram model of the\n"
             "                        checkpoint's training data (given the visible events on both sides of its\n"
             "                        gap) raised to the power W (draws: from the geometric mean of the two); 0:\n"
@@ -160,6 +169,8 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
     o->ngram_prior = -1;
     o->random_order = -1;
     o->reveal_confident = -1;
+    o->refine = -1;
+    o->prior_refine_only = -1;
     o->clamp = 1;
     snprintf(o->out, sizeof o->out, "generated.txt");
     o->seed = 1;
@@ -198,6 +209,12 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
             else if (!strcmp(v, "random")) o->random_order = 1;
             else cli_bad_value(a, v, "expected confidence or random");
         } else if (!strcmp(a, "--confident")) o->reveal_confident = cli_number(a, v, 0, 1, 0);
+        else if (!strcmp(a, "--refine")) o->refine = (int)cli_integer(a, v, 0, 1000);
+        else if (!strcmp(a, "--ngram-prior-in")) {
+            if (!strcmp(v, "all")) o->prior_refine_only = 0;
+            else if (!strcmp(v, "refine")) o->prior_refine_only = 1;
+            else die("--ngram-prior-in %s: expected all or refine", v);
+        }
         else if (!strcmp(a, "--ngram-prior")) {
             o->ngram_prior = cli_number(a, v, 0, 100, 0);
             o->ngram_prior_given = 1;
@@ -312,10 +329,15 @@ static void describe_sampler(const gen_options *o, const sssd_config *cfg, char 
         char prior[160] = "";
         const char *order = o->random_order > 0 ? "random order" : "surest first";
         int k = 0;
-        if (o->ngram_prior > 0) k = snprintf(prior, sizeof prior, ", n-gram prior weight %g", o->ngram_prior);
+        if (o->ngram_prior > 0)
+            k = snprintf(prior, sizeof prior, ", n-gram prior weight %g%s", o->ngram_prior,
+                         o->prior_refine_only > 0 ? " (refinement only)" : "");
         if (o->reveal_confident > 0)
-            snprintf(prior + k, sizeof prior - (size_t)k, ", revealing every position at least %g sure at once",
-                     o->reveal_confident);
+            k += snprintf(prior + k, sizeof prior - (size_t)k, ", revealing every position at least %g sure at once",
+                          o->reveal_confident);
+        if (o->refine > 0)
+            snprintf(prior + k, sizeof prior - (size_t)k, ", %d refinement sweep%s", o->refine,
+                     o->refine == 1 ? "" : "s");
         if (o->steps)
             snprintf(out, size, "unmasking in at most %d passes (%s), temperature %g%s", o->steps, order,
                      o->temperature, prior);
@@ -500,7 +522,8 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     diffusion_set_prior_input(diff, o->trained_input);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
     diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
-                                   o->random_order, o->reveal_confident, 0};
+                                   o->random_order, o->reveal_confident, 0, o->refine,
+                                   o->prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
@@ -621,6 +644,17 @@ int main(int argc, char **argv) {
         die("--top needs --samples 2 or more with the %s encoding (frequencies come from several samples)",
             encoding_name(cfg.encoding));
     if (masked && !o.steps_given) o.steps = 0; /* one pass per generated event */
+    if (!masked && o.refine >= 0)
+        die("--refine applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
+    if (o.refine < 0) o.refine = 0;
+    if (o.prior_refine_only > 0 && !o.refine)
+        die("--ngram-prior-in refine needs --refine N: without refinement sweeps the prior would never be used");
+    if (o.prior_refine_only > 0 && o.trained_prior > 0)
+        die("--ngram-prior-in refine: this checkpoint's network was trained inside the product with the n-gram "
+            "(train --ngram-prior %g), so it is no model of its own without it at every pass",
+            o.trained_prior);
+    if (o.prior_refine_only < 0) o.prior_refine_only = 0;
     if (o.temperature < 0) o.temperature = o.samples > 1 || o.num ? 1.0 : 0.0;
     if (o.num && o.length && o.length != L) {
         /* Each window of a trace waits for the one before: traces are not shared out among processes. */
@@ -772,7 +806,8 @@ int main(int argc, char **argv) {
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
     diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0,
-                                   o.random_order, o.reveal_confident, 0};
+                                   o.random_order, o.reveal_confident, 0, o.refine,
+                                   o.prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);

@@ -179,7 +179,31 @@ typedef struct diffusion_sample_options {
      * the model's distribution and draws come from it at `temperature`,
      * not from the geometric mean. */
     int prior_trained;
+    /* Masked encoding: refinement sweeps after every position is revealed
+     * (0: none). A sweep hides the generated positions again in
+     * DIFFUSION_REFINE_STRIDE interleaved groups, one group a pass (a window's
+     * groups shifted by a random offset each sweep), and redraws every hidden
+     * position as it was drawn (same temperature, prior and weight), now
+     * given all the others: Gibbs sampling of the model, a group at a time.
+     * Ancestral sampling in a random order draws its first events with little
+     * around them, and a sweep lets each event answer to its neighbours on
+     * both sides. Positions of a group lie at least the stride apart, so each
+     * sees the whole context an n-gram of order up to the stride looks at. */
+    int refine;
+    /* Masked encoding with a prior and refine > 0: the unmasking passes
+     * draw from the network alone, and the prior joins in the refinement
+     * sweeps only, where every hidden position has visible events on both
+     * sides. In a window that is mostly hidden an n-gram's opinion of a
+     * position is close to the trace's overall event mix; fused with the
+     * network's early draws it pulls them towards that mix, so that windows
+     * of a trace that runs in phases come out mixing them. */
+    int prior_refine_only;
 } diffusion_sample_options;
+
+/* Positions of one refinement group are this far apart (at least the
+ * highest n-gram order the prior chooses, 6, so that the prior's opinion of
+ * a hidden position comes from visible events only). */
+#define DIFFUSION_REFINE_STRIDE 8
 
 /* DDIM's timesteps, evenly spaced and ending at T-1 (the step DDPM starts
  * from): tau_i = T-1 - floor((S-1-i) T / S), i = 0..S-1, ascending; S = T

@@ -242,6 +242,87 @@ static int choose_event(const double *p, int V, double temperature, float u) {
     return best;
 }
 
+/* The distribution position l of window b is drawn from: the network's
+ * softmax (logits: the pass's (B, V, L) output), fused with the prior when
+ * there is one. Also copied to opt->probs. */
+static void position_distribution(const diffusion_context *d, const diffusion_sample_options *opt, int fuse,
+                                  const real_t *logits, int b, const int32_t *window_symbols, int l, double *p,
+                                  double *logp) {
+    int L = d->L, V = d->V;
+    softmax_column(logits + (size_t)b * V * L + l, L, V, p);
+    if (fuse) {
+        opt->prior(opt->prior_user, b, window_symbols, l, logp);
+        fuse_prior(p, logp, opt->prior_weight, V);
+    }
+    if (opt->probs) {
+        float *dst = opt->probs + ((size_t)b * L + l) * V;
+        for (int v = 0; v < V; v++) dst[v] = (float)p[v];
+    }
+}
+
+/* One network pass over the current symbols at the steps staged in d->h_t;
+ * the logits land in d->h_out (B, V, L). */
+static void unmasking_pass(diffusion_context *d, int B, const int32_t *symbols, const diffusion_sample_options *opt) {
+    backend *be = d->be;
+    stage_symbols(d, B, symbols, opt, -1);
+    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
+    sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
+    be->ops->download(be, d->h_out, d->eps_hat, (size_t)B * d->V * d->L * sizeof(real_t));
+}
+
+/* The step whose masking rate (t+1)/T matches `hidden` of `generated`. */
+static int32_t step_for(int hidden, int generated, int T) {
+    int t = generated ? (int)ceil((double)hidden * T / generated) - 1 : 0;
+    return (int32_t)(t < 0 ? 0 : t > T - 1 ? T - 1 : t);
+}
+
+/* Refinement sweeps (diffusion_sample_options.refine): Gibbs sampling a
+ * group of positions at a time. Draws use indices from `first_draw` on, past
+ * every index the unmasking passes used. */
+static void refine_windows(diffusion_context *d, int B, const float *mask, const uint64_t *noise_ids,
+                           const diffusion_sample_options *opt, double draw_temperature, const int *generated,
+                           int passes_before, uint64_t first_draw, int32_t *symbols, double *p, double *logp) {
+    int L = d->L, T = d->s.T, V = d->V, S = DIFFUSION_REFINE_STRIDE;
+    int *offset = xmalloc(sizeof(int) * (size_t)B);
+    for (int sweep = 0; sweep < opt->refine; sweep++) {
+        for (int b = 0; b < B; b++) {
+            uint64_t stream = diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]);
+            uint64_t index = first_draw + (uint64_t)sweep * (uint64_t)(S + 1) * (uint64_t)L;
+            offset[b] = (int)uniform_below(philox_u32(opt->seed, stream, index), (uint32_t)S);
+        }
+        for (int group = 0; group < S; group++) {
+            int any = 0;
+            for (int b = 0; b < B; b++) {
+                int hidden = 0;
+                for (int l = 0; l < L; l++) {
+                    size_t i = (size_t)b * L + l;
+                    if (mask[i] != 0.0f || (l + offset[b]) % S != group) continue;
+                    symbols[i] = SYMBOL_MASK(d);
+                    hidden++;
+                }
+                d->h_t[b] = step_for(hidden, generated[b], T);
+                any |= hidden > 0;
+            }
+            if (any) unmasking_pass(d, B, symbols, opt);
+            for (int b = 0; b < B; b++) {
+                uint64_t stream = diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]);
+                for (int l = 0; l < L; l++) {
+                    size_t i = (size_t)b * L + l;
+                    if (symbols[i] != SYMBOL_MASK(d)) continue;
+                    position_distribution(d, opt, opt->prior != NULL, d->h_out, b, symbols + (size_t)b * L, l, p,
+                                          logp);
+                    uint64_t draw = first_draw + ((uint64_t)sweep * (uint64_t)(S + 1) + 1 + (uint64_t)group) * L + l;
+                    float u = philox_uniform(philox_u32(opt->seed, stream, draw));
+                    symbols[i] = choose_event(p, V, draw_temperature, u);
+                }
+            }
+            if (opt->progress)
+                opt->progress(opt->progress_user, passes_before + (sweep * S + group + 1), passes_before + opt->refine * S);
+        }
+    }
+    free(offset);
+}
+
 typedef struct candidate {
     double confidence;
     int pos, event;
@@ -255,7 +336,6 @@ static int by_confidence(const void *a, const void *b) {
 
 void masked_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
                    const diffusion_sample_options *opt, float *out) {
-    backend *be = d->be;
     int L = d->L, T = d->s.T, V = d->V;
     int32_t *symbols = xmalloc(sizeof(int32_t) * (size_t)B * L);
     int *generated = xcalloc((size_t)B, sizeof(int)), *hidden = xcalloc((size_t)B, sizeof(int));
@@ -271,6 +351,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
         if (generated[b] > most) most = generated[b];
     }
     int passes = opt->steps > 0 && opt->steps < most ? opt->steps : most;
+    int refine_passes = opt->refine > 0 && most > 0 ? opt->refine * DIFFUSION_REFINE_STRIDE : 0;
     if (passes > 0) stage_cond(d, B, x0, mask, 1);
     double *p = xmalloc(sizeof(double) * (size_t)V), *logp = xmalloc(sizeof(double) * (size_t)V);
     candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
@@ -284,21 +365,16 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
      * model, and draws come from it. */
     double draw_temperature =
         opt->prior && !opt->prior_trained ? opt->temperature * (1.0 + opt->prior_weight) : opt->temperature;
-    size_t BVL = (size_t)B * V * L;
+    /* prior_refine_only: the unmasking passes draw from the network alone. */
+    int unmask_prior = opt->prior && !(opt->prior_refine_only && opt->refine > 0);
+    double unmask_temperature = unmask_prior ? draw_temperature : opt->temperature;
     double confident = opt->random_order ? 0.0 : opt->reveal_confident;
     for (int pass = 0; pass < passes; pass++) {
         int any_hidden = 0;
         for (int b = 0; b < B; b++) any_hidden |= hidden[b] > 0;
         if (!any_hidden) break; /* every window filled in fewer passes than scheduled */
-        /* The step whose masking rate (t+1)/T matches the share still hidden. */
-        for (int b = 0; b < B; b++) {
-            int t = generated[b] ? (int)ceil((double)hidden[b] * T / generated[b]) - 1 : 0;
-            d->h_t[b] = t < 0 ? 0 : t > T - 1 ? T - 1 : t;
-        }
-        stage_symbols(d, B, symbols, opt, -1);
-        be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
-        sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
-        be->ops->download(be, d->h_out, d->eps_hat, BVL * sizeof(real_t));
+        for (int b = 0; b < B; b++) d->h_t[b] = step_for(hidden[b], generated[b], T);
+        unmasking_pass(d, B, symbols, opt);
         for (int b = 0; b < B; b++) {
             if (!hidden[b]) continue;
             int reveal = (hidden[b] + (passes - pass) - 1) / (passes - pass);
@@ -306,23 +382,15 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
             uint64_t stream = diffusion_stream(DIFFUSION_STREAM_SAMPLE, noise_ids[b]);
             for (int l = 0; l < L; l++) {
                 if (symbols[(size_t)b * L + l] != SYMBOL_MASK(d)) continue;
-                softmax_column(d->h_out + (size_t)b * V * L + l, L, V, p);
-                if (opt->prior) {
-                    opt->prior(opt->prior_user, b, symbols + (size_t)b * L, l, logp);
-                    fuse_prior(p, logp, opt->prior_weight, V);
-                }
+                position_distribution(d, opt, unmask_prior, d->h_out, b, symbols + (size_t)b * L, l, p, logp);
                 uint64_t draw = (uint64_t)pass * L + l;
                 float u = philox_uniform(philox_u32(opt->seed, stream, draw));
-                int ev = choose_event(p, V, draw_temperature, u);
+                int ev = choose_event(p, V, unmask_temperature, u);
                 /* A random order: a random priority, from draws the events do not use. */
                 double key = opt->random_order
                                  ? philox_uniform(philox_u32(opt->seed, stream, (uint64_t)passes * L + draw))
                                  : p[ev];
                 cands[n++] = (candidate){key, l, ev};
-                if (opt->probs) {
-                    float *dst = opt->probs + ((size_t)b * L + l) * V;
-                    for (int v = 0; v < V; v++) dst[v] = (float)p[v];
-                }
             }
             qsort(cands, (size_t)n, sizeof *cands, by_confidence);
             if (confident > 0 && confident <= 1)
@@ -330,8 +398,11 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
             for (int k = 0; k < reveal && k < n; k++) symbols[(size_t)b * L + cands[k].pos] = cands[k].event;
             hidden[b] -= reveal < n ? reveal : n;
         }
-        if (opt->progress) opt->progress(opt->progress_user, pass + 1, passes);
+        if (opt->progress) opt->progress(opt->progress_user, pass + 1, passes + refine_passes);
     }
+    if (refine_passes)
+        refine_windows(d, B, mask, noise_ids, opt, draw_temperature, generated, passes, 2 * (uint64_t)passes * L,
+                       symbols, p, logp);
     for (size_t i = 0; i < (size_t)B * L; i++) out[i] = mask[i] != 0.0f ? x0[i] : (float)(symbols[i] + 1);
     free(p);
     free(logp);

@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
     long_trace_plan plan;
     if (long_trace_plan_make(length, L, overlap, &plan, &err)) die("%s", err.message);
     if (steps < 0) steps = masked ? 0 : 20;
-    timed_sampler s = {diffusion_context_create(m), {sampler, steps, 0.0, 1, NULL, NULL, masked ? 1.0 : 0.0, NULL, NULL, NULL, 0, masked, 0, 0},
+    timed_sampler s = {diffusion_context_create(m), {sampler, steps, 0.0, 1, NULL, NULL, masked ? 1.0 : 0.0, NULL, NULL, NULL, 0, masked, 0, 0, 0, 0},
                        L, meta.vocab.size > 0 ? meta.vocab.size : cfg.vocab_size, NULL, 0, 0};
     s.values = xmalloc(sizeof(float) * (size_t)L);
     int32_t *trace = xmalloc(sizeof(int32_t) * (size_t)length);

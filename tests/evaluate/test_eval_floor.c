@@ -201,7 +201,7 @@ static void expect_refused(const char *tool, const char *args, const char *needl
 static void test_views(const char *tool) {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s fl_gen.txt fl_real.txt --train fl_train.txt --seed 9 --json fl.json --html fl.html "
-             "> fl_out.txt 2>&1", tool);
+             "--ngram-out fl_ngram.txt > fl_out.txt 2>&1", tool);
     int st = system(cmd);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     char *text = cli_slurp("fl_out.txt");
@@ -210,6 +210,8 @@ static void test_views(const char *tool) {
     CHECK_STR_CONTAINS(text, "0.1957");
     CHECK_STR_CONTAINS(text, "50.00% of generated windows; 50.00% of real test windows");
     CHECK_STR_CONTAINS(text, "over 20 such draws: median and range");
+    CHECK_STR_CONTAINS(text, "A baseline generator: n-gram of order");
+    CHECK_STR_CONTAINS(text, "of the n-gram's windows");
     char *json = cli_slurp("fl.json");
     CHECK_STR_CONTAINS(json, "\"floor\": {");
     CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": 0.1957");
@@ -223,10 +225,22 @@ static void test_views(const char *tool) {
     CHECK_STR_CONTAINS(json, "\"range\": {");
     CHECK_STR_CONTAINS(json, "\"js_bigrams_bits\": [0.1957096288, 0.1957096288]");
     CHECK_STR_CONTAINS(json, "\"median\": {");
+    CHECK_STR_CONTAINS(json, "\"ngram_synthesis\": {");
+    CHECK_STR_CONTAINS(json, "\"copies_percent\": ");
     char *html = cli_slurp("fl.html");
     CHECK_STR_CONTAINS(html, "Real against real: the floor");
     CHECK_STR_CONTAINS(html, "Copies of training: 50.00%");
     CHECK_STR_CONTAINS(html, "<th>floor: median</th>");
+    CHECK_STR_CONTAINS(html, "A baseline generator: n-gram of order");
+    /* The n-gram's windows: as many as GENERATED, as long, of training's events. */
+    char *ngram = cli_slurp("fl_ngram.txt");
+    int a[8], got = ngram ? sscanf(ngram, "%d,%d,%d,%d\n%d,%d,%d,%d", a, a + 1, a + 2, a + 3, a + 4, a + 5, a + 6,
+                                   a + 7) : 0;
+    int lines = ngram ? 1 : 0;
+    for (const char *c = ngram; c && *c; c++) lines += *c == '\n';
+    CHECK_MSG(got == 8 && lines == 2, "n-gram windows: %s", ngram ? ngram : "-");
+    for (int i = 0; i < got; i++) CHECK(a[i] == 1 || a[i] == 2);
+    free(ngram);
     free(text);
     free(json);
     free(html);
@@ -237,10 +251,12 @@ static void test_views(const char *tool) {
     json = cli_slurp("fl2.json");
     text = cli_slurp("fl_out2.txt");
     CHECK_STR_CONTAINS(json, "\"floor\": null");
+    CHECK_STR_CONTAINS(json, "\"ngram_synthesis\": null");
     CHECK(!strstr(text, "Real against real"));
     free(json);
     free(text);
     expect_refused(tool, "--seed -1", "--seed");
+    expect_refused(tool, "--ngram-out fl_none.txt", "--ngram-out: no n-gram windows");
     expect_refused(tool, "--train fl_train.txt --floor-draws 0", "--floor-draws 0: expected an integer from 1");
 }
 

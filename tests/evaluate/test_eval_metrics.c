@@ -1,7 +1,7 @@
 /* Worked examples for the evaluation metrics, each answer derived by hand in
  * the comments: reconstruction scores, the published ROUGE-L token recipe,
  * KL/JS on tiny distributions, the ICSE'25 gap arithmetic, memorisation and the
- * two baselines on a tiny training set. */
+ * two baselines on a tiny training set, the window composition distance. */
 #include "baselines.h"
 #include "lcs.h"
 #include "mask.h"
@@ -274,6 +274,46 @@ static void test_nn(void) {
     window_set_free(&r);
 }
 
+/* Window composition (composition.h). GENERATED 1,1,2,2 and 3,3,3,3; REAL
+ * 1,1,1,2, 2,2,2,2 and 2,2,2,2 again; vocabulary 1..3. Histograms:
+ * G1 {1: .5, 2: .5}, G2 {3: 1}; R1 {1: .75, 2: .25}, R2 = R3 {2: 1}.
+ * Total variation: G1-R1 .25, G1-R2 .5, G2-anything 1.
+ *   gen->real: (.25 + 1) / 2 = 62.5%;
+ *   real->gen: (.25 + .5 + .5) / 3 = 41.67% (R3 counts as a window of its own).
+ * IDs are only names: 1, 2, 3 renamed 7, 1000000, 5 give the same figures.
+ * Under a mask observing positions 0 and 3 (generated: 1, 2): G1 {1: .5,
+ * 2: .5}, G2 {3: 1}; R1 {1: 1}, R2 = R3 {2: 1}: gen->real (.5 + 1) / 2 = 75%,
+ * real->gen .5 each = 50%. */
+static void test_composition(void) {
+    window_set gen, real;
+    set_rows(&gen, 2, 4, (const int32_t[]){1, 1, 2, 2, 3, 3, 3, 3});
+    set_rows(&real, 3, 4, (const int32_t[]){1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2});
+    composition_metrics c;
+    composition_compute(&gen, NULL, &real, NULL, &c);
+    CHECK_CLOSE(c.gen_to_real, 62.5, 1e-9, 0);
+    CHECK_CLOSE(c.real_to_gen, 125.0 / 3, 1e-9, 0);
+    window_set gen2, real2;
+    set_rows(&gen2, 2, 4, (const int32_t[]){7, 7, 1000000, 1000000, 5, 5, 5, 5});
+    set_rows(&real2, 3, 4, (const int32_t[]){7, 7, 7, 1000000, 1000000, 1000000, 1000000, 1000000, 1000000, 1000000,
+                                             1000000, 1000000});
+    composition_compute(&gen2, NULL, &real2, NULL, &c);
+    CHECK_CLOSE(c.gen_to_real, 62.5, 1e-9, 0);
+    CHECK_CLOSE(c.real_to_gen, 125.0 / 3, 1e-9, 0);
+    window_set_free(&gen2);
+    window_set_free(&real2);
+    eval_mask m = {1, 4, (uint8_t[]){1, 0, 0, 1}, ""};
+    composition_compute(&gen, &m, &real, &m, &c);
+    CHECK_CLOSE(c.gen_to_real, 75.0, 1e-9, 0);
+    CHECK_CLOSE(c.real_to_gen, 50.0, 1e-9, 0);
+    /* Identical sets: 0 both ways; dist_compute carries the figures. */
+    dist_metrics d;
+    dist_compute(&real, NULL, &real, NULL, 3, &d);
+    CHECK(d.composition.gen_to_real == 0 && d.composition.real_to_gen == 0);
+    dist_free(&d);
+    window_set_free(&gen);
+    window_set_free(&real);
+}
+
 int main(void) {
     test_lcs_known();
     test_recon();
@@ -283,5 +323,6 @@ int main(void) {
     test_memorisation();
     test_baselines();
     test_nn();
+    test_composition();
     return test_finish("test_eval_metrics");
 }

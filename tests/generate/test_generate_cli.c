@@ -260,7 +260,8 @@ static void test_encodings(void) {
     const char *modes[] = {"--input tg/data --samples 3 --top 1", "--input tg/data --steps 2",
                            "--input tg/data --forecast 3", "--num 2", "--input tg/data --temperature 0.5",
                            "--num 2 --order confidence", "--input tg/data --order random",
-                           "--input tg/data --confident 0", "--input tg/data --confident 0.5"};
+                           "--input tg/data --confident 0", "--input tg/data --confident 0.5",
+                           "--num 2 --refine 2", "--input tg/data --refine 1"};
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --device cpu --threads 1 %s --out tg/mm.txt", gen_bin,
                  modes[i]);
@@ -270,6 +271,8 @@ static void test_encodings(void) {
         /* Synthesis reveals in a random order unless told otherwise; reconstruction surest first. */
         int random = strstr(modes[i], "--order random") || (strstr(modes[i], "--num") && !strstr(modes[i], "--order"));
         CHECK_STR_CONTAINS(log, random ? "(random order)" : "(surest first)");
+        if (strstr(modes[i], "--refine 2")) CHECK_STR_CONTAINS(log, "2 refinement sweeps");
+        if (strstr(modes[i], "--refine 1")) CHECK_STR_CONTAINS(log, "1 refinement sweep");
         free(log);
         CHECK(load_text("tg/mm.txt", &out) == 0);
         int in_vocab = 1;
@@ -304,6 +307,10 @@ static void test_encodings(void) {
         {"tg/masked.ckpt", "--input tg/data --order random --confident 0.9", "surest-first order"},
         {"tg/masked.ckpt", "--num 2 --confident 0.9", "surest-first order"},
         {"tg/bits.ckpt", "--input tg/data --confident 0.9", "bits encoding"},
+        {"tg/bits.ckpt", "--input tg/data --refine 1", "bits encoding"},
+        {"tg/masked.ckpt", "--num 2 --refine 0 --ngram-prior-in refine", "needs --refine"},
+        {"tg/masked.ckpt", "--num 2 --refine 1 --ngram-prior-in sometimes", "expected all or refine"},
+        {"tg/masked.ckpt", "--num 2 --refine -1", "--refine"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(cmd, sizeof cmd, "%s --checkpoint %s --device cpu --threads 1 %s --out tg/x.txt", gen_bin, bad[i].ck,

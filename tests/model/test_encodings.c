@@ -298,7 +298,7 @@ static void test_masked_prior_input(void) {
     /* The sampler: without a prior it refuses (not testable here: it exits);
      * with one at weight 0 it runs and differs from the same network fed nothing. */
     float out[36], *p_plain = calloc(36 * (size_t)V, sizeof(float)), *p_fed = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 0.0, p_fed, NULL, NULL, 0, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 0.0, p_fed, NULL, NULL, 0, 0, 0, 0, 0, 0};
     so.prior = sample_spy_logp;
     so.prior_user = &spy;
     so.prior_weight = 0.0;
@@ -387,7 +387,7 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
     int exact = 1, valid = 1, sums = 1;
@@ -570,7 +570,7 @@ static void test_bits_diffusion(void) {
     float x0[36], mask[36], out[36], out1[36];
     fill_windows(x0, mask, B, L, V, 2, 6);
     uint64_t ids[3] = {1, 2, 3};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     int exact = 1, valid = 1;
     for (int i = 0; i < B * L; i++) {
@@ -655,7 +655,7 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0, 0, 0, 0};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
@@ -717,6 +717,133 @@ static void test_masked_prior(void) {
     backend_free(be);
 }
 
+/* A prior that wants each event to repeat the one before it when that one
+ * is visible, and has no opinion otherwise. */
+static void copy_left_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    (void)window;
+    int V = *(const int *)user;
+    for (int v = 0; v < V; v++)
+        logp[v] = l > 0 && symbols[l - 1] < V ? (v == symbols[l - 1] ? 0.0 : -60.0) : -log((double)V);
+}
+
+/* copy_left_logp, noting the most positions of a window it saw hidden at once. */
+typedef struct hidden_spy {
+    int V, L, most_hidden, calls;
+} hidden_spy;
+
+static void spy_copy_left_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
+    hidden_spy *s = user;
+    int hidden = 0;
+    for (int j = 0; j < s->L; j++) hidden += symbols[j] >= s->V;
+    if (hidden > s->most_hidden) s->most_hidden = hidden;
+    s->calls++;
+    copy_left_logp(&s->V, window, symbols, l, logp);
+}
+
+static void test_masked_refine(void) {
+    /* Refinement sweeps redraw each generated event given both sides. In a
+     * random order an event drawn before its left neighbour cannot copy it;
+     * every sweep redraws each position with its neighbour visible, so
+     * within as many sweeps as the gap is long (5) the whole gap repeats the
+     * event before it, whatever the order. */
+    int L = 12, T = 10, B = 3, V = 7;
+    masked_fixture fx;
+    masked_fixture_make(&fx, L, T, B, V);
+    float out[36], out1[36], *probs = malloc(sizeof(float) * 36 * V);
+    uint64_t ids[3] = {10, 11, 12};
+    pass_count pc = {0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 1.0, NULL, NULL, NULL, 0, 1, 0, 0, 0, 0};
+    so.prior = copy_left_logp;
+    so.prior_user = &V;
+    so.prior_weight = 1.0;
+    int broken_without = 0, broken_with = 0, exact = 1, valid = 1;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        so.seed = seed;
+        for (int refine = 0; refine <= 5; refine += 5) {
+            so.refine = refine;
+            diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+            for (int b = 0; b < B; b++)
+                for (int l = 0; l < L; l++) {
+                    int i = b * L + l;
+                    if (fx.mask[i] != 0) {
+                        exact &= out[i] == fx.x0[i];
+                        continue;
+                    }
+                    valid &= out[i] >= 1 && out[i] <= V;
+                    if (out[i] == fx.x0[b * L + 3]) continue;
+                    if (refine) broken_with++;
+                    else broken_without++;
+                }
+        }
+    }
+    CHECK(exact);
+    CHECK(valid);
+    CHECK_MSG(broken_without > 0, "the random order alone already repeated every event (nothing to test)");
+    CHECK_MSG(broken_with == 0, "%d events after 5 sweeps do not repeat the event before the gap", broken_with);
+    /* The prior in the refinement sweeps only: unmasking draws from the
+     * network alone (the prior never sees the gap's 5 hidden positions of
+     * the first pass, only the one a sweep hides at a time in each window),
+     * and the sweeps still make the gap repeat its left neighbour. */
+    hidden_spy spy = {V, L, 0, 0};
+    so.prior = spy_copy_left_logp;
+    so.prior_user = &spy;
+    so.prior_refine_only = 1;
+    broken_with = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        so.seed = seed;
+        so.refine = 5;
+        diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+        for (int i = 0; i < B * L; i++)
+            if (fx.mask[i] == 0 && out[i] != fx.x0[(i / L) * L + 3]) broken_with++;
+    }
+    CHECK_MSG(spy.calls > 0 && spy.most_hidden == 1, "the prior saw %d hidden positions at once (%d calls)",
+              spy.most_hidden, spy.calls);
+    CHECK_MSG(broken_with == 0, "prior in refinement only: %d events do not repeat the event before the gap", broken_with);
+    /* Without sweeps the setting has nothing to move the prior to: it stays in the unmasking passes. */
+    so.refine = 0;
+    so.prior = copy_left_logp;
+    so.prior_user = &V;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out1);
+    so.prior_refine_only = 0;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+    CHECK(memcmp(out, out1, sizeof out) == 0);
+    /* Passes: 5 to unmask, 8 per sweep; probabilities are those of the last
+     * draw; batches do not change the draws. */
+    so.seed = 3;
+    so.refine = 2;
+    so.progress = count_pass;
+    so.progress_user = &pc;
+    so.probs = probs;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+    CHECK_MSG(pc.passes == 5 + 2 * DIFFUSION_REFINE_STRIDE && pc.last_total == pc.passes, "%d passes of %d",
+              pc.passes, pc.last_total);
+    int drawn_from = 1;
+    for (int i = 0; i < B * L; i++)
+        if (fx.mask[i] == 0) drawn_from &= probs[(size_t)i * V + (int)out[i] - 1] > 0.99f;
+    CHECK(drawn_from);
+    so.progress = NULL;
+    so.probs = NULL;
+    diffusion_sample(fx.d, 1, fx.x0, fx.mask, ids, &so, out1);
+    diffusion_sample(fx.d, 2, fx.x0 + L, fx.mask + L, ids + 1, &so, out1 + L);
+    CHECK(memcmp(out, out1, sizeof out) == 0);
+    /* Temperature 0: each redraw takes the most probable event, which a
+     * forcing prior dictates, so refinement keeps what unmasking chose. */
+    forcing_prior f = {V, 0, 0};
+    so.prior = forcing_logp;
+    so.prior_user = &f;
+    so.temperature = 0;
+    so.random_order = 0;
+    so.refine = 0;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+    so.refine = 3;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out1);
+    CHECK(memcmp(out, out1, sizeof out) == 0);
+    free(probs);
+    diffusion_context_free(fx.d);
+    sssd_model_free(fx.m);
+    backend_free(fx.be);
+}
+
 /* A prior that is the network's own distribution at each position (taken
  * from an earlier pass), so that the product is p^2, renormalised. */
 typedef struct echo_prior {
@@ -743,7 +870,7 @@ static void test_prior_draws(void) {
     masked_fixture_make(&fx, L, T, B, V);
     float *p = calloc((size_t)L * V, sizeof(float)), out[12];
     uint64_t id = 10;
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0, 0};
+    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0, 0, 0, 0};
     diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
     echo_prior e = {V, p};
     so.probs = NULL;
@@ -814,6 +941,7 @@ int main(void) {
     test_masked_sampling();
     test_masked_prior();
     test_prior_draws();
+    test_masked_refine();
     test_bits_diffusion();
     test_checkpoint_encoding();
     return test_finish("test_encodings");

@@ -592,6 +592,14 @@ static void test_ngram_prior(const char *generate_bin) {
     CHECK_MSG(rc == 0, "%s", log);
     CHECK_STR_CONTAINS(log, "weight 1 (the weight the network was trained with)");
     free(log);
+    /* Its network is no model without the n-gram: the prior stays in every pass. */
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tt/poe/last.ckpt --num 1 --refine 1 --ngram-prior-in refine "
+             "--device cpu --threads 1 --out tt/poesyn.txt", generate_bin);
+    rc = cli_run(cmd, "tt/poesyn.log");
+    log = cli_slurp("tt/poesyn.log");
+    CHECK_MSG(rc != 0, "%s", log);
+    CHECK_STR_CONTAINS(log, "trained inside the product");
+    free(log);
     /* --ngram-input on: the n-gram's probabilities as an input; generate
      * feeds them, and with --ngram-prior 0 uses no product. */
     snprintf(cmd, sizeof cmd, "%s --dataset tt/data %s --ngram-input on --iters 2 --val-every 2 --out tt/ngin", train_bin,
