@@ -126,19 +126,20 @@ static void add_baseline(eval_result *res, const char *key, const char *column, 
     }
 }
 
-/* Each baseline fills REAL's generated positions and is scored like the
- * model; adding one is a fill and an add_baseline (EVAL_MAX_BASELINES). */
-/* The n-gram generator beside a synthesis (ngram_synthesis.h). */
+/* The n-gram generator beside a synthesis (ngram_synthesis.h). Its copies
+ * of training only: REAL's leakage is res->memo's already. */
 static void compute_ngram_synthesis(eval_result *res, const training_index *ix, uint64_t seed) {
     window_set *sample = &res->ngram_synthesis_windows;
     ngram_synthesis_draw(ix, res->gen.count, res->gen.length, seed, sample, &res->ngram_synthesis_order);
     dist_compute(sample, NULL, &res->real_ws, NULL, res->vocab_max, &res->ngram_synthesis_dist);
     memo_result memo;
-    memorisation_compute(ix, sample, &res->real_ws, &memo);
+    memorisation_compute(ix, sample, NULL, &memo);
     res->ngram_synthesis_copies = memo.gen_in_trace;
     res->has_ngram_synthesis = 1;
 }
 
+/* Each baseline fills REAL's generated positions and is scored like the
+ * model; adding one is a fill and an add_baseline (EVAL_MAX_BASELINES). */
 static void compute_baselines(eval_result *res, const training_index *ix) {
     /* Windows that can share events are drawn together (paired_bootstrap.h). */
     int L = res->real_ws.length, stride = trace_windows_stride(&res->real_ws);

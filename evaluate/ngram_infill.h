@@ -45,15 +45,6 @@ typedef struct ngram_stats {
     int64_t beam_cut;          /* of which the beam dropped states at some position */
 } ngram_stats;
 
-/* joint = real with every generated position (mask 0) replaced by the
- * infill; observed positions copied unchanged. marginal = the same n-gram
- * model decoded per position instead of jointly: each generated position gets
- * the event with the largest marginal probability given both sides of its gap
- * (ngram_marginals.h, NGRAM_BEAM states per position). The joint filling
- * maximises the chance of getting a whole gap right (perfect rate); the
- * marginal one the expected number of right events (accuracy), so it is the
- * stronger baseline on accuracy and the weaker on perfect rate. One model
- * serves both. */
 /* The model both decodings use (and the n-gram generator, ngram_synthesis.h):
  * the training events as dense indices (*ids: the vocab distinct IDs,
  * ascending; *trace: the stitched trace in those indices), the order chosen
@@ -63,6 +54,15 @@ typedef struct ngram_stats {
 int32_t ngram_training_model(const training_index *ix, ngram_model *m, int32_t **ids, int32_t **trace,
                              ngram_stats *stats);
 
+/* joint = real with every generated position (mask 0) replaced by the
+ * infill; observed positions copied unchanged. marginal = the same n-gram
+ * model decoded per position instead of jointly: each generated position gets
+ * the event with the largest marginal probability given both sides of its gap
+ * (ngram_marginals.h, NGRAM_BEAM states per position). The joint filling
+ * maximises the chance of getting a whole gap right (perfect rate); the
+ * marginal one the expected number of right events (accuracy), so it is the
+ * stronger baseline on accuracy and the weaker on perfect rate. One model
+ * serves both. */
 void baseline_ngram_fills(const training_index *ix, const window_set *real, const eval_mask *mask,
                           window_set *joint, window_set *marginal, ngram_stats *stats);
 

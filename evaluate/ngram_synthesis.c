@@ -2,10 +2,8 @@
 #include "ngram_synthesis.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "baselines.h"
-#include "compare.h"
 #include "philox.h"
 
 /* Keeps these draws apart from every other philox stream of the project. */

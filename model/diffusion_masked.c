@@ -276,13 +276,15 @@ static int32_t step_for(int hidden, int generated, int T) {
     return (int32_t)(t < 0 ? 0 : t > T - 1 ? T - 1 : t);
 }
 
-/* Refinement sweeps (diffusion_sample_options.refine): Gibbs sampling a
- * group of positions at a time. Draws use indices from `first_draw` on, past
- * every index the unmasking passes used. */
+/* Refinement sweeps (diffusion_sample_options.refine) after `passes_before`
+ * unmasking passes: Gibbs sampling a group of positions at a time. Draws use
+ * indices from 2 passes_before L on, past every index those passes used
+ * (their events and their random order). */
 static void refine_windows(diffusion_context *d, int B, const float *mask, const uint64_t *noise_ids,
                            const diffusion_sample_options *opt, double draw_temperature, const int *generated,
-                           int passes_before, uint64_t first_draw, int32_t *symbols, double *p, double *logp) {
+                           int passes_before, int32_t *symbols, double *p, double *logp) {
     int L = d->L, T = d->s.T, V = d->V, S = DIFFUSION_REFINE_STRIDE;
+    uint64_t first_draw = 2 * (uint64_t)passes_before * (uint64_t)L;
     int *offset = xmalloc(sizeof(int) * (size_t)B);
     for (int sweep = 0; sweep < opt->refine; sweep++) {
         for (int b = 0; b < B; b++) {
@@ -401,8 +403,7 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
         if (opt->progress) opt->progress(opt->progress_user, pass + 1, passes + refine_passes);
     }
     if (refine_passes)
-        refine_windows(d, B, mask, noise_ids, opt, draw_temperature, generated, passes, 2 * (uint64_t)passes * L,
-                       symbols, p, logp);
+        refine_windows(d, B, mask, noise_ids, opt, draw_temperature, generated, passes, symbols, p, logp);
     for (size_t i = 0; i < (size_t)B * L; i++) out[i] = mask[i] != 0.0f ? x0[i] : (float)(symbols[i] + 1);
     free(p);
     free(logp);
