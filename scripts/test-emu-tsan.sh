@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the CUDA host-emulation tests with ThreadSanitizer in their own build
-# directory (build-tsan, no nvcc needed) and runs them: a missing
-# __syncthreads or a racy shared-memory access in any kernel is reported as a
+# Builds the CUDA host-emulation tests and the CPU worker pool's test with
+# ThreadSanitizer in their own build directory (build-tsan, no nvcc needed)
+# and runs them: a missing __syncthreads or a racy shared-memory access in any
+# kernel, or a missing ordering between the pool's threads, is reported as a
 # data race. Some kernels place memory where TSAN cannot map its shadow
 # ("unexpected memory mapping"); then the tests are rerun with address-space
 # randomisation disabled (setarch -R).
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${TSAN_BUILD_DIR:-build-tsan}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSSD_TSAN=ON -DSSSD_WITH_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target test_cuda_emu_runtime test_backend_ops tsan_probe_missing_barrier
+cmake --build "$build" -j "$(nproc)" --target test_cuda_emu_runtime test_backend_ops test_cpu_pool tsan_probe_missing_barrier
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 
 run() {
@@ -41,3 +42,5 @@ echo "control: ThreadSanitizer reports the deliberate missing-barrier race"
 run "$build/bin/test_cuda_emu_runtime"
 run "$build/bin/test_backend_ops" --backend cuda-emu
 echo "emulated CUDA kernels: no data races under ThreadSanitizer"
+run "$build/bin/test_cpu_pool"
+echo "CPU worker pool: no data races under ThreadSanitizer"

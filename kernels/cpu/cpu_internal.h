@@ -61,14 +61,19 @@ typedef struct cpu_ctx {
     int nthreads;                       /* pool size including the calling thread */
     pthread_t workers[CPU_MAX_THREADS];
     cpu_worker_arg worker_args[CPU_MAX_THREADS];
-    pthread_mutex_t lock;
-    pthread_cond_t wake, done;
-    unsigned long generation;           /* bumped for every job */
-    int pending;                        /* workers still running the current job */
-    int stop;
-    cpu_range_fn fn;                    /* the current job */
+    /* The current job (cpu_parallel.c): written by the caller before it
+     * publishes the job, read by a thread only after it claimed a share. */
+    cpu_range_fn fn;
     void *arg;
     long long n;
+    _Atomic unsigned long long claim;   /* job number << 32 | next share to claim */
+    _Atomic int shares_done;            /* shares of the current job finished */
+    _Atomic unsigned long generation;   /* the job number, bumped for every job */
+    _Atomic int stop;
+    _Atomic int sleepers;               /* workers asleep on `wake` (or about to be) */
+    _Atomic int caller_asleep;          /* the caller asleep on `done` (or about to be) */
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
     void *scratch[CPU_MAX_THREADS];     /* per-thread scratch, grown on demand */
     size_t scratch_size[CPU_MAX_THREADS];
     struct s4_entry *s4_entries;        /* S4 FFT plans and workspaces per length (cpu_s4_state.c) */
