@@ -48,19 +48,13 @@
 /* A range task: process items [begin, end) of a job; `tid` selects per-thread scratch. */
 typedef void (*cpu_range_fn)(void *arg, long long begin, long long end, int tid);
 
-struct cpu_ctx;
 struct s4_entry;
-typedef struct cpu_worker_arg {
-    struct cpu_ctx *ctx;
-    int tid;
-} cpu_worker_arg;
 
 /* One backend serves one calling thread at a time (like a CUDA stream); every
  * piece of state of a backend lives here, so backends are independent. */
 typedef struct cpu_ctx {
     int nthreads;                       /* pool size including the calling thread */
     pthread_t workers[CPU_MAX_THREADS];
-    cpu_worker_arg worker_args[CPU_MAX_THREADS];
     /* The current job (cpu_parallel.c): written by the caller before it
      * publishes the job, read by a thread only after it claimed a share. */
     cpu_range_fn fn;

@@ -57,6 +57,21 @@ static int spin_until(cpu_ctx *ctx, unsigned long v, int (*done)(cpu_ctx *, unsi
     }
 }
 
+/* Waits until done(ctx, v) holds: spins first, then sleeps on `cv`,
+ * counted in `asleep` while it does. The count goes up before the last look
+ * at the condition, and the thread that makes the condition true changes it
+ * before it looks at the count, so one of the two sees the other (both are
+ * sequentially consistent) and no wake-up is lost. */
+static void wait_until(cpu_ctx *ctx, unsigned long v, int (*done)(cpu_ctx *, unsigned long), _Atomic int *asleep,
+                       pthread_cond_t *cv) {
+    if (spin_until(ctx, v, done)) return;
+    pthread_mutex_lock(&ctx->lock);
+    atomic_fetch_add(asleep, 1);
+    while (!done(ctx, v)) pthread_cond_wait(cv, &ctx->lock);
+    atomic_fetch_sub(asleep, 1);
+    pthread_mutex_unlock(&ctx->lock);
+}
+
 static int new_job(cpu_ctx *ctx, unsigned long seen) {
     return atomic_load(&ctx->generation) != seen || atomic_load(&ctx->stop);
 }
@@ -89,21 +104,11 @@ static void run_shares(cpu_ctx *ctx, unsigned long job) {
 }
 
 static void *worker_main(void *p) {
-    cpu_worker_arg *wa = p;
-    cpu_ctx *ctx = wa->ctx;
+    cpu_ctx *ctx = p;
     unsigned long seen = 0;
     cpu_flush_denormals_begin(); /* for the worker's whole life: it runs backend jobs only */
     for (;;) {
-        if (!spin_until(ctx, seen, new_job)) {
-            /* Announce the sleep before the last look at the job number; the
-             * caller bumps the number before it looks for sleepers, so one of
-             * the two sees the other (both are sequentially consistent). */
-            pthread_mutex_lock(&ctx->lock);
-            atomic_fetch_add(&ctx->sleepers, 1);
-            while (!new_job(ctx, seen)) pthread_cond_wait(&ctx->wake, &ctx->lock);
-            atomic_fetch_sub(&ctx->sleepers, 1);
-            pthread_mutex_unlock(&ctx->lock);
-        }
+        wait_until(ctx, seen, new_job, &ctx->sleepers, &ctx->wake);
         if (atomic_load(&ctx->stop)) break;
         seen = atomic_load(&ctx->generation);
         run_shares(ctx, seen);
@@ -124,13 +129,9 @@ void cpu_pool_start(cpu_ctx *ctx, int nthreads) {
     pthread_mutex_init(&ctx->lock, NULL);
     pthread_cond_init(&ctx->wake, NULL);
     pthread_cond_init(&ctx->done, NULL);
-    for (int t = 1; t < nthreads; t++) {
-        cpu_worker_arg *wa = &ctx->worker_args[t];
-        wa->ctx = ctx;
-        wa->tid = t;
-        if (pthread_create(&ctx->workers[t], NULL, worker_main, wa) != 0)
+    for (int t = 1; t < nthreads; t++)
+        if (pthread_create(&ctx->workers[t], NULL, worker_main, ctx) != 0)
             die("cannot start CPU worker thread %d (resource limits?)", t);
-    }
 }
 
 void cpu_pool_stop(cpu_ctx *ctx) {
@@ -169,14 +170,7 @@ void cpu_parallel_for(backend *be, long long n, long long min_parallel, cpu_rang
         pthread_mutex_unlock(&ctx->lock);
     }
     run_shares(ctx, job);
-    const unsigned long shares = (unsigned long)ctx->nthreads;
-    if (!spin_until(ctx, shares, job_finished)) {
-        pthread_mutex_lock(&ctx->lock);
-        atomic_store(&ctx->caller_asleep, 1);
-        while (!job_finished(ctx, shares)) pthread_cond_wait(&ctx->done, &ctx->lock);
-        atomic_store(&ctx->caller_asleep, 0);
-        pthread_mutex_unlock(&ctx->lock);
-    }
+    wait_until(ctx, (unsigned long)ctx->nthreads, job_finished, &ctx->caller_asleep, &ctx->done);
     cpu_flush_denormals_end(caller_mode);
 }
 
