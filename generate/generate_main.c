@@ -521,9 +521,17 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     diffusion_context *diff = diffusion_context_create(model);
     diffusion_set_prior_input(diff, o->trained_input);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o->sampler, o->steps, o->eta, o->seed, on_pass, &pg, o->temperature, NULL, NULL, NULL, 0,
-                                   o->random_order, o->reveal_confident, 0, o->refine,
-                                   o->prior_refine_only};
+    diffusion_sample_options so = {.sampler = o->sampler,
+                                   .steps = o->steps,
+                                   .eta = o->eta,
+                                   .seed = o->seed,
+                                   .progress = on_pass,
+                                   .progress_user = &pg,
+                                   .temperature = o->temperature,
+                                   .random_order = o->random_order,
+                                   .reveal_confident = o->reveal_confident,
+                                   .refine = o->refine,
+                                   .prior_refine_only = o->prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
@@ -805,9 +813,17 @@ int main(int argc, char **argv) {
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
-    diffusion_sample_options so = {o.sampler, o.steps, o.eta, o.seed, on_pass, &pg, o.temperature, NULL, NULL, NULL, 0,
-                                   o.random_order, o.reveal_confident, 0, o.refine,
-                                   o.prior_refine_only};
+    diffusion_sample_options so = {.sampler = o.sampler,
+                                   .steps = o.steps,
+                                   .eta = o.eta,
+                                   .seed = o.seed,
+                                   .progress = on_pass,
+                                   .progress_user = &pg,
+                                   .temperature = o.temperature,
+                                   .random_order = o.random_order,
+                                   .reveal_confident = o.reveal_confident,
+                                   .refine = o.refine,
+                                   .prior_refine_only = o.prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);

@@ -298,7 +298,8 @@ static void test_masked_prior_input(void) {
     /* The sampler: without a prior it refuses (not testable here: it exits);
      * with one at weight 0 it runs and differs from the same network fed nothing. */
     float out[36], *p_plain = calloc(36 * (size_t)V, sizeof(float)), *p_fed = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 0.0, p_fed, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options so = {
+        .sampler = SAMPLER_DDPM, .steps = 1, .seed = 5, .probs = p_fed};
     so.prior = sample_spy_logp;
     so.prior_user = &spy;
     so.prior_weight = 0.0;
@@ -387,7 +388,11 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, count_pass, &pc, 0.0, probs, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
+                                   .seed = 5,
+                                   .progress = count_pass,
+                                   .progress_user = &pc,
+                                   .probs = probs};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
     int exact = 1, valid = 1, sums = 1;
@@ -570,7 +575,7 @@ static void test_bits_diffusion(void) {
     float x0[36], mask[36], out[36], out1[36];
     fill_windows(x0, mask, B, L, V, 2, 6);
     uint64_t ids[3] = {1, 2, 3};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .seed = 5};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     int exact = 1, valid = 1;
     for (int i = 0; i < B * L; i++) {
@@ -655,7 +660,8 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0.0, probs_plain, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options so = {
+        .sampler = SAMPLER_DDPM, .seed = 5, .probs = probs_plain};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
@@ -752,7 +758,10 @@ static void test_masked_refine(void) {
     float out[36], out1[36], *probs = malloc(sizeof(float) * 36 * V);
     uint64_t ids[3] = {10, 11, 12};
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 1.0, NULL, NULL, NULL, 0, 1, 0, 0, 0, 0};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
+                                   .seed = 5,
+                                   .temperature = 1.0,
+                                   .random_order = 1};
     so.prior = copy_left_logp;
     so.prior_user = &V;
     so.prior_weight = 1.0;
@@ -870,7 +879,11 @@ static void test_prior_draws(void) {
     masked_fixture_make(&fx, L, T, B, V);
     float *p = calloc((size_t)L * V, sizeof(float)), out[12];
     uint64_t id = 10;
-    diffusion_sample_options so = {SAMPLER_DDPM, 1, 0, 5, NULL, NULL, 1.0, p, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
+                                   .steps = 1,
+                                   .seed = 5,
+                                   .temperature = 1.0,
+                                   .probs = p};
     diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
     echo_prior e = {V, p};
     so.probs = NULL;

@@ -120,7 +120,7 @@ static void test_sampling(void) {
         mask[i] = (i % L >= 4 && i % L < 8) ? 0.0f : 1.0f;
     }
     uint64_t ids[3] = {10, 11, 12};
-    diffusion_sample_options ddpm = {SAMPLER_DDPM, 0, 0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options ddpm = {.sampler = SAMPLER_DDPM, .seed = 5};
     diffusion_sample(d, B, x0, mask, ids, &ddpm, out);
     int exact = 1, finite = 1, moved = 0;
     for (int i = 0; i < B * L; i++) {
@@ -143,7 +143,8 @@ static void test_sampling(void) {
     CHECK(memcmp(out, out2, sizeof out) != 0);
     ddpm.seed = 5;
     /* DDIM over every step with eta = 1 is the DDPM chain (same noise indices): equal up to rounding. */
-    diffusion_sample_options ddim = {SAMPLER_DDIM, T, 1.0, 5, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0};
+    diffusion_sample_options ddim = {
+        .sampler = SAMPLER_DDIM, .steps = T, .eta = 1.0, .seed = 5};
     diffusion_sample(d, B, x0, mask, ids, &ddim, out2);
     double maxdiff = 0;
     for (int i = 0; i < B * L; i++) maxdiff = fmax(maxdiff, fabs((double)out[i] - out2[i]));
