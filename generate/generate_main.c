@@ -17,6 +17,7 @@
 #include "collectives.h"
 #include "diffusion.h"
 #include "encoding.h"
+#include "gen_ensemble.h"
 #include "gen_output.h"
 #include "gen_strace.h"
 #include "long_trace.h"
@@ -31,6 +32,8 @@
 
 typedef struct gen_options {
     char checkpoint[4096];
+    char ensemble[GEN_ENSEMBLE_MAX][4096]; /* --ensemble: further checkpoints whose networks join the first's */
+    int ensemble_count;
     char input[4096];
     char split[32];
     long long limit;
@@ -48,7 +51,7 @@ typedef struct gen_options {
     double ngram_prior;       /* masked encoding: weight of the n-gram prior, 0 = none; < 0 until resolved */
     int ngram_prior_given;
     /* How the checkpoint's network was trained with the n-gram (read once,
-     * trained_ngram): the product's weight (0: none) and whether it takes
+     * gen_trained_ngram): the product's weight (0: none) and whether it takes
      * the n-gram's probabilities as input. */
     double trained_prior;
     int trained_input;
@@ -121,6 +124,10 @@ static void usage(FILE *f) {
             "                        gap) raised to the power W (draws: from the geometric mean of the two); 0:\n"
             "                        the network alone. Default: the weight the network was trained with\n"
             "                        (train --ngram-prior), else 1 when the checkpoint's dataset can be read, else 0\n"
+            "  --ensemble FILE       masked: a further checkpoint of the same dataset (repeat, up to %d) whose\n"
+            "                        network joins the first's at every pass: each position's distribution is\n"
+            "                        the geometric mean of the networks' (then fused with the prior). Costs one\n"
+            "                        network pass per checkpoint\n"
             "  models with the bits or id encoding run Gaussian diffusion:\n"
             "  --sampler ddpm|ddim   ddpm (default): SSSD's loop, T network passes; ddim: --steps S\n"
             "  --steps S             DDIM steps (default 20)\n"
@@ -151,7 +158,8 @@ static void usage(FILE *f) {
             "\n"
             "memory: the model (4 bytes per parameter) plus activations of about 160 bytes x batch x samples x\n"
             "channels x L x layers, plus 4-12 bytes per input and output event; checkpoints whose model would not\n"
-            "fit in available memory are refused before loading.\n");
+            "fit in available memory are refused before loading.\n",
+            GEN_ENSEMBLE_MAX);
 }
 
 static void copy_opt(char *dst, size_t size, const char *opt, const char *v) {
@@ -187,6 +195,12 @@ static void parse_options(gen_options *o, int argc, char **argv, int default_thr
         if (i + 1 >= argc) die("%s needs a value (see generate --help)", a);
         const char *v = argv[++i];
         if (!strcmp(a, "--checkpoint")) copy_opt(o->checkpoint, sizeof o->checkpoint, a, v);
+        else if (!strcmp(a, "--ensemble")) {
+            if (o->ensemble_count == GEN_ENSEMBLE_MAX)
+                die("--ensemble: at most %d further checkpoints join the first", GEN_ENSEMBLE_MAX);
+            copy_opt(o->ensemble[o->ensemble_count], sizeof o->ensemble[0], a, v);
+            o->ensemble_count++;
+        }
         else if (!strcmp(a, "--input")) copy_opt(o->input, sizeof o->input, a, v);
         else if (!strcmp(a, "--split")) {
             if (strcmp(v, "testing") && strcmp(v, "training")) cli_bad_value(a, v, "expected testing or training");
@@ -326,11 +340,13 @@ static void warn_untrained_task(const checkpoint_meta *meta, const mask_spec *as
 #define SAMPLER_TEXT_SIZE 256
 static void describe_sampler(const gen_options *o, const sssd_config *cfg, char *out, size_t size) {
     if (cfg->encoding == ENCODING_MASKED) {
-        char prior[160] = "";
+        char prior[320] = "";
         const char *order = o->random_order > 0 ? "random order" : "surest first";
         int k = 0;
+        if (o->ensemble_count)
+            k = snprintf(prior, sizeof prior, ", the geometric mean of %d networks", o->ensemble_count + 1);
         if (o->ngram_prior > 0)
-            k = snprintf(prior, sizeof prior, ", n-gram prior weight %g%s", o->ngram_prior,
+            k += snprintf(prior + k, sizeof prior - (size_t)k, ", n-gram prior weight %g%s", o->ngram_prior,
                          o->prior_refine_only > 0 ? " (refinement only)" : "");
         if (o->reveal_confident > 0)
             k += snprintf(prior + k, sizeof prior - (size_t)k, ", revealing every position at least %g sure at once",
@@ -395,16 +411,26 @@ static long long first_id_outside(const int32_t *ids, const uint8_t *only, size_
     return -1;
 }
 
-/* From train's options kept in the checkpoint: the weight of the n-gram
- * expert its network was trained beside (`train --ngram-prior W`; 0 for a
- * network trained alone or a checkpoint from before the option) and whether
- * it takes the n-gram's probabilities as input (`train --ngram-input on`). */
-static void trained_ngram(const checkpoint_meta *meta, double *weight, int *input) {
-    json_t *root = meta->extra_json[0] ? json_loads(meta->extra_json, 0, NULL) : NULL;
-    json_t *w = json_object_get(root, "ngram_prior"), *in = json_object_get(root, "ngram_input");
-    *weight = json_is_number(w) && json_number_value(w) > 0 ? json_number_value(w) : 0;
-    *input = json_is_string(in) && !strcmp(json_string_value(in), "on");
-    json_decref(root);
+/* --ensemble: the further checkpoints, loaded beside the first (whose
+ * configuration and facts are cfg and meta) and attached to the sampler. */
+static void load_ensemble(const gen_options *o, backend *be, int items, const sssd_config *cfg,
+                          const checkpoint_meta *meta, gen_ensemble *e, diffusion_sample_options *so) {
+    const char *paths[GEN_ENSEMBLE_MAX];
+    for (int k = 0; k < o->ensemble_count; k++) paths[k] = o->ensemble[k];
+    error_info err;
+    if (gen_ensemble_load(e, paths, o->ensemble_count, be, items, cfg, meta, &err)) die("%s", err.message);
+    gen_ensemble_attach(e, so);
+}
+
+/* "; ensemble with A, B" for the output's provenance, or "". */
+static void ensemble_provenance(const gen_options *o, char *out, size_t size) {
+    out[0] = 0;
+    size_t used = 0;
+    for (int k = 0; k < o->ensemble_count && used < size; k++) {
+        int n = snprintf(out + used, size - used, "%s%s", k ? ", " : "; ensemble with ", o->ensemble[k]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
 }
 
 /* --ngram-prior W: fit the n-gram of the checkpoint's training windows and
@@ -486,7 +512,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     int items = N < o->batch ? (int)N : o->batch;
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
-    sssd_model *model = checkpoint_load(o->checkpoint, be, items, &meta, &err);
+    sssd_model *model = checkpoint_load_inference(o->checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
     /* The weights never change here: what derives from them alone (the S4
      * kernels, the weight-normalised weights) is computed once for the run,
@@ -521,20 +547,15 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     diffusion_context *diff = diffusion_context_create(model);
     diffusion_set_prior_input(diff, o->trained_input);
     progress pg = {isatty(STDERR_FILENO), o->quiet, 0, 0, 0, now_seconds()};
-    diffusion_sample_options so = {.sampler = o->sampler,
-                                   .steps = o->steps,
-                                   .eta = o->eta,
-                                   .seed = o->seed,
-                                   .progress = on_pass,
-                                   .progress_user = &pg,
-                                   .temperature = o->temperature,
-                                   .random_order = o->random_order,
-                                   .reveal_confident = o->reveal_confident,
-                                   .refine = o->refine,
-                                   .prior_refine_only = o->prior_refine_only};
+    diffusion_sample_options so = {.sampler = o->sampler, .steps = o->steps, .eta = o->eta, .seed = o->seed,
+                                   .progress = on_pass, .progress_user = &pg, .temperature = o->temperature,
+                                   .random_order = o->random_order, .reveal_confident = o->reveal_confident,
+                                   .refine = o->refine, .prior_refine_only = o->prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(o, &meta, L, V, &np, &so);
+    gen_ensemble ensemble;
+    load_ensemble(o, be, items, sssd_model_config(model), &meta, &ensemble, &so);
     trace_sampler ts = {diff, &so, &pg, L, o->clamp ? V : 0, xmalloc(sizeof(float) * (size_t)items * L)};
     double t0 = now_seconds();
     long_trace_generate(&plan, 0, N, items, sample_trace_windows, &ts, result.ids);
@@ -549,10 +570,13 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
 
     char sampler_text[SAMPLER_TEXT_SIZE], provenance[8192], written[16384];
     describe_sampler(o, cfg, sampler_text, sizeof sampler_text);
+    char members[4096];
+    ensemble_provenance(o, members, sizeof members);
     snprintf(provenance, sizeof provenance,
-             "checkpoint %s (iteration %lld); %lld-event traces from windows of %d overlapping by %d; %s; seed %llu%s",
-             o->checkpoint, meta.step, (long long)plan.length, L, overlap, sampler_text, (unsigned long long)o->seed,
-             o->snap ? "; snapped" : "");
+             "checkpoint %s (iteration %lld)%s; %lld-event traces from windows of %d overlapping by %d; %s; "
+             "seed %llu%s",
+             o->checkpoint, meta.step, members, (long long)plan.length, L, overlap, sampler_text,
+             (unsigned long long)o->seed, o->snap ? "; snapped" : "");
     gen_result gr = {result, observed, NULL, &meta.vocab, provenance, events};
     if (gen_write(o->out, format, &gr, written, sizeof written, &err)) die("--out: %s", err.message);
     if (!o->quiet) {
@@ -571,6 +595,7 @@ static int synthesise_traces(gen_options *o, const sssd_config *cfg, gen_format 
     free(observed);
     window_set_free(&result);
     diffusion_context_free(diff);
+    gen_ensemble_free(&ensemble);
     ngram_prior_free(&np);
     sssd_model_free(model);
     checkpoint_meta_free(&meta);
@@ -643,8 +668,11 @@ int main(int argc, char **argv) {
      * reconstruction accuracy on every dataset measured, and, with draws in a
      * random order from the geometric mean, brought synthesis closer to real
      * traces on every dataset measured (README, Measured). */
-    trained_ngram(&facts, &o.trained_prior, &o.trained_input);
+    gen_trained_ngram(&facts, &o.trained_prior, &o.trained_input);
     if (o.ngram_prior < 0) o.ngram_prior = !masked ? 0.0 : o.trained_prior > 0 ? o.trained_prior : 1.0;
+    if (!masked && o.ensemble_count)
+        die("--ensemble applies to the masked encoding; this checkpoint's model uses the %s encoding",
+            encoding_name(cfg.encoding));
     if (!masked && o.ngram_prior > 0)
         die("--ngram-prior applies to the masked encoding; this checkpoint's model uses the %s encoding",
             encoding_name(cfg.encoding));
@@ -709,7 +737,7 @@ int main(int argc, char **argv) {
     int items = (int)(share_items < o.batch ? share_items : o.batch);
     checkpoint_meta meta;
     checkpoint_meta_init(&meta);
-    sssd_model *model = checkpoint_load(o.checkpoint, be, items, &meta, &err);
+    sssd_model *model = checkpoint_load_inference(o.checkpoint, be, items, &meta, &err);
     if (!model) die("--checkpoint: %s", err.message);
     sssd_model_set_weights_fixed(model, 1); /* derived once for all batches, as for --num */
     int V = meta.vocab_size;
@@ -813,20 +841,15 @@ int main(int argc, char **argv) {
     float *outv = xmalloc(sizeof(float) * (size_t)items * L);
     uint64_t *noise_ids = xmalloc(sizeof(uint64_t) * (size_t)items);
     progress pg = {isatty(STDERR_FILENO), o.quiet, share_count * S, 0, 0, now_seconds()};
-    diffusion_sample_options so = {.sampler = o.sampler,
-                                   .steps = o.steps,
-                                   .eta = o.eta,
-                                   .seed = o.seed,
-                                   .progress = on_pass,
-                                   .progress_user = &pg,
-                                   .temperature = o.temperature,
-                                   .random_order = o.random_order,
-                                   .reveal_confident = o.reveal_confident,
-                                   .refine = o.refine,
-                                   .prior_refine_only = o.prior_refine_only};
+    diffusion_sample_options so = {.sampler = o.sampler, .steps = o.steps, .eta = o.eta, .seed = o.seed,
+                                   .progress = on_pass, .progress_user = &pg, .temperature = o.temperature,
+                                   .random_order = o.random_order, .reveal_confident = o.reveal_confident,
+                                   .refine = o.refine, .prior_refine_only = o.prior_refine_only};
     ngram_prior np;
     memset(&np, 0, sizeof np);
     attach_ngram_prior(&o, &meta, L, V, &np, &so);
+    gen_ensemble ensemble;
+    load_ensemble(&o, be, items, sssd_model_config(model), &meta, &ensemble, &so);
     /* The model's probabilities, averaged over samples, for --top (masked encoding). */
     float *item_probs = NULL, *mean_probs = NULL;
     if (masked && o.top) {
@@ -954,8 +977,11 @@ int main(int argc, char **argv) {
     char provenance[8192], written[16384];
     char sampler_text[SAMPLER_TEXT_SIZE];
     describe_sampler(&o, &cfg, sampler_text, sizeof sampler_text);
-    snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld); %s; %s; seed %llu; samples %d%s",
-             o.checkpoint, meta.step, task, sampler_text, (unsigned long long)o.seed, S, o.snap ? "; snapped" : "");
+    char members[4096];
+    ensemble_provenance(&o, members, sizeof members);
+    snprintf(provenance, sizeof provenance, "checkpoint %s (iteration %lld)%s; %s; %s; seed %llu; samples %d%s",
+             o.checkpoint, meta.step, members, task, sampler_text, (unsigned long long)o.seed, S,
+             o.snap ? "; snapped" : "");
     char events[64];
     checkpoint_events(&meta, events, sizeof events);
     gen_result gr = {result, observed, confidence, &meta.vocab, provenance, events};
@@ -996,6 +1022,7 @@ done:
     window_set_free(&result);
     window_set_free(&input);
     diffusion_context_free(diff);
+    gen_ensemble_free(&ensemble);
     ngram_prior_free(&np);
     sssd_model_free(model);
     checkpoint_meta_free(&meta);

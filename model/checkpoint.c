@@ -452,21 +452,27 @@ static int read_meta(hid_t f, const char *path, const sssd_config *cfg, checkpoi
     return 0;
 }
 
-static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_batch, checkpoint_meta *meta,
-                                        error_info *err) {
+/* inference: build a forward-only model (sssd_model_create_inference),
+ * which has no room for the optimizer's moments and does not read them. */
+static sssd_model *load_checkpoint_file(const char *path, backend *be, int max_batch, int inference,
+                                        checkpoint_meta *meta, error_info *err) {
     hid_t f = open_checkpoint(path, err);
     if (f < 0) return NULL;
     sssd_config cfg;
     if (read_config(f, path, &cfg, err) ||
-        memory_check(path, "the model it describes", sssd_config_memory_estimate(&cfg, max_batch), err)) {
+        memory_check(path, "the model it describes",
+                     inference ? sssd_config_memory_estimate_inference(&cfg, max_batch)
+                               : sssd_config_memory_estimate(&cfg, max_batch),
+                     err)) {
         H5Fclose(f);
         return NULL;
     }
-    sssd_model *m = sssd_model_create_uninitialised(&cfg, be, max_batch);
+    sssd_model *m = inference ? sssd_model_create_inference_uninitialised(&cfg, be, max_batch)
+                              : sssd_model_create_uninitialised(&cfg, be, max_batch);
     long long np = sssd_model_num_params(m), nb = sssd_model_num_buffers(m);
     real_t *hp = xcalloc((size_t)(np ? np : 1), sizeof(real_t)), *hb = xcalloc((size_t)(nb ? nb : 1), sizeof(real_t));
     real_t *hm = NULL, *hv = NULL;
-    int with_optimizer = H5Lexists(f, "optimizer", H5P_DEFAULT) > 0;
+    int with_optimizer = !inference && H5Lexists(f, "optimizer", H5P_DEFAULT) > 0;
     if (with_optimizer) {
         hm = xcalloc((size_t)(np ? np : 1), sizeof(real_t));
         hv = xcalloc((size_t)(np ? np : 1), sizeof(real_t));
@@ -541,7 +547,13 @@ int checkpoint_trial_read(const char *path) {
 
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err) {
     if (h5_probe(path, "checkpoint", "checkpoint", err)) return NULL;
-    return load_checkpoint_file(path, be, max_batch, meta, err);
+    return load_checkpoint_file(path, be, max_batch, 0, meta, err);
+}
+
+sssd_model *checkpoint_load_inference(const char *path, backend *be, int max_batch, checkpoint_meta *meta,
+                                      error_info *err) {
+    if (h5_probe(path, "checkpoint", "checkpoint", err)) return NULL;
+    return load_checkpoint_file(path, be, max_batch, 1, meta, err);
 }
 
 int checkpoint_load_trained_weights(const char *path, sssd_model *m, real_t *dst, error_info *err) {

@@ -62,6 +62,11 @@ int checkpoint_read_config_meta(const char *path, sssd_config *cfg, checkpoint_m
  * says exactly what does not match. */
 sssd_model *checkpoint_load(const char *path, backend *be, int max_batch, checkpoint_meta *meta, error_info *err);
 
+/* The same as a forward-only model (sssd_model_create_inference), for
+ * generating: the optimizer's moments, if any, are not read. */
+sssd_model *checkpoint_load_inference(const char *path, backend *be, int max_batch, checkpoint_meta *meta,
+                                      error_info *err);
+
 /* The trained weights a checkpoint keeps beside their moving average
  * (/optimizer/weights), into `dst` on m's backend (the layout of m's
  * parameters). 1: read; 0: the checkpoint has none (its tensors are the

@@ -340,12 +340,30 @@ double diffusion_eval_loss_share(diffusion_context *d, int B, const float *x0, c
 void diffusion_sample(diffusion_context *d, int B, const float *x0, const float *mask, const uint64_t *noise_ids,
                       const diffusion_sample_options *opt, float *out) {
     diffusion_check_batch(d, B);
+    int members = opt->ensemble ? opt->ensemble_count : 0;
+    if (members && d->encoding != ENCODING_MASKED)
+        die("diffusion_sample: ensembles apply to the masked encoding (this model: %s)", encoding_name(d->encoding));
+    for (int k = 0; k < members; k++) {
+        const diffusion_context *e = opt->ensemble[k];
+        if (e->encoding != d->encoding || e->V != d->V || e->L != d->L || e->s.T != d->s.T)
+            die("diffusion_sample: ensemble member %d has %s encoding, %d events, windows of %d and T %d, where the "
+                "first network has %s, %d, %d and %d",
+                k + 1, encoding_name(e->encoding), e->V, e->L, e->s.T, encoding_name(d->encoding), d->V, d->L, d->s.T);
+        diffusion_check_batch(e, B);
+    }
     /* Every pass of a sampling loop runs on the same weights: the S4 kernels
      * and weight-norm weights are computed once per call (or once for good
      * when the caller has fixed the weights itself). */
     int was_fixed = sssd_model_weights_fixed(d->m);
+    int *member_fixed = xmalloc(sizeof(int) * (size_t)(members + 1));
     sssd_model_set_weights_fixed(d->m, 1);
+    for (int k = 0; k < members; k++) {
+        member_fixed[k] = sssd_model_weights_fixed(opt->ensemble[k]->m);
+        sssd_model_set_weights_fixed(opt->ensemble[k]->m, 1);
+    }
     if (d->encoding == ENCODING_MASKED) masked_sample(d, B, x0, mask, noise_ids, opt, out);
     else gaussian_sample(d, B, x0, mask, noise_ids, opt, out);
     sssd_model_set_weights_fixed(d->m, was_fixed);
+    for (int k = 0; k < members; k++) sssd_model_set_weights_fixed(opt->ensemble[k]->m, member_fixed[k]);
+    free(member_fixed);
 }

@@ -198,6 +198,15 @@ typedef struct diffusion_sample_options {
      * network's early draws it pulls them towards that mix, so that windows
      * of a trace that runs in phases come out mixing them. */
     int prior_refine_only;
+    /* Masked encoding: further networks of an ensemble, each the context of
+     * a model with this one's vocabulary, window and T (checked), run on the
+     * same symbols at every pass. A position's distribution is the
+     * normalised geometric mean of every network's, the softmax of their
+     * mean logits, before the prior (if any) joins it. Networks trained
+     * apart err apart, and their geometric mean keeps what they agree on.
+     * NULL and 0: the one network of the context. */
+    diffusion_context *const *ensemble;
+    int ensemble_count;
 } diffusion_sample_options;
 
 /* Positions of one refinement group are this far apart (at least the

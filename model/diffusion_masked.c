@@ -249,7 +249,23 @@ static void position_distribution(const diffusion_context *d, const diffusion_sa
                                   const real_t *logits, int b, const int32_t *window_symbols, int l, double *p,
                                   double *logp) {
     int L = d->L, V = d->V;
-    softmax_column(logits + (size_t)b * V * L + l, L, V, p);
+    size_t at = (size_t)b * V * L + l;
+    if (opt->ensemble_count > 0 && opt->ensemble) {
+        /* The geometric mean of the networks' softmaxes, renormalised, is
+         * the softmax of their mean logits: each network's normaliser is a
+         * constant of the position and cancels. */
+        double mx = -INFINITY, sum = 0, share = 1.0 / (opt->ensemble_count + 1);
+        for (int v = 0; v < V; v++) {
+            double z = logits[at + (size_t)v * L];
+            for (int k = 0; k < opt->ensemble_count; k++) z += opt->ensemble[k]->h_out[at + (size_t)v * L];
+            p[v] = z * share;
+            mx = fmax(mx, p[v]);
+        }
+        for (int v = 0; v < V; v++) sum += p[v] = exp(p[v] - mx);
+        for (int v = 0; v < V; v++) p[v] /= sum;
+    } else {
+        softmax_column(logits + at, L, V, p);
+    }
     if (fuse) {
         opt->prior(opt->prior_user, b, window_symbols, l, logp);
         fuse_prior(p, logp, opt->prior_weight, V);
@@ -260,14 +276,23 @@ static void position_distribution(const diffusion_context *d, const diffusion_sa
     }
 }
 
-/* One network pass over the current symbols at the steps staged in d->h_t;
- * the logits land in d->h_out (B, V, L). */
+/* One network pass of context e over the symbols at the steps t (B); the
+ * logits land in e->h_out (B, V, L). */
+static void network_pass(diffusion_context *e, int B, const int32_t *symbols, const int32_t *t,
+                         const diffusion_sample_options *opt) {
+    backend *be = e->be;
+    stage_symbols(e, B, symbols, opt, -1);
+    be->ops->upload(be, e->t, t, (size_t)B * sizeof(int32_t));
+    sssd_forward(e->m, B, e->xt, e->cond, e->t, e->eps_hat);
+    be->ops->download(be, e->h_out, e->eps_hat, (size_t)B * e->V * e->L * sizeof(real_t));
+}
+
+/* One pass of every network (the context's and the ensemble's) over the
+ * current symbols at the steps staged in d->h_t. */
 static void unmasking_pass(diffusion_context *d, int B, const int32_t *symbols, const diffusion_sample_options *opt) {
-    backend *be = d->be;
-    stage_symbols(d, B, symbols, opt, -1);
-    be->ops->upload(be, d->t, d->h_t, (size_t)B * sizeof(int32_t));
-    sssd_forward(d->m, B, d->xt, d->cond, d->t, d->eps_hat);
-    be->ops->download(be, d->h_out, d->eps_hat, (size_t)B * d->V * d->L * sizeof(real_t));
+    network_pass(d, B, symbols, d->h_t, opt);
+    for (int k = 0; opt->ensemble && k < opt->ensemble_count; k++)
+        network_pass(opt->ensemble[k], B, symbols, d->h_t, opt);
 }
 
 /* The step whose masking rate (t+1)/T matches `hidden` of `generated`. */
@@ -354,7 +379,10 @@ void masked_sample(diffusion_context *d, int B, const float *x0, const float *ma
     }
     int passes = opt->steps > 0 && opt->steps < most ? opt->steps : most;
     int refine_passes = opt->refine > 0 && most > 0 ? opt->refine * DIFFUSION_REFINE_STRIDE : 0;
-    if (passes > 0) stage_cond(d, B, x0, mask, 1);
+    if (passes > 0) {
+        stage_cond(d, B, x0, mask, 1);
+        for (int k = 0; opt->ensemble && k < opt->ensemble_count; k++) stage_cond(opt->ensemble[k], B, x0, mask, 1);
+    }
     double *p = xmalloc(sizeof(double) * (size_t)V), *logp = xmalloc(sizeof(double) * (size_t)V);
     candidate *cands = xmalloc(sizeof(candidate) * (size_t)L);
     /* With a prior, draws come from the weighted geometric mean of the two

@@ -62,6 +62,14 @@ typedef struct sssd_model sssd_model;
 sssd_model *sssd_model_create(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed);
 void sssd_model_free(sssd_model *m);
 
+/* The same model for forward passes only (generate): no gradients, Adam
+ * state or backward workspace, and, since nothing is kept for a backward
+ * pass, one set of activation buffers that every residual block reuses in
+ * turn. Its forward computes exactly what the full model's does;
+ * sssd_backward, sssd_zero_grads and sssd_model_arm_dropout refuse it. */
+sssd_model *sssd_model_create_inference(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed);
+int sssd_model_inference_only(const sssd_model *m);
+
 const sssd_config *sssd_model_config(const sssd_model *m);
 backend *sssd_model_backend(const sssd_model *m);
 int sssd_model_max_batch(const sssd_model *m);
@@ -123,6 +131,8 @@ void sssd_zero_grads(sssd_model *m);
 /* Rough bytes a model of this configuration needs at max_batch (parameters,
  * gradients, Adam state, buffers, activations), for refusing up front. */
 double sssd_config_memory_estimate(const sssd_config *cfg, int max_batch);
+/* The same for a forward-only model (sssd_model_create_inference). */
+double sssd_config_memory_estimate_inference(const sssd_config *cfg, int max_batch);
 
 /* Floating-point operations of one forward pass at batch B (for benchmarks). */
 double sssd_forward_flops(const sssd_config *cfg, int B);

@@ -93,6 +93,7 @@ static void block_backward(sssd_model *m, res_block *b, int last) {
 }
 
 void sssd_backward(sssd_model *m, const real_t *d_eps) {
+    if (m->inference) die("sssd_backward: this model runs forward only (sssd_model_create_inference)");
     backend *be = m->be;
     const backend_ops *op = be->ops;
     const sssd_config *c = &m->cfg;

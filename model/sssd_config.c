@@ -140,18 +140,34 @@ int sssd_config_validate(const sssd_config *c, error_info *err) {
     return 0;
 }
 
-double sssd_config_memory_estimate(const sssd_config *c, int max_batch) {
+/* Parameters and frozen buffers of a configuration, in values. */
+static void count_values(const sssd_config *c, double *params, double *buffers) {
     double C = c->res_channels, S = c->skip_channels, H = 2.0 * C, N2 = c->s4_d_state / 2, L = c->s4_lmax;
     double per_layer = C * c->emb_out + H * C * 3 + 2 * (H * H + 2 * H + 2 * H * N2 * 2) + H * 2 * c->in_channels +
                        C * C + S * C + 8 * H;
-    double params = c->num_res_layers * per_layer + (double)c->emb_in * c->emb_mid + (double)c->emb_mid * c->emb_out +
-                    S * S + S * c->out_channels + C * c->in_channels;
-    double buffers = c->num_res_layers * 2 * (H * (1 + 4 * N2 * 2) + L + 2);
+    *params = c->num_res_layers * per_layer + (double)c->emb_in * c->emb_mid + (double)c->emb_mid * c->emb_out +
+              S * S + S * c->out_channels + C * c->in_channels;
+    *buffers = c->num_res_layers * 2 * (H * (1 + 4 * N2 * 2) + L + 2);
+}
+
+double sssd_config_memory_estimate(const sssd_config *c, int max_batch) {
+    double C = c->res_channels, H = 2.0 * C, L = c->s4_lmax, params, buffers;
+    count_values(c, &params, &buffers);
     /* activations kept for backward: about 40 values of (C, L) per layer and item */
     double activations = (double)(max_batch > 0 ? max_batch : 1) * L * C * (40.0 * c->num_res_layers + 16);
     /* channel dropout: the gradient behind it and its factors */
     double dropout = c->s4_dropout > 0 ? (double)(max_batch > 0 ? max_batch : 1) * H * (L + 2 * c->num_res_layers) : 0;
     return sizeof(real_t) * (4 * params + buffers + activations + dropout + 2 * c->num_res_layers * H * L);
+}
+
+double sssd_config_memory_estimate_inference(const sssd_config *c, int max_batch) {
+    double C = c->res_channels, S = c->skip_channels, H = 2.0 * C, L = c->s4_lmax, params, buffers;
+    count_values(c, &params, &buffers);
+    /* one block's activations (about 14 values of (C, L) per item), the
+     * residual stream, skips and im2col columns beside them */
+    double activations = (double)(max_batch > 0 ? max_batch : 1) * L * (20.0 * C + 2 * S + 3 * c->in_channels);
+    /* parameters and their weight-normalised copies; each S4 layer's kernel */
+    return sizeof(real_t) * (2 * params + buffers + activations + 4 * c->num_res_layers * H * L);
 }
 
 /* GEMMs counted exactly (2 flops per multiply-add); the rest estimated from

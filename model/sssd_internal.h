@@ -69,6 +69,8 @@ struct sssd_model {
     real_t *params, *grads, *adam_m, *adam_v, *buffers;
     real_t *derived, *dderived;  /* effective weight-norm weights and norms; their gradients */
     size_t bytes;                /* backend memory held */
+    int inference;               /* forward only: no gradients, optimizer state or backward workspace, and every
+                                  * block uses block 0's activation buffers (sssd_model_create_inference) */
 
     wn_conv init_conv;           /* (C, in, 1) */
     dense fc_t1, fc_t2;          /* (mid, in_emb), (out_emb, mid) */
@@ -114,6 +116,8 @@ struct sssd_model {
 /* Table and memory without initialisation (all zero), for checkpoint loading:
  * the S4 initialisation of a paper-size model takes seconds. */
 sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be, int max_batch);
+/* The same for a model that only runs forward (sssd.h: sssd_model_create_inference). */
+sssd_model *sssd_model_create_inference_uninitialised(const sssd_config *cfg, backend *be, int max_batch);
 
 /* Parameter initialisation (sssd_init.c), on a model whose table and memory exist. */
 void sssd_model_init_params(sssd_model *m, uint64_t seed);

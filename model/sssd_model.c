@@ -124,7 +124,7 @@ static void build_table(sssd_model *m) {
 /* ---------------- pointers into the flat buffers ---------------- */
 
 static real_t *param_ptr(sssd_model *m, int t) { return m->params + m->tensors[t].offset; }
-static real_t *grad_ptr(sssd_model *m, int t) { return m->grads + m->tensors[t].offset; }
+static real_t *grad_ptr(sssd_model *m, int t) { return m->grads ? m->grads + m->tensors[t].offset : NULL; }
 static real_t *buffer_ptr(sssd_model *m, int t) { return m->buffers + m->tensors[t].offset; }
 
 static void bind_wn_conv(sssd_model *m, wn_conv *c, long long *derived_cursor) {
@@ -136,7 +136,7 @@ static void bind_wn_conv(sssd_model *m, wn_conv *c, long long *derived_cursor) {
     c->dv = grad_ptr(m, c->t_v);
     long long n = (long long)c->O * c->I * c->k;
     c->w = m->derived + *derived_cursor;
-    c->dw = m->dderived + *derived_cursor;
+    c->dw = m->dderived ? m->dderived + *derived_cursor : NULL;
     c->norms = m->derived + *derived_cursor + n;
     *derived_cursor += n + c->O;
 }
@@ -155,7 +155,9 @@ static void *model_alloc(sssd_model *m, size_t bytes) {
 
 static real_t *alloc_reals(sssd_model *m, long long n) { return model_alloc(m, (size_t)(n > 0 ? n : 1) * sizeof(real_t)); }
 
-static void bind_s4(sssd_model *m, s4_layer *s) {
+/* share: the S4 layer whose activation buffers this one reuses (forward
+ * only), or NULL to allocate its own. */
+static void bind_s4(sssd_model *m, s4_layer *s, const s4_layer *share) {
     const sssd_config *c = &m->cfg;
     long long BHL = (long long)m->max_batch * s->H * c->s4_lmax;
     s->C = param_ptr(m, s->t_C);
@@ -175,8 +177,16 @@ static void bind_s4(sssd_model *m, s4_layer *s) {
     s->fz.B = buffer_ptr(m, s->t_B);
     s->fz.P = buffer_ptr(m, s->t_P);
     s->fz.Q = buffer_ptr(m, s->t_Q);
-    s->K = alloc_reals(m, 2LL * s->H * c->s4_lmax);
-    s->dK = alloc_reals(m, 2LL * s->H * c->s4_lmax);
+    s->K = alloc_reals(m, 2LL * s->H * c->s4_lmax); /* kept across passes while the weights are fixed */
+    s->dK = m->inference ? NULL : alloc_reals(m, 2LL * s->H * c->s4_lmax);
+    if (share) {
+        s->y = share->y;
+        s->g = share->g;
+        s->r = share->r;
+        s->mean = share->mean;
+        s->rstd = share->rstd;
+        return;
+    }
     s->y = alloc_reals(m, BHL);
     s->g = alloc_reals(m, BHL);
     s->r = alloc_reals(m, BHL);
@@ -184,7 +194,11 @@ static void bind_s4(sssd_model *m, s4_layer *s) {
     s->rstd = alloc_reals(m, (long long)m->max_batch * c->s4_lmax);
 }
 
-sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be, int max_batch) {
+/* inference: forward only (sssd_model_create_inference). A block's
+ * activations live from its input to its output, and an S4 layer's from its
+ * input to its layer norm, so without a backward pass one set serves every
+ * block and both S4 layers of a block; the S4 kernels K stay per layer. */
+static sssd_model *create_model(const sssd_config *cfg, backend *be, int max_batch, int inference) {
     error_info err;
     if (sssd_config_validate(cfg, &err)) die("invalid model configuration: %s", err.message);
     if (max_batch < 1) die("sssd_model_create: max_batch must be at least 1 (got %d)", max_batch);
@@ -192,17 +206,20 @@ sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be,
     m->cfg = *cfg;
     m->be = be;
     m->max_batch = max_batch;
+    m->inference = inference;
     const sssd_config *c = &m->cfg;
     m->blocks = xcalloc((size_t)c->num_res_layers, sizeof *m->blocks);
     build_table(m);
 
     m->params = alloc_reals(m, m->nparams);
-    m->grads = alloc_reals(m, m->nparams);
-    m->adam_m = alloc_reals(m, m->nparams);
-    m->adam_v = alloc_reals(m, m->nparams);
     m->buffers = alloc_reals(m, m->nbuffers);
     m->derived = alloc_reals(m, m->nderived);
-    m->dderived = alloc_reals(m, m->nderived);
+    if (!inference) {
+        m->grads = alloc_reals(m, m->nparams);
+        m->adam_m = alloc_reals(m, m->nparams);
+        m->adam_v = alloc_reals(m, m->nparams);
+        m->dderived = alloc_reals(m, m->nderived);
+    }
 
     long long cursor = 0;
     bind_wn_conv(m, &m->init_conv, &cursor);
@@ -217,8 +234,18 @@ sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be,
         bind_wn_conv(m, &b->cond, &cursor);
         bind_wn_conv(m, &b->res, &cursor);
         bind_wn_conv(m, &b->skip, &cursor);
-        bind_s4(m, &b->s41);
-        bind_s4(m, &b->s42);
+        const res_block *first = &m->blocks[0];
+        int shared = inference && n > 0;
+        bind_s4(m, &b->s41, shared ? &first->s41 : NULL);
+        bind_s4(m, &b->s42, inference ? &b->s41 : NULL);
+        if (shared) {
+            b->h0 = first->h0;
+            b->h1 = first->h1;
+            b->h3 = first->h3;
+            b->h4 = first->h4;
+            b->out = first->out;
+            continue;
+        }
         b->h0 = alloc_reals(m, BCL);
         b->h1 = alloc_reals(m, BHL);
         b->h3 = alloc_reals(m, BHL);
@@ -244,6 +271,7 @@ sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be,
 
     m->ws_t = alloc_reals(m, (long long)Bm * C);
     m->ws_cols = alloc_reals(m, 3 * BCL);
+    if (inference) return m;
     m->ws_g = alloc_reals(m, BHL);
     m->ws_dr = alloc_reals(m, BHL);
     if (c->s4_dropout > 0) {
@@ -267,16 +295,34 @@ sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be,
     return m;
 }
 
+sssd_model *sssd_model_create_uninitialised(const sssd_config *cfg, backend *be, int max_batch) {
+    return create_model(cfg, be, max_batch, 0);
+}
+
+sssd_model *sssd_model_create_inference_uninitialised(const sssd_config *cfg, backend *be, int max_batch) {
+    return create_model(cfg, be, max_batch, 1);
+}
+
 sssd_model *sssd_model_create(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed) {
     sssd_model *m = sssd_model_create_uninitialised(cfg, be, max_batch);
     sssd_model_init_params(m, seed);
     return m;
 }
 
-static void free_s4(sssd_model *m, s4_layer *s) {
+sssd_model *sssd_model_create_inference(const sssd_config *cfg, backend *be, int max_batch, uint64_t seed) {
+    sssd_model *m = sssd_model_create_inference_uninitialised(cfg, be, max_batch);
+    sssd_model_init_params(m, seed);
+    return m;
+}
+
+int sssd_model_inference_only(const sssd_model *m) { return m->inference; }
+
+/* owner: the layer allocated its activation buffers (not shared). */
+static void free_s4(sssd_model *m, s4_layer *s, int owner) {
     backend *be = m->be;
     be->ops->free(be, s->K);
-    be->ops->free(be, s->dK);
+    if (s->dK) be->ops->free(be, s->dK);
+    if (!owner) return;
     be->ops->free(be, s->y);
     be->ops->free(be, s->g);
     be->ops->free(be, s->r);
@@ -291,14 +337,17 @@ void sssd_model_free(sssd_model *m) {
                      m->cond, m->t, m->emb0, m->a1, m->e1, m->a2, m->e2, m->x0, m->xa, m->xb, m->skip, m->f1,
                      m->ws_t, m->ws_cols, m->ws_g, m->ws_dr, m->ws_d1, m->ws_d2, m->ws_dout, m->ws_dx,
                      m->ws_dskip, m->ws_df, m->ws_de1, m->ws_de2};
-    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) be->ops->free(be, owned[i]);
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        if (owned[i]) be->ops->free(be, owned[i]); /* forward-only models lack the training buffers */
     if (m->ws_dz) be->ops->free(be, m->ws_dz);
     if (m->keep) be->ops->free(be, m->keep);
     free(m->h_keep);
     for (int n = 0; n < m->cfg.num_res_layers; n++) {
         res_block *b = &m->blocks[n];
-        free_s4(m, &b->s41);
-        free_s4(m, &b->s42);
+        int owner = !m->inference || n == 0;
+        free_s4(m, &b->s41, owner);
+        free_s4(m, &b->s42, !m->inference);
+        if (!owner) continue;
         void *acts[] = {b->h0, b->h1, b->h3, b->h4, b->out};
         for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) be->ops->free(be, acts[i]);
     }
@@ -341,12 +390,16 @@ void sssd_model_set_weights_fixed(sssd_model *m, int fixed) {
 int sssd_model_weights_fixed(const sssd_model *m) { return m->weights_fixed; }
 
 void sssd_model_arm_dropout(sssd_model *m, uint64_t seed, uint64_t stream, long long first) {
+    if (m->inference) die("sssd_model_arm_dropout: this model runs forward only (sssd_model_create_inference)");
     m->dropout_armed = m->cfg.s4_dropout > 0;
     m->dropout_seed = seed;
     m->dropout_stream = stream;
     m->dropout_first = first;
 }
 
-void sssd_zero_grads(sssd_model *m) { m->be->ops->zero(m->be, m->grads, (size_t)m->nparams * sizeof(real_t)); }
+void sssd_zero_grads(sssd_model *m) {
+    if (m->inference) die("sssd_zero_grads: this model runs forward only (sssd_model_create_inference)");
+    m->be->ops->zero(m->be, m->grads, (size_t)m->nparams * sizeof(real_t));
+}
 
 size_t sssd_model_memory_bytes(const sssd_model *m) { return m->bytes; }

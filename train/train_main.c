@@ -215,8 +215,7 @@ static val_result validate(run_state *rs) {
      * generated, perfect and scored windows over all windows. */
     double *sums = xcalloc((size_t)groups * 3 + 4, sizeof(double));
     double *acc = sums + (size_t)groups * 3;
-    diffusion_sample_options so = {
-        .sampler = SAMPLER_DDIM, .steps = o->val_steps, .seed = o->seed};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDIM, .steps = o->val_steps, .seed = o->seed};
     if (rs->crossfit) { /* the n-gram the network is trained with, as generate will use it */
         so.prior = ngram_prior_logp;
         so.prior_user = &rs->crossfit->full;

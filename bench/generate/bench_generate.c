@@ -64,15 +64,14 @@ int main(int argc, char **argv) {
         sssd_config cfg;
         error_info err;
         if (sssd_config_preset(name, length, &cfg, &err)) die("%s", err.message);
-        sssd_model *m = sssd_model_create(&cfg, be, batch, 1);
+        sssd_model *m = sssd_model_create_inference(&cfg, be, batch, 1);
         diffusion_context *d = diffusion_context_create(m);
         float *x0 = calloc((size_t)batch * length, sizeof(float)), *mask = calloc((size_t)batch * length, sizeof(float));
         float *out = calloc((size_t)batch * length, sizeof(float));
         uint64_t *ids = calloc((size_t)batch, sizeof(uint64_t));
         for (int b = 0; b < batch; b++) ids[b] = (uint64_t)b;
         /* Warm-up: one DDIM pass (plans, caches, GPU start). */
-        diffusion_sample_options warm = {
-            .sampler = SAMPLER_DDIM, .steps = 1, .seed = 1};
+        diffusion_sample_options warm = {.sampler = SAMPLER_DDIM, .steps = 1, .seed = 1};
         diffusion_sample(d, batch, x0, mask, ids, &warm, out);
         for (int k = 0; k < 2; k++) {
             int ddpm = k == 0;
@@ -81,22 +80,17 @@ int main(int argc, char **argv) {
             int run_passes = passes;
             if (ddpm && ddpm_limit > 0 && ddpm_limit < cfg.T) {
                 /* DDIM with eta 1 over n steps costs what n DDPM passes cost. */
-                diffusion_sample_options so = {.sampler = SAMPLER_DDIM,
-                                               .steps = ddpm_limit,
-                                               .eta = 1.0,
-                                               .seed = 1};
+                diffusion_sample_options so = {.sampler = SAMPLER_DDIM, .steps = ddpm_limit, .eta = 1.0, .seed = 1};
                 diffusion_sample(d, batch, x0, mask, ids, &so, out);
                 be->ops->synchronize(be);
                 seconds = (now_seconds() - t0) * cfg.T / ddpm_limit;
                 run_passes = ddpm_limit;
             } else {
-              diffusion_sample_options so = {.sampler = ddpm ? SAMPLER_DDPM
-                                                             : SAMPLER_DDIM,
-                                             .steps = ddim_steps,
-                                             .seed = 1};
-              diffusion_sample(d, batch, x0, mask, ids, &so, out);
-              be->ops->synchronize(be);
-              seconds = now_seconds() - t0;
+                diffusion_sample_options so = {.sampler = ddpm ? SAMPLER_DDPM : SAMPLER_DDIM, .steps = ddim_steps,
+                                               .seed = 1};
+                diffusion_sample(d, batch, x0, mask, ids, &so, out);
+                be->ops->synchronize(be);
+                seconds = now_seconds() - t0;
             }
             double cpu_pass = (cpu_seconds() - c0) / run_passes;
             double wps = batch / seconds;

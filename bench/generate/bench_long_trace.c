@@ -81,12 +81,12 @@ int main(int argc, char **argv) {
     checkpoint_meta_init(&meta);
     sssd_config cfg;
     if (checkpoint) {
-        m = checkpoint_load(checkpoint, be, 1, &meta, &err);
+        m = checkpoint_load_inference(checkpoint, be, 1, &meta, &err);
         if (!m) die("%s", err.message);
         cfg = *sssd_model_config(m);
     } else {
         if (sssd_config_preset(preset, 200, &cfg, &err)) die("%s", err.message);
-        m = sssd_model_create(&cfg, be, 1, 1);
+        m = sssd_model_create_inference(&cfg, be, 1, 1);
     }
     sssd_model_set_weights_fixed(m, 1); /* as generate does: S4 kernels once for the whole trace */
     int L = cfg.s4_lmax, masked = cfg.encoding == ENCODING_MASKED;
@@ -94,7 +94,9 @@ int main(int argc, char **argv) {
     long_trace_plan plan;
     if (long_trace_plan_make(length, L, overlap, &plan, &err)) die("%s", err.message);
     if (steps < 0) steps = masked ? 0 : 20;
-    timed_sampler s = {diffusion_context_create(m), {sampler, steps, 0.0, 1, NULL, NULL, masked ? 1.0 : 0.0, NULL, NULL, NULL, 0, masked, 0, 0, 0, 0},
+    timed_sampler s = {diffusion_context_create(m),
+                       {.sampler = sampler, .steps = steps, .seed = 1, .temperature = masked ? 1.0 : 0.0,
+                        .random_order = masked},
                        L, meta.vocab.size > 0 ? meta.vocab.size : cfg.vocab_size, NULL, 0, 0};
     s.values = xmalloc(sizeof(float) * (size_t)L);
     int32_t *trace = xmalloc(sizeof(int32_t) * (size_t)length);

@@ -6,6 +6,7 @@
  * entry/exit repair. argv[1] is the generate binary. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <hdf5_hl.h>
 #include <stdint.h>
 
 #include "../train/cli_util.h"
@@ -357,6 +358,75 @@ static void test_refusals(void) {
     CHECK(cli_run(cmd, "tg/bad.log") != 0);
 }
 
+/* --ensemble: a checkpoint joined by its own copy fills every gap as it does
+ * alone, with the same probabilities, and says so in the output's
+ * provenance; a network of other weights changes the probabilities;
+ * checkpoints that do not model the same windows the same way are refused,
+ * naming the file. */
+static void test_ensemble(void) {
+    const char *base = "--device cpu --threads 1 --input tg/data --batch 3 --top 2";
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt %s --out tg/e0.txt", gen_bin, base);
+    CHECK(cli_run(cmd, "tg/e0.log") == 0);
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --ensemble tg/masked.ckpt %s --out tg/e1.txt", gen_bin,
+             base);
+    int rc = cli_run(cmd, "tg/e1.log");
+    char *log0 = cli_slurp("tg/e0.log"), *log1 = cli_slurp("tg/e1.log");
+    CHECK_MSG(rc == 0, "%s", log1);
+    CHECK_STR_CONTAINS(log1, "the geometric mean of 2 networks");
+    /* The --top lines (the probabilities) are the same. */
+    const char *t0 = strstr(log0, "window 1 position"), *t1 = strstr(log1, "window 1 position");
+    CHECK(t0 && t1);
+    if (t0 && t1) {
+        size_t n0 = strcspn(t0, "g"), n1 = strcspn(t1, "g"); /* up to "generate: ..." */
+        CHECK(n0 == n1 && n0 > 40 && !strncmp(t0, t1, n0));
+    }
+    window_set a, b;
+    CHECK(load_text("tg/e0.txt", &a) == 0 && load_text("tg/e1.txt", &b) == 0);
+    CHECK(a.count == b.count && !memcmp(a.ids, b.ids, sizeof(int32_t) * (size_t)a.count * L));
+    window_set_free(&a);
+    window_set_free(&b);
+    /* An HDF5 output records the ensemble in its provenance. */
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --ensemble tg/masked.ckpt %s --limit 1 --out tg/e1.h5",
+             gen_bin, base);
+    CHECK(cli_run(cmd, "tg/e1h5.log") == 0);
+    char provenance[8192] = "";
+    hid_t f = H5Fopen("tg/e1.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0 && H5LTget_attribute_string(f, "/", "provenance", provenance) >= 0);
+    if (f >= 0) H5Fclose(f);
+    CHECK_STR_CONTAINS(provenance, "ensemble with tg/masked.ckpt");
+    free(log1);
+
+    make_random_checkpoint("tg/masked-other.ckpt", ENCODING_MASKED, L, V, "mid:4", "entry-exit", 1.0);
+    snprintf(cmd, sizeof cmd, "%s --checkpoint tg/masked.ckpt --ensemble tg/masked-other.ckpt %s --out tg/e2.txt",
+             gen_bin, base);
+    CHECK(cli_run(cmd, "tg/e2.log") == 0);
+    char *log2 = cli_slurp("tg/e2.log");
+    const char *t2 = strstr(log2, "window 1 position");
+    CHECK(t0 && t2 && strncmp(t0, t2, strcspn(t0, "g")) != 0);
+    free(log0);
+    free(log2);
+
+    make_random_checkpoint("tg/masked9.ckpt", ENCODING_MASKED, L, 9, "mid:4", "entry-exit", 0.05);
+    make_random_checkpoint("tg/masked-l12.ckpt", ENCODING_MASKED, 12, V, "mid:4", "entry-exit", 0.05);
+    struct { const char *checkpoint, *member, *needle; } cases[] = {
+        {"tg/masked.ckpt", "tg/masked9.ckpt", "tg/masked9.ckpt: 9 event types"},
+        {"tg/masked.ckpt", "tg/masked-l12.ckpt", "windows of 12"},
+        {"tg/masked.ckpt", "tg/bits.ckpt", "masked encoding"},
+        {"tg/bits.ckpt", "tg/masked.ckpt", "--ensemble applies to the masked encoding"},
+        {"tg/masked.ckpt", "tg/nowhere.ckpt", "tg/nowhere.ckpt"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "%s --checkpoint %s --ensemble %s --device cpu --threads 1 --input tg/data --out tg/eb.txt", gen_bin,
+                 cases[i].checkpoint, cases[i].member);
+        rc = cli_run(cmd, "tg/eb.log");
+        char *log = cli_slurp("tg/eb.log");
+        CHECK_MSG(rc != 0, "--ensemble %s accepted beside %s", cases[i].member, cases[i].checkpoint);
+        CHECK_MSG(strstr(log, cases[i].needle) != NULL, "\"%s\" lacks \"%s\"", log, cases[i].needle);
+        free(log);
+    }
+}
+
 /* The dataset's event kind and vocabulary size come from the checkpoint's
  * own fields; an older checkpoint without them still generates, its
  * vocabulary size taken from the stored vocabulary and its event kind unknown. */
@@ -475,5 +545,6 @@ int main(int argc, char **argv) {
     test_dataset_facts();
     test_refusals();
     test_ngram_prior();
+    test_ensemble();
     return test_finish("test_generate_cli");
 }

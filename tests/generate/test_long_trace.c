@@ -186,10 +186,7 @@ static void check_seams(const char *ckpt, const char *args, diffusion_sampler sa
     CHECK_MSG(m != NULL, "%s", err.message);
     diffusion_context *d = diffusion_context_create(m);
     /* Masked synthesis reveals in a random order by default (temperature > 0 only there). */
-    diffusion_sample_options so = {.sampler = sampler,
-                                   .steps = steps,
-                                   .seed = 1,
-                                   .temperature = temperature,
+    diffusion_sample_options so = {.sampler = sampler, .steps = steps, .seed = 1, .temperature = temperature,
                                    .random_order = temperature > 0};
     int windows = 0, equal = 0, varied = 0;
     for (int64_t n = 0; n < t.count; n++)

@@ -298,8 +298,7 @@ static void test_masked_prior_input(void) {
     /* The sampler: without a prior it refuses (not testable here: it exits);
      * with one at weight 0 it runs and differs from the same network fed nothing. */
     float out[36], *p_plain = calloc(36 * (size_t)V, sizeof(float)), *p_fed = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {
-        .sampler = SAMPLER_DDPM, .steps = 1, .seed = 5, .probs = p_fed};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .steps = 1, .seed = 5, .probs = p_fed};
     so.prior = sample_spy_logp;
     so.prior_user = &spy;
     so.prior_weight = 0.0;
@@ -388,10 +387,7 @@ static void test_masked_sampling(void) {
     uint64_t ids[3] = {10, 11, 12};
     float *probs = malloc(sizeof(float) * 36 * V);
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
-                                   .seed = 5,
-                                   .progress = count_pass,
-                                   .progress_user = &pc,
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .seed = 5, .progress = count_pass, .progress_user = &pc,
                                    .probs = probs};
     diffusion_sample(d, B, x0, mask, ids, &so, out);
     CHECK(pc.passes == 5 && pc.last_total == 5); /* one pass per generated event */
@@ -660,8 +656,7 @@ static void test_masked_prior(void) {
     float *x0 = fx.x0, *mask = fx.mask, plain[36], out[36];
     uint64_t ids[3] = {10, 11, 12};
     float *probs = calloc(36 * (size_t)V, sizeof(float)), *probs_plain = calloc(36 * (size_t)V, sizeof(float));
-    diffusion_sample_options so = {
-        .sampler = SAMPLER_DDPM, .seed = 5, .probs = probs_plain};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .seed = 5, .probs = probs_plain};
     diffusion_sample(d, B, x0, mask, ids, &so, plain);
     forcing_prior f = {V, 1, 0};
     so.probs = probs;
@@ -723,6 +718,92 @@ static void test_masked_prior(void) {
     backend_free(be);
 }
 
+/* generate --ensemble: a second network on the same symbols. Its twin (the
+ * same weights) changes nothing; a different one gives, in one pass, the
+ * normalised geometric mean of the two networks' distributions, which the
+ * prior then multiplies as it does one network's. */
+static void test_masked_ensemble(void) {
+    int L = 12, T = 10, B = 3, V = 7;
+    masked_fixture fx;
+    masked_fixture_make(&fx, L, T, B, V);
+    sssd_model *twin = sssd_model_create(&fx.cfg, fx.be, B, 42), *other = sssd_model_create(&fx.cfg, fx.be, B, 43);
+    perturb(twin, 0.3, 12);
+    perturb(other, 0.3, 13);
+    diffusion_context *dt = diffusion_context_create(twin), *dother = diffusion_context_create(other);
+    uint64_t ids[3] = {10, 11, 12};
+    size_t NP = 36 * (size_t)V;
+    float alone[36], out[36], *p1 = calloc(NP, sizeof(float)), *p2 = calloc(NP, sizeof(float));
+    float *pe = calloc(NP, sizeof(float));
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .seed = 5, .probs = p1};
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, alone);
+    so.probs = pe;
+    so.ensemble = &dt;
+    so.ensemble_count = 1;
+    diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &so, out);
+    CHECK(memcmp(out, alone, sizeof out) == 0);
+    CHECK(memcmp(pe, p1, NP * sizeof(float)) == 0);
+
+    /* One pass: every position's distribution from the same symbols. */
+    forcing_prior f = {V, 2, 0};
+    for (int with_prior = 0; with_prior < 2; with_prior++) {
+        diffusion_sample_options one = {.sampler = SAMPLER_DDPM, .steps = 1, .seed = 5, .probs = p1};
+        if (with_prior) {
+            one.prior = forcing_logp;
+            one.prior_user = &f;
+            one.prior_weight = 0.5;
+        }
+        diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &one, alone);
+        diffusion_sample_options two = one;
+        two.probs = p2;
+        diffusion_sample(dother, B, fx.x0, fx.mask, ids, &two, out);
+        diffusion_sample_options both = one;
+        both.probs = pe;
+        both.ensemble = &dother;
+        both.ensemble_count = 1;
+        diffusion_sample(fx.d, B, fx.x0, fx.mask, ids, &both, out);
+        double worst = 0, spread = 0;
+        int argmax = 1;
+        for (int b = 0; b < B; b++)
+            for (int l = 0; l < L; l++) {
+                size_t i = (size_t)b * L + l;
+                if (fx.mask[i] != 0) {
+                    CHECK(out[i] == fx.x0[i]);
+                    continue;
+                }
+                /* Each network's own distribution, without the prior: p1 and p2
+                 * hold network x prior^w, so the prior is divided out first. */
+                double q[7], z = 0, lp[7];
+                for (int v = 0; v < V; v++) lp[v] = 0;
+                if (with_prior) forcing_logp(&f, 0, NULL, l, lp);
+                for (int v = 0; v < V; v++) {
+                    double a = (double)p1[i * V + v] * exp(-0.5 * lp[v]), c = (double)p2[i * V + v] * exp(-0.5 * lp[v]);
+                    z += q[v] = sqrt(a * c) * exp(0.5 * lp[v]);
+                    spread = fmax(spread, fabs((double)p1[i * V + v] - (double)p2[i * V + v]));
+                }
+                int best = 0;
+                for (int v = 0; v < V; v++) {
+                    worst = fmax(worst, fabs(q[v] / z - (double)pe[i * V + v]));
+                    if (q[v] > q[best]) best = v;
+                }
+                argmax &= out[i] == (float)(best + 1);
+            }
+        CHECK_MSG(worst < 1e-5, "the ensemble's distribution is off the geometric mean by %g (prior %d)", worst,
+                  with_prior);
+        CHECK_MSG(spread > 1e-3, "the two networks agree to %g: the test would not tell them apart", spread);
+        CHECK(argmax);
+    }
+    free(p1);
+    free(p2);
+    free(pe);
+    diffusion_context_free(dt);
+    diffusion_context_free(dother);
+    sssd_model_free(twin);
+    sssd_model_free(other);
+    diffusion_context_free(fx.d);
+    sssd_model_free(fx.m);
+    backend_free(fx.be);
+}
+
 /* A prior that wants each event to repeat the one before it when that one
  * is visible, and has no opinion otherwise. */
 static void copy_left_logp(void *user, int window, const int32_t *symbols, int l, double *logp) {
@@ -758,10 +839,7 @@ static void test_masked_refine(void) {
     float out[36], out1[36], *probs = malloc(sizeof(float) * 36 * V);
     uint64_t ids[3] = {10, 11, 12};
     pass_count pc = {0, 0};
-    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
-                                   .seed = 5,
-                                   .temperature = 1.0,
-                                   .random_order = 1};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .seed = 5, .temperature = 1.0, .random_order = 1};
     so.prior = copy_left_logp;
     so.prior_user = &V;
     so.prior_weight = 1.0;
@@ -879,11 +957,7 @@ static void test_prior_draws(void) {
     masked_fixture_make(&fx, L, T, B, V);
     float *p = calloc((size_t)L * V, sizeof(float)), out[12];
     uint64_t id = 10;
-    diffusion_sample_options so = {.sampler = SAMPLER_DDPM,
-                                   .steps = 1,
-                                   .seed = 5,
-                                   .temperature = 1.0,
-                                   .probs = p};
+    diffusion_sample_options so = {.sampler = SAMPLER_DDPM, .steps = 1, .seed = 5, .temperature = 1.0, .probs = p};
     diffusion_sample(fx.d, 1, fx.x0, fx.mask, &id, &so, out);
     echo_prior e = {V, p};
     so.probs = NULL;
@@ -953,6 +1027,7 @@ int main(void) {
     test_masked_prior_input();
     test_masked_sampling();
     test_masked_prior();
+    test_masked_ensemble();
     test_prior_draws();
     test_masked_refine();
     test_bits_diffusion();

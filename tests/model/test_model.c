@@ -443,6 +443,59 @@ static void test_weights_fixed(void) {
     backend_free(be);
 }
 
+/* A forward-only model (generate's) computes exactly what the full model
+ * computes, at every batch size and with its S4 kernels kept across passes,
+ * in a fraction of the memory; the memory estimates that refuse checkpoints
+ * up front stay within a factor of two of what each really holds. */
+static void test_inference_model(void) {
+    const char *presets[2] = {"tiny", "small"};
+    for (int k = 0; k < 2; k++) {
+        sssd_config cfg;
+        sssd_config_preset(presets[k], 48, &cfg, NULL);
+        int B = 3, L = 48;
+        backend *be = backend_cpu_create(2);
+        sssd_model *m = sssd_model_create(&cfg, be, B, 4), *mi = sssd_model_create_inference(&cfg, be, B, 4);
+        CHECK(!sssd_model_inference_only(m) && sssd_model_inference_only(mi));
+        long long np = sssd_model_num_params(m);
+        for (long long i = 0; i < np; i++) {
+            real_t e = (real_t)(0.02 * philox_normal(7, 5, (uint64_t)i));
+            sssd_model_params(m)[i] += e;
+            sssd_model_params(mi)[i] += e;
+        }
+        real_t *noisy = calloc((size_t)B * L, sizeof(real_t)), *cond = calloc(2 * (size_t)B * L, sizeof(real_t));
+        real_t *ref = calloc((size_t)B * L, sizeof(real_t)), *out = calloc((size_t)B * L, sizeof(real_t));
+        int32_t t[3] = {3, 50, 150};
+        for (int i = 0; i < B * L; i++) noisy[i] = (real_t)philox_normal(7, 1, (uint64_t)i);
+        for (int i = 0; i < 2 * B * L; i++) cond[i] = (real_t)((i / L) % 2 ? 1 : i % 5);
+        for (int fixed = 0; fixed < 2; fixed++) {
+            sssd_model_set_weights_fixed(m, fixed);
+            sssd_model_set_weights_fixed(mi, fixed);
+            for (int b = B; b >= 1; b -= 2)
+                for (int pass = 0; pass < 2; pass++) {
+                    sssd_forward(m, b, noisy, cond, t, ref);
+                    sssd_forward(mi, b, noisy, cond, t, out);
+                    CHECK_MSG(memcmp(out, ref, (size_t)b * L * sizeof(real_t)) == 0,
+                              "%s, batch %d, fixed %d, pass %d: the forward-only model's output differs", presets[k], b,
+                              fixed, pass);
+                }
+        }
+        double full = (double)sssd_model_memory_bytes(m), lean = (double)sssd_model_memory_bytes(mi);
+        double est_full = sssd_config_memory_estimate(&cfg, B), est_lean = sssd_config_memory_estimate_inference(&cfg, B);
+        printf("%s, batch %d: full model %.2f MB (estimate %.2f), forward-only %.2f MB (estimate %.2f)\n", presets[k], B,
+               full / 1e6, est_full / 1e6, lean / 1e6, est_lean / 1e6);
+        CHECK_MSG(lean < 0.6 * full, "%s: the forward-only model holds %.0f of the full model's %.0f bytes", presets[k],
+                  lean, full);
+        CHECK_MSG(est_lean > 0.5 * lean && est_lean < 2 * lean, "%s: forward-only estimate %.0f for %.0f bytes",
+                  presets[k], est_lean, lean);
+        CHECK_MSG(est_full > 0.5 * full && est_full < 2 * full, "%s: full estimate %.0f for %.0f bytes", presets[k],
+                  est_full, full);
+        free(noisy), free(cond), free(ref), free(out);
+        sssd_model_free(m);
+        sssd_model_free(mi);
+        backend_free(be);
+    }
+}
+
 static void test_schedule(void) {
     /* T = 200, beta linear 1e-4 .. 0.02 (computed in double):
      * abar_0 = 0.9999, abar_1 = 0.9999 * 0.9998 = 0.99970002,
@@ -463,6 +516,7 @@ int main(void) {
     test_forward_reference();
     test_thread_consistency();
     test_weights_fixed();
+    test_inference_model();
     test_schedule();
     return test_finish("model");
 }

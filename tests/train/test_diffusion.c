@@ -143,8 +143,7 @@ static void test_sampling(void) {
     CHECK(memcmp(out, out2, sizeof out) != 0);
     ddpm.seed = 5;
     /* DDIM over every step with eta = 1 is the DDPM chain (same noise indices): equal up to rounding. */
-    diffusion_sample_options ddim = {
-        .sampler = SAMPLER_DDIM, .steps = T, .eta = 1.0, .seed = 5};
+    diffusion_sample_options ddim = {.sampler = SAMPLER_DDIM, .steps = T, .eta = 1.0, .seed = 5};
     diffusion_sample(d, B, x0, mask, ids, &ddim, out2);
     double maxdiff = 0;
     for (int i = 0; i < B * L; i++) maxdiff = fmax(maxdiff, fabs((double)out[i] - out2[i]));
