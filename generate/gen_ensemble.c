@@ -24,8 +24,9 @@ static int first_name_difference(const vocabulary *a, const vocabulary *b) {
     return -1;
 }
 
-/* Whether member meta/cfg may join the first checkpoint's network. */
-static int check_member(const char *path, const sssd_config *cfg, const checkpoint_meta *meta,
+/* Whether member meta/cfg, trained with the n-gram at weight w and as
+ * input or not (gen_trained_ngram), may join the first checkpoint's network. */
+static int check_member(const char *path, const sssd_config *cfg, const checkpoint_meta *meta, double w, int in,
                         const sssd_config *first_cfg, const checkpoint_meta *first_meta, error_info *err) {
     if (first_cfg->encoding != ENCODING_MASKED || cfg->encoding != ENCODING_MASKED)
         return error_set(err, "--ensemble %s: ensembles apply to the masked encoding (the first checkpoint: %s, this one: %s)",
@@ -41,9 +42,8 @@ static int check_member(const char *path, const sssd_config *cfg, const checkpoi
         return error_set(err, "--ensemble %s: event %d is %s here and %s in the first checkpoint; the networks of an "
                               "ensemble must number events alike (train them on one dataset)",
                          path, v + 1, meta->vocab.names[v], first_meta->vocab.names[v]);
-    double w, w0;
-    int in, in0;
-    gen_trained_ngram(meta, &w, &in);
+    double w0;
+    int in0;
     gen_trained_ngram(first_meta, &w0, &in0);
     if (w != w0 || in != in0)
         return error_set(err,
@@ -70,10 +70,10 @@ int gen_ensemble_load(gen_ensemble *e, const char *const *paths, int count, back
             gen_ensemble_free(e);
             return error_set(err, "--ensemble: %s", why);
         }
-        int bad = check_member(paths[k], sssd_model_config(m), &meta, first_cfg, first_meta, err);
         double w;
         int input;
         gen_trained_ngram(&meta, &w, &input);
+        int bad = check_member(paths[k], sssd_model_config(m), &meta, w, input, first_cfg, first_meta, err);
         checkpoint_meta_free(&meta);
         if (bad) {
             sssd_model_free(m);

@@ -203,12 +203,12 @@ double masked_eval_loss(diffusion_context *d, int B, const float *x0, const floa
     return loss;
 }
 
-/* Softmax of V logits at stride L into p (double), at temperature 1. */
-static void softmax_column(const real_t *logits, long stride, int V, double *p) {
+/* p <- softmax(p) over V values, at temperature 1. */
+static void softmax_in_place(double *p, int V) {
     double mx = -INFINITY;
-    for (int v = 0; v < V; v++) mx = fmax(mx, (double)logits[v * stride]);
+    for (int v = 0; v < V; v++) mx = fmax(mx, p[v]);
     double sum = 0;
-    for (int v = 0; v < V; v++) sum += p[v] = exp((double)logits[v * stride] - mx);
+    for (int v = 0; v < V; v++) sum += p[v] = exp(p[v] - mx);
     for (int v = 0; v < V; v++) p[v] /= sum;
 }
 
@@ -250,22 +250,16 @@ static void position_distribution(const diffusion_context *d, const diffusion_sa
                                   double *logp) {
     int L = d->L, V = d->V;
     size_t at = (size_t)b * V * L + l;
-    if (opt->ensemble_count > 0 && opt->ensemble) {
-        /* The geometric mean of the networks' softmaxes, renormalised, is
-         * the softmax of their mean logits: each network's normaliser is a
-         * constant of the position and cancels. */
-        double mx = -INFINITY, sum = 0, share = 1.0 / (opt->ensemble_count + 1);
-        for (int v = 0; v < V; v++) {
-            double z = logits[at + (size_t)v * L];
-            for (int k = 0; k < opt->ensemble_count; k++) z += opt->ensemble[k]->h_out[at + (size_t)v * L];
-            p[v] = z * share;
-            mx = fmax(mx, p[v]);
-        }
-        for (int v = 0; v < V; v++) sum += p[v] = exp(p[v] - mx);
-        for (int v = 0; v < V; v++) p[v] /= sum;
-    } else {
-        softmax_column(logits + at, L, V, p);
+    /* With an ensemble, the geometric mean of the networks' softmaxes,
+     * renormalised: the softmax of their mean logits, since each network's
+     * normaliser is a constant of the position and cancels. */
+    int members = opt->ensemble ? opt->ensemble_count : 0;
+    for (int v = 0; v < V; v++) {
+        double z = logits[at + (size_t)v * L];
+        for (int k = 0; k < members; k++) z += opt->ensemble[k]->h_out[at + (size_t)v * L];
+        p[v] = z / (members + 1);
     }
+    softmax_in_place(p, V);
     if (fuse) {
         opt->prior(opt->prior_user, b, window_symbols, l, logp);
         fuse_prior(p, logp, opt->prior_weight, V);
